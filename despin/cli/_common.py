@@ -1,0 +1,32 @@
+"""Shared CLI plumbing: error mapping and input reading for every verb."""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, TypeVar
+
+import click
+
+from ..errors import DespinError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(fn: F) -> F:
+    """Turn `DespinError` into a one-line message and exit code 1 (never a traceback)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except DespinError as e:
+            click.echo(f"Error: {e}", err=True)
+            raise SystemExit(e.exit_code) from None
+        except BrokenPipeError:  # `despin check big.txt | head`
+            raise SystemExit(0) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+encoding_option = click.option(
+    "--encoding", default=None, help="Input encoding (default: UTF-8; binary files are refused)."
+)

@@ -1,0 +1,46 @@
+"""One frozen configuration for the core, with keyword overrides.
+
+>>> Config().replace(threshold=0.7).threshold
+0.7
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Protocol, Sequence
+
+
+class SubstitutionSource(Protocol):
+    """Anything that says which originals a spun word or phrase may stand for.
+
+    Implemented by learned spinner profiles (`despin.profile.Profile`). Keys are
+    lower-cased phrases of word tokens joined by single spaces.
+    """
+
+    name: str
+    max_ngram: int
+
+    def originals(self, spun: str) -> Sequence[tuple[str, float]]:
+        """Candidate originals of ``spun`` with probabilities P(original | spun), best first."""
+        ...
+
+
+@dataclass(frozen=True)
+class Config:
+    # Span decision threshold on the posterior that a token was substituted.
+    threshold: float = 0.5
+    # Lexicon resources used for candidate originals ("wordnet", "moby").
+    resources: tuple[str, ...] = ("wordnet", "moby")
+    # Longest spun phrase (in tokens) looked up in the phrase table.
+    max_ngram: int = 3
+    # Up to this many suggestions per span.
+    max_suggestions: int = 5
+    # Texts longer than this (characters) are checked segment by segment.
+    segment_chars: int = 20_000
+    # Score only (no suggestions, no restored text): the fast path for corpora.
+    explain: bool = True
+
+    def replace(self, **changes: object) -> "Config":
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+DEFAULT = Config()

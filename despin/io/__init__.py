@@ -1,0 +1,1 @@
+"""Readers and writers: the only place in despin that touches files."""

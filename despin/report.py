@@ -1,0 +1,128 @@
+"""The result types: a `Report` of `Span`s, each with ranked `Suggestion`s.
+
+The JSON form is a contract other tools rely on (see DESIGN.md):
+``{"score", "verdict", "spans": [{"start", "end", "text", "score", "suggestions":
+[{"text", "score"}], "reason"}], "restored"}`` plus ``"source"`` when a source
+document was used. Offsets are Python ``str`` indices into the input.
+
+>>> r = Report(score=0.9, verdict="spun", restored="the stock market",
+...            spans=(Span(4, 19, "inventory marketplace", 0.8,
+...                        (Suggestion("stock market", 0.7),), "wordnet"),))
+>>> Report.from_json(r.to_json()) == r
+True
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    text: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "score": round(float(self.score), 4)}
+
+
+@dataclass(frozen=True)
+class Span:
+    """A suspected substitution: ``text == input[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+    score: float
+    suggestions: tuple[Suggestion, ...] = ()
+    reason: str = ""
+
+    @property
+    def best(self) -> str | None:
+        return self.suggestions[0].text if self.suggestions else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "score": round(float(self.score), 4),
+            "suggestions": [s.to_dict() for s in self.suggestions],
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Span":
+        return cls(
+            start=int(d["start"]),
+            end=int(d["end"]),
+            text=str(d["text"]),
+            score=float(d["score"]),
+            suggestions=tuple(Suggestion(str(s["text"]), float(s["score"])) for s in d.get("suggestions", ())),
+            reason=str(d.get("reason", "")),
+        )
+
+
+VERDICTS = ("clean", "spun")
+
+
+@dataclass(frozen=True)
+class Report:
+    """What `despin.check` says about one text."""
+
+    score: float
+    verdict: str
+    spans: tuple[Span, ...]
+    restored: str
+    source: Mapping[str, Any] | None = field(default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "score": round(float(self.score), 4),
+            "verdict": self.verdict,
+            "spans": [s.to_dict() for s in self.spans],
+            "restored": self.restored,
+        }
+        if self.source is not None:
+            d["source"] = dict(self.source)
+        return d
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Report":
+        return cls(
+            score=float(d["score"]),
+            verdict=str(d["verdict"]),
+            spans=tuple(Span.from_dict(s) for s in d.get("spans", ())),
+            restored=str(d["restored"]),
+            source=d.get("source"),
+        )
+
+    @classmethod
+    def from_json(cls, s: str) -> "Report":
+        return cls.from_dict(json.loads(s))
+
+
+def apply(text: str, spans: Iterable[Span]) -> str:
+    """Replace each span that has a suggestion by its best one; all else byte-identical.
+
+    >>> apply("a quick fox", [Span(2, 7, "quick", 0.9, (Suggestion("fast", 0.8),))])
+    'a fast fox'
+    """
+    out: list[str] = []
+    pos = 0
+    for s in sorted(spans, key=lambda s: s.start):
+        if s.start < pos or s.best is None:
+            continue
+        out.append(text[pos:s.start])
+        out.append(s.best)
+        pos = s.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def empty_report(text: str) -> Report:
+    return Report(score=0.0, verdict="clean", spans=(), restored=text)
