@@ -1,0 +1,224 @@
+"""`despin learn` and `despin profile show|merge|match`: thin adapters over despin.learn/profile."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
+
+import click
+
+from ..errors import InputError
+from ..io.text import iter_jsonl, read_text_file
+from ._common import encoding_option, user_errors
+
+# Report the first few malformed lines one by one, then only count them.
+MAX_LINE_MESSAGES = 20
+
+
+class _LineReporter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, path: str, lineno: int, why: str) -> None:
+        self.count += 1
+        if self.count <= MAX_LINE_MESSAGES:
+            click.echo(f"{path}:{lineno}: skipped: {why}", err=True)
+
+    def finish(self) -> None:
+        if self.count > MAX_LINE_MESSAGES:
+            click.echo(f"... {self.count - MAX_LINE_MESSAGES} more skipped lines not shown", err=True)
+
+
+def _pairs(path: str, report: _LineReporter) -> Iterator[tuple[str, str]]:
+    for rec in iter_jsonl(path):
+        if rec.value is None:
+            report(rec.path, rec.lineno, rec.error or "unreadable")
+            continue
+        o, s = rec.value.get("original"), rec.value.get("spun")
+        if not isinstance(o, str) or not isinstance(s, str):
+            report(rec.path, rec.lineno, 'needs string fields "original" and "spun"')
+            continue
+        yield o, s
+
+
+def _texts(path: str, fields: tuple[str, ...], report: _LineReporter) -> Iterator[str]:
+    for rec in iter_jsonl(path):
+        if rec.value is None:
+            report(rec.path, rec.lineno, rec.error or "unreadable")
+            continue
+        text = next((rec.value[f] for f in fields if isinstance(rec.value.get(f), str)), None)
+        if text is None:
+            report(rec.path, rec.lineno, f"no string field {' or '.join(repr(f) for f in fields)}")
+            continue
+        yield text
+
+
+@click.command()
+@click.argument("pairs", required=False, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Profile file to write (JSONL).")
+@click.option("--name", default=None, help="Profile name (default: the output file's stem).")
+@click.option("--min-count", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Drop (spun, original) entries seen fewer times.")
+@click.option("--max-ngram", default=4, show_default=True, type=click.IntRange(1, 8),
+              help="Longest phrase (tokens a side) learned as one substitution.")
+@click.option("--spun", "spun_path", default=None, type=click.Path(dir_okay=False),
+              help="Unpaired learning: JSONL of one spinner's output (field 'text' or 'spun').")
+@click.option("--clean", "clean_path", default=None, type=click.Path(dir_okay=False),
+              help="Unpaired learning: JSONL of unrelated clean text (field 'text' or 'original').")
+@click.option("--resource", "resources", multiple=True, default=("wordnet", "moby"), show_default=True,
+              help="Unpaired learning: lexicon resources for candidate originals.")
+def learn(
+    pairs: str | None,
+    output: str,
+    name: str | None,
+    min_count: int,
+    max_ngram: int,
+    spun_path: str | None,
+    clean_path: str | None,
+    resources: tuple[str, ...],
+) -> None:
+    """Learn a spinner profile from PAIRS.jsonl ({"id","original","spun"} per line).
+
+    Or, without pairs, from --spun SPUN.jsonl and --clean CLEAN.jsonl (type-level
+    decipherment with the lexicon and a bigram model of the clean text).
+
+    \b
+    despin learn pairs.jsonl -o spinner.profile
+    despin learn --spun spun.jsonl --clean news.jsonl -o guessed.profile
+    """
+    _learn(pairs, output, name, min_count, max_ngram, spun_path, clean_path, resources)
+
+
+@user_errors
+def _learn(
+    pairs: str | None,
+    output: str,
+    name: str | None,
+    min_count: int,
+    max_ngram: int,
+    spun_path: str | None,
+    clean_path: str | None,
+    resources: tuple[str, ...],
+) -> None:
+    from .. import learn as L
+    from ..profile import save
+
+    name = name or Path(output).stem
+    report = _LineReporter()
+    if pairs is not None:
+        if spun_path or clean_path:
+            raise click.UsageError("give either PAIRS or --spun/--clean, not both")
+        profile = L.learn_pairs(_pairs(pairs, report), name=name, max_ngram=max_ngram, min_count=min_count)
+        source = pairs
+    elif spun_path and clean_path:
+        try:
+            from .. import lexicon
+        except ImportError as e:  # pragma: no cover - the lexicon ships with the core
+            raise InputError(f"unpaired learning needs despin.lexicon: {e}") from None
+
+        def candidates(word: str) -> list[str]:
+            return list(lexicon.inverse_synonyms(word, resources))
+
+        profile = L.learn_unpaired(
+            _texts(spun_path, ("text", "spun"), report),
+            _texts(clean_path, ("text", "original"), report),
+            candidates,
+            name=name,
+        )
+        source = spun_path
+    else:
+        raise click.UsageError("give PAIRS.jsonl, or both --spun and --clean")
+    report.finish()
+    s = profile.summary
+    if report.count:
+        profile.summary["skipped_lines"] = report.count
+    if not profile.entries:
+        raise InputError(f"{source}: no substitutions learned ({s.get('pairs', 0)} usable pairs); profile not written")
+    save(profile, output)
+    click.echo(
+        f"{output}: {s['entries']} entries from {s.get('pairs', s.get('tokens_spun', 0))} "
+        f"{'pairs' if 'pairs' in s else 'spun tokens'}; coverage {s.get('coverage', 0):.1%}, "
+        f"applied share {s.get('applied_share', 0):.1%}"
+        + (f"; {report.count} malformed lines skipped" if report.count else ""),
+        err=True,
+    )
+
+
+@click.group()
+def profile() -> None:
+    """Inspect, combine and match spinner profiles."""
+
+
+@profile.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--top", default=20, show_default=True, type=click.IntRange(min=0), help="Entries to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the header and top entries as JSON.")
+@user_errors
+def show(path: str, top: int, as_json: bool) -> None:
+    """Print a profile's summary, coverage and its most frequent entries."""
+    from ..profile import load
+
+    p = load(path)
+    rows = p.top(top)
+    if as_json:
+        click.echo(json.dumps({
+            "name": p.name,
+            "max_ngram": p.max_ngram,
+            "summary": p.summary,
+            "casing": p.casing,
+            "top": [{"spun": s, "original": o, "count": c, "p": round(pr, 4)} for s, o, c, pr in rows],
+        }, ensure_ascii=False, indent=2))
+        return
+    s = p.summary
+    click.echo(f"profile {p.name}: {p.n_entries} entries, max phrase {p.max_ngram} tokens")
+    if "pairs" in s:
+        click.echo(f"  learned from {s['pairs']} pairs, {s.get('tokens_spun', 0)} spun tokens, "
+                   f"{s.get('substituted_share', 0):.1%} substituted")
+    click.echo(f"  coverage {p.coverage:.1%} of training substitutions; applied share {p.applied_share:.1%}")
+    click.echo(f"  ambiguous entries {s.get('ambiguous_entries', 0)}; multiword entries {s.get('multiword_entries', 0)}")
+    if p.casing:
+        click.echo(f"  capitalised originals lowered by the spinner: {p.lowered_share():.1%}")
+    if rows:
+        width = max(len(r[0]) for r in rows)
+        click.echo(f"  {'spun'.ljust(width)}  ->  original  (count, P)")
+        for spun, orig, count, pr in rows:
+            click.echo(f"  {spun.ljust(width)}  ->  {orig}  ({count}, {pr:.2f})")
+
+
+@profile.command()
+@click.argument("profiles", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Merged profile to write.")
+@click.option("--name", default=None, help="Name of the merged profile (default: the output file's stem).")
+@user_errors
+def merge(profiles: tuple[str, ...], output: str, name: str | None) -> None:
+    """Add the counts of several profiles of the same spinner: A B ... -o C."""
+    from ..profile import load, merge as merge_profiles, save
+
+    merged = merge_profiles([load(p) for p in profiles], name=name or Path(output).stem)
+    save(merged, output)
+    click.echo(f"{output}: {merged.n_entries} entries from {len(profiles)} profiles", err=True)
+
+
+@profile.command()
+@click.argument("text_file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--profile", "-p", "profile_paths", multiple=True, required=True, type=click.Path(),
+              help="A profile file, or a directory of them; repeat for several.")
+@click.option("--json", "as_json", is_flag=True, help="Print the ranking as JSON.")
+@encoding_option
+@user_errors
+def match(text_file: str, profile_paths: tuple[str, ...], as_json: bool, encoding: str | None) -> None:
+    """Which known spinner most likely produced TEXT_FILE? Best first, with scores.
+
+    The score is the mean per-token log-likelihood ratio of the text under each
+    spinner against plain English; > 0 means "looks like this spinner's output".
+    """
+    from ..profile import load_many, match as match_text
+
+    text = read_text_file(text_file, encoding=encoding)
+    ranked = match_text(text, load_many(profile_paths))
+    if as_json:
+        click.echo(json.dumps({"file": text_file, "best": ranked[0][0] if ranked else None,
+                               "scores": [{"profile": n, "score": round(s, 6)} for n, s in ranked]}))
+        return
+    for n, s in ranked:
+        click.echo(f"{s:+.4f}\t{n}")

@@ -1,0 +1,611 @@
+"""Spinner profiles: learned substitution tables, their file format, merge and match.
+
+A *profile* says what one spinner does: which spun words and phrases stand for which
+originals (with counts), the context words that tell several originals apart, how
+often an entry is actually applied, and what the spinner does to capital letters.
+Real article spinners behave like fixed lookup tables, so a profile turns restoration
+into a lookup and doubles as a high-precision detector.
+
+A `Profile` implements `despin.config.SubstitutionSource`:
+
+>>> p = Profile.from_counts("demo", {"sizable": {"big": 8}, "auto": {"car": 5}},
+...                         kept={"sizable": 2, "big": 0, "car": 1})
+>>> p.originals("sizable")
+[('big', 0.8)]
+>>> p.substitution_prob("auto")
+1.0
+>>> restore_with_profile("A sizable auto.", p, gate=False).restored
+'A big car.'
+
+File format (JSONL, UTF-8, one JSON object per line; documented in docs/learn.md):
+
+- line 1, the header: ``{"format": "despin-profile", "version": 1, "name", "max_ngram",
+  "casing", "summary"}``;
+- ``{"spun": PHRASE, "originals": [{"text", "count", "capitalised", "left", "right"}]}``
+  one line per entry, most frequent first;
+- ``{"kept": PHRASE, "count": N}``: times a phrase that appears in some entry was seen
+  unchanged in the training pairs (so the profile knows how often an entry is applied);
+- ``{"recase": WORD, "forms": {SURFACE: N}, "kept": N}``: words whose capitals the
+  spinner removed (``forms``) versus left alone (``kept``).
+
+Only `load` and `save` do I/O; everything else is pure.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+from .errors import ProfileError
+from .report import Report, Span, Suggestion, empty_report
+from .tokenize import Token, tokenize
+
+FORMAT = "despin-profile"
+VERSION = 1
+
+# Context words kept per original and side: enough to separate senses, small on disk.
+MAX_CONTEXT_WORDS = 12
+
+
+@dataclass
+class Original:
+    """One original a spun phrase stood for, with its evidence."""
+
+    text: str
+    count: int
+    # Times the original began with a capital letter while the spun phrase did not
+    # (spinners lower-case names: "Treasury" -> "exchequer").
+    capitalised: int = 0
+    left: dict[str, int] = field(default_factory=dict)
+    right: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "count": self.count,
+            "capitalised": self.capitalised,
+            "left": dict(_top(self.left, MAX_CONTEXT_WORDS)),
+            "right": dict(_top(self.right, MAX_CONTEXT_WORDS)),
+        }
+
+
+@dataclass
+class Profile:
+    """A learned spinner: ``entries[spun][original] -> Original`` plus unchanged counts.
+
+    Keys and originals are lower-cased phrases of word tokens (`despin.tokenize`)
+    joined by single spaces.
+    """
+
+    name: str
+    max_ngram: int
+    entries: dict[str, dict[str, Original]]
+    # Times each phrase that occurs in an entry (as spun or as original) was seen
+    # unchanged in training text.
+    kept: dict[str, int] = field(default_factory=dict)
+    # Whole-profile casing counts over substitutions: original capitalised and spun
+    # capitalised ("kept"), original capitalised and spun lower ("lowered"), original
+    # lower and spun capitalised ("raised").
+    casing: dict[str, int] = field(default_factory=dict)
+    # Case-only changes: lower-cased word -> {original surface form: count}.
+    recase: dict[str, dict[str, int]] = field(default_factory=dict)
+    recase_kept: dict[str, int] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------- construction
+    @classmethod
+    def from_counts(
+        cls,
+        name: str,
+        counts: Mapping[str, Mapping[str, int]],
+        kept: Mapping[str, int] | None = None,
+        max_ngram: int | None = None,
+    ) -> "Profile":
+        """A profile from plain ``{spun: {original: count}}`` counts (tests, hand-made tables).
+
+        >>> Profile.from_counts("t", {"in the course of": {"during": 3}}).max_ngram
+        4
+        """
+        entries = {
+            _norm(s): {_norm(o): Original(_norm(o), int(c)) for o, c in origs.items()}
+            for s, origs in counts.items()
+        }
+        n = max_ngram or max([1] + [len(k.split()) for k in entries])
+        p = cls(name=name, max_ngram=n, entries=entries, kept={_norm(k): int(v) for k, v in (kept or {}).items()})
+        p.summary = p.recompute_summary()
+        return p
+
+    # ----------------------------------------------------------- SubstitutionSource
+    def originals(self, spun: str) -> list[tuple[str, float]]:
+        """Candidate originals of ``spun`` with P(original | spun), best first.
+
+        The probabilities sum to `substitution_prob` (not to 1): the rest is the chance
+        that ``spun`` was written by the author and left alone by the spinner.
+
+        >>> Profile.from_counts("t", {"large": {"big": 3}}, kept={"large": 1}).originals("large")
+        [('big', 0.75)]
+        """
+        origs = self.entries.get(_norm(spun))
+        if not origs:
+            return []
+        total = sum(o.count for o in origs.values()) + self.kept.get(_norm(spun), 0)
+        ranked = sorted(origs.values(), key=lambda o: (-o.count, o.text))
+        return [(o.text, o.count / total) for o in ranked]
+
+    def substitution_prob(self, spun: str) -> float:
+        """P(``spun`` is a substitution by this spinner | it occurs in its output)."""
+        return sum(p for _, p in self.originals(spun))
+
+    def context_originals(self, spun: str, left: str | None, right: str | None) -> list[tuple[str, float]]:
+        """Like `originals`, re-weighted by the spun-side neighbouring words.
+
+        Naive Bayes with add-0.5 smoothing over the learned left/right context counts;
+        the total mass (the substitution probability) is unchanged.
+
+        >>> p = Profile.from_counts("t", {"bank": {"shore": 2, "lender": 2}})
+        >>> p.entries["bank"]["shore"].left = {"river": 2}
+        >>> p.entries["bank"]["lender"].left = {"central": 2}
+        >>> p.context_originals("bank", "river", None)[0][0]
+        'shore'
+        """
+        base = self.originals(spun)
+        if len(base) < 2:
+            return base
+        origs = self.entries[_norm(spun)]
+        mass = sum(p for _, p in base)
+        scored: list[tuple[str, float]] = []
+        for text, p in base:
+            o = origs[text]
+            logp = math.log(p)
+            for word, ctx in ((left, o.left), (right, o.right)):
+                if word:
+                    # Smoothing keeps an unseen neighbour from vetoing a frequent original.
+                    logp += math.log((ctx.get(word.lower(), 0) + 0.5) / (o.count + 0.5 * (len(ctx) + 1)))
+            scored.append((text, logp))
+        top = max(s for _, s in scored)
+        z = sum(math.exp(s - top) for _, s in scored)
+        out = [(t, mass * math.exp(s - top) / z) for t, s in scored]
+        out.sort(key=lambda x: -x[1])
+        return out
+
+    # ------------------------------------------------------------------- statistics
+    def entry_applied_share(self, original: str) -> float | None:
+        """How often this spinner replaced ``original`` when it met it (None if never seen)."""
+        o = _norm(original)
+        applied = sum(e[o].count for e in self.entries.values() if o in e)
+        total = applied + self.kept.get(o, 0)
+        return applied / total if total else None
+
+    @property
+    def applied_share(self) -> float:
+        """Share of occurrences of entry originals that the spinner replaced (0..1)."""
+        return float(self.summary.get("applied_share", 0.0))
+
+    @property
+    def coverage(self) -> float:
+        """Share of the training substitutions (spun tokens) that the kept entries explain."""
+        return float(self.summary.get("coverage", 0.0))
+
+    @property
+    def n_entries(self) -> int:
+        return len(self.entries)
+
+    def lowered_share(self) -> float:
+        """Share of capitalised originals that the spinner wrote in lower case."""
+        k, lo = self.casing.get("kept", 0), self.casing.get("lowered", 0)
+        return lo / (k + lo) if k + lo else 0.0
+
+    def recompute_summary(self) -> dict[str, Any]:
+        """Entry-derived figures (entries, substitutions, applied share), keeping the rest."""
+        s = dict(self.summary)
+        subs = sum(o.count for e in self.entries.values() for o in e.values())
+        s["entries"] = len(self.entries)
+        s["substitutions"] = subs
+        s["ambiguous_entries"] = sum(1 for e in self.entries.values() if len(e) > 1)
+        s["multiword_entries"] = sum(
+            1 for k, e in self.entries.items() if " " in k or any(" " in o for o in e)
+        )
+        originals = {o for e in self.entries.values() for o in e}
+        kept_orig = sum(self.kept.get(o, 0) for o in originals)
+        s["applied_share"] = round(subs / (subs + kept_orig), 6) if subs + kept_orig else 0.0
+        s.setdefault("coverage", 1.0 if subs else 0.0)
+        return s
+
+    def top(self, n: int = 20) -> list[tuple[str, str, int, float]]:
+        """The ``n`` most frequent (spun, best original, count, P(original|spun)) rows."""
+        rows = []
+        for spun, origs in self.entries.items():
+            best = max(origs.values(), key=lambda o: (o.count, o.text))
+            total = sum(o.count for o in origs.values()) + self.kept.get(spun, 0)
+            rows.append((spun, best.text, sum(o.count for o in origs.values()), best.count / total))
+        rows.sort(key=lambda r: (-r[2], r[0]))
+        return rows[:n]
+
+    # ------------------------------------------------------------------ (de)serialise
+    def to_lines(self) -> Iterator[str]:
+        """The JSONL lines of the file form (header first)."""
+        header = {
+            "format": FORMAT,
+            "version": VERSION,
+            "name": self.name,
+            "max_ngram": self.max_ngram,
+            "casing": self.casing,
+            "summary": self.summary,
+        }
+        yield json.dumps(header, ensure_ascii=False)
+        order = sorted(self.entries.items(), key=lambda kv: (-sum(o.count for o in kv[1].values()), kv[0]))
+        for spun, origs in order:
+            ranked = sorted(origs.values(), key=lambda o: (-o.count, o.text))
+            yield json.dumps({"spun": spun, "originals": [o.to_dict() for o in ranked]}, ensure_ascii=False)
+        for phrase, count in sorted(self.kept.items()):
+            yield json.dumps({"kept": phrase, "count": count}, ensure_ascii=False)
+        for word, forms in sorted(self.recase.items()):
+            yield json.dumps(
+                {"recase": word, "forms": forms, "kept": self.recase_kept.get(word, 0)}, ensure_ascii=False
+            )
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[str], source: str = "<profile>") -> "Profile":
+        """Parse the file form; raises `ProfileError` naming ``source`` and the line."""
+        it = iter(lines)
+        try:
+            first = next(it)
+        except StopIteration:
+            raise ProfileError(f"{source}: empty file, not a despin profile") from None
+        try:
+            header = json.loads(first)
+        except json.JSONDecodeError:
+            raise ProfileError(f"{source}: not a despin profile (line 1 is not JSON)") from None
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise ProfileError(f"{source}: not a despin profile (line 1 lacks \"format\": \"{FORMAT}\")")
+        version = header.get("version")
+        if version != VERSION:
+            raise ProfileError(f"{source}: profile version {version!r} is not supported (this despin reads {VERSION})")
+        try:
+            p = cls(
+                name=str(header.get("name") or Path(source).stem),
+                max_ngram=int(header.get("max_ngram", 1)),
+                entries={},
+                casing={str(k): int(v) for k, v in dict(header.get("casing") or {}).items()},
+                summary=dict(header.get("summary") or {}),
+            )
+        except (TypeError, ValueError) as e:
+            raise ProfileError(f"{source}: line 1: bad header ({e})") from None
+        for lineno, raw in enumerate(it, 2):
+            if not raw.strip():
+                continue
+            try:
+                rec = json.loads(raw)
+                if "spun" in rec:
+                    key = _norm(str(rec["spun"]))
+                    if not key:
+                        raise ValueError("empty spun phrase")
+                    origs = p.entries.setdefault(key, {})
+                    for o in rec["originals"]:
+                        text = _norm(str(o["text"]))
+                        count = int(o["count"])
+                        if count < 0 or not text:
+                            raise ValueError("negative count or empty original")
+                        origs[text] = Original(
+                            text,
+                            count,
+                            int(o.get("capitalised", 0)),
+                            {str(k): int(v) for k, v in dict(o.get("left") or {}).items()},
+                            {str(k): int(v) for k, v in dict(o.get("right") or {}).items()},
+                        )
+                elif "kept" in rec and "count" in rec:
+                    p.kept[_norm(str(rec["kept"]))] = int(rec["count"])
+                elif "recase" in rec:
+                    word = str(rec["recase"])
+                    p.recase[word] = {str(k): int(v) for k, v in dict(rec["forms"]).items()}
+                    p.recase_kept[word] = int(rec.get("kept", 0))
+                else:
+                    raise ValueError("unknown record (expected 'spun', 'kept' or 'recase')")
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as e:
+                what = e.msg if isinstance(e, json.JSONDecodeError) else (f"missing {e}" if isinstance(e, KeyError) else str(e))
+                raise ProfileError(f"{source}: line {lineno}: corrupt profile record ({what})") from None
+        if p.max_ngram < 1:
+            raise ProfileError(f"{source}: line 1: max_ngram must be >= 1")
+        return p
+
+    def to_dict(self) -> dict[str, Any]:
+        """One JSON-able object (for the HTTP API); `from_dict` reads it back."""
+        return {"lines": [json.loads(line) for line in self.to_lines()]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Profile":
+        return cls.from_lines((json.dumps(x) for x in d["lines"]), source="<profile>")
+
+
+# --------------------------------------------------------------------------- file I/O
+def save(profile: Profile, path: str | os.PathLike[str]) -> None:
+    """Write ``profile`` as JSONL (atomically: a crash never leaves half a profile)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for line in profile.to_lines():
+            fh.write(line + "\n")
+    os.replace(tmp, path)
+
+
+def load(path: str | os.PathLike[str]) -> Profile:
+    """Read a profile file; `ProfileError` with the file name for anything wrong with it."""
+    name = str(path)
+    p = Path(path)
+    if p.is_dir():
+        raise ProfileError(f"{name}: is a directory, not a profile file")
+    try:
+        with open(p, encoding="utf-8") as fh:
+            return Profile.from_lines(fh, source=name)
+    except FileNotFoundError:
+        raise ProfileError(f"{name}: no such profile file") from None
+    except UnicodeDecodeError:
+        raise ProfileError(f"{name}: not a despin profile (not UTF-8 text)") from None
+    except PermissionError:
+        raise ProfileError(f"{name}: permission denied") from None
+
+
+def load_many(paths: Iterable[str | os.PathLike[str]]) -> list[Profile]:
+    """Load profile files; a directory contributes every ``*.jsonl``/``*.profile`` file in it."""
+    out: list[Profile] = []
+    for path in paths:
+        p = Path(path)
+        if p.is_dir():
+            files = sorted(f for f in p.iterdir() if f.suffix in (".jsonl", ".profile") and f.is_file())
+            if not files:
+                raise ProfileError(f"{path}: directory holds no profile files (*.jsonl, *.profile)")
+            out.extend(load(f) for f in files)
+        else:
+            out.append(load(p))
+    return out
+
+
+# ------------------------------------------------------------------------------ merge
+def merge(profiles: Sequence[Profile], name: str | None = None) -> Profile:
+    """Add the counts of several profiles (same spinner, more pairs).
+
+    A phrase one profile never counted as unchanged adds 0 there, so merging profiles
+    with disjoint vocabularies slightly overstates how often new entries apply.
+
+    >>> a = Profile.from_counts("a", {"sizable": {"big": 2}})
+    >>> b = Profile.from_counts("b", {"sizable": {"big": 3, "large": 1}})
+    >>> m = merge([a, b])
+    >>> m.entries["sizable"]["big"].count, m.entries["sizable"]["large"].count
+    (5, 1)
+    """
+    if not profiles:
+        raise ValueError("merge needs at least one profile")
+    out = Profile(
+        name=name or "+".join(p.name for p in profiles),
+        max_ngram=max(p.max_ngram for p in profiles),
+        entries={},
+    )
+    summable = ("pairs", "tokens_original", "tokens_spun", "substituted_tokens", "covered_tokens",
+                "dropped_blocks", "skipped_lines", "skipped_pairs")
+    for p in profiles:
+        for spun, origs in p.entries.items():
+            dst = out.entries.setdefault(spun, {})
+            for text, o in origs.items():
+                d = dst.setdefault(text, Original(text, 0))
+                d.count += o.count
+                d.capitalised += o.capitalised
+                _add(d.left, o.left)
+                _add(d.right, o.right)
+        _add(out.kept, p.kept)
+        _add(out.casing, p.casing)
+        for w, forms in p.recase.items():
+            _add(out.recase.setdefault(w, {}), forms)
+        _add(out.recase_kept, p.recase_kept)
+        for k in summable:
+            if k in p.summary:
+                out.summary[k] = out.summary.get(k, 0) + p.summary[k]
+    if out.summary.get("substituted_tokens"):
+        out.summary["coverage"] = round(out.summary.get("covered_tokens", 0) / out.summary["substituted_tokens"], 6)
+    out.summary["merged_from"] = [p.name for p in profiles]
+    out.summary = out.recompute_summary()
+    return out
+
+
+# ------------------------------------------------------------------------------ match
+@lru_cache(maxsize=1)
+def _background() -> Any:
+    from wordfreq import word_frequency  # core dependency; loaded on first match only
+
+    return word_frequency
+
+
+def background_prob(word: str) -> float:
+    """Unigram probability of ``word`` in general English (wordfreq), floored."""
+    # The floor stands for "a word wordfreq has never seen": rare, not impossible.
+    return max(_background()(word, "en"), 1e-8)
+
+
+def match_score(profile: Profile, tokens: Sequence[str]) -> float:
+    """Mean per-token log-likelihood ratio: "``profile``'s spinner wrote this" vs plain English.
+
+    Each token ``t`` is modelled as P(t | spinner) = P_bg(t)·keep(t) + Σ_o P_bg(o)·apply(o→t):
+    the author wrote ``t`` and the spinner left it, or wrote an original ``o`` that the
+    spinner turned into ``t``. A text full of the spinner's outputs scores high; a text
+    still holding words this spinner always replaces scores low.
+    """
+    if not tokens:
+        return 0.0
+    model = _match_model(profile)
+    total = 0.0
+    for t in tokens:
+        t = t.lower()
+        entry = model.get(t)
+        if entry is None:
+            continue  # unknown to the profile: ratio 1
+        keep, into = entry
+        pt = background_prob(t)
+        p = pt * keep + sum(background_prob(o) * a for o, a in into)
+        total += math.log(max(p, 1e-12) / pt)
+    return total / len(tokens)
+
+
+def _match_model(profile: Profile) -> dict[str, tuple[float, list[tuple[str, float]]]]:
+    cached = getattr(profile, "_match_cache", None)
+    if cached is not None:
+        return cached
+    applied: dict[str, int] = {}
+    for spun, origs in profile.entries.items():
+        if " " in spun:
+            continue
+        for o in origs.values():
+            if " " not in o.text:
+                applied[o.text] = applied.get(o.text, 0) + o.count
+    model: dict[str, tuple[float, list[tuple[str, float]]]] = {}
+
+    def keep_of(word: str) -> float:
+        a = applied.get(word, 0)
+        # Add-0.5 smoothing: one sighting of a replacement must not make a word impossible.
+        return (profile.kept.get(word, 0) + 0.5) / (profile.kept.get(word, 0) + a + 1.0) if a else 1.0
+
+    words = set(applied)
+    for spun, origs in profile.entries.items():
+        if " " not in spun:
+            words.add(spun)
+    for w in words:
+        into: list[tuple[str, float]] = []
+        for o in profile.entries.get(w, {}).values():
+            if " " in o.text:
+                continue
+            total = applied.get(o.text, 0) + profile.kept.get(o.text, 0) + 1.0
+            into.append((o.text, o.count / total))
+        model[w] = (keep_of(w), into)
+    object.__setattr__(profile, "_match_cache", model)
+    return model
+
+
+def match(text: str, profiles: Sequence[Profile]) -> list[tuple[str, float]]:
+    """Rank ``profiles`` by how likely their spinner wrote ``text`` (best first).
+
+    >>> a = Profile.from_counts("a", {"sizable": {"big": 9}}, kept={"big": 0})
+    >>> b = Profile.from_counts("b", {"huge": {"big": 9}}, kept={"big": 0})
+    >>> [n for n, _ in match("A sizable house and a sizable dog.", [a, b])]
+    ['a', 'b']
+    """
+    tokens = [t.text for t in tokenize(text)]
+    scored = [(p.name, match_score(p, tokens)) for p in profiles]
+    scored.sort(key=lambda x: -x[1])
+    return scored
+
+
+# -------------------------------------------------------------------------- restore
+def restore_with_profile(
+    text: str,
+    profiles: Profile | Sequence[Profile],
+    *,
+    threshold: float = 0.5,
+    gate: bool = True,
+) -> Report:
+    """Profile-only restoration: replace every phrase the profile says is a substitution.
+
+    Greedy longest match, left to right; a phrase is replaced by its best original in
+    context when P(substituted) >= ``threshold``. With ``gate`` the document is left
+    alone unless the best profile's `match_score` is positive, i.e. the text looks
+    like that spinner's output (this is what keeps clean text byte-identical). With
+    several profiles the best-matching one is used.
+
+    >>> p = Profile.from_counts("t", {"in the course of": {"during": 4}, "sizable": {"big": 4}})
+    >>> restore_with_profile("In the course of a sizable storm", p, gate=False).restored
+    'During a big storm'
+    """
+    plist = [profiles] if isinstance(profiles, Profile) else list(profiles)
+    if not text.strip() or not plist:
+        return empty_report(text)
+    toks = tokenize(text)
+    words = [t.text for t in toks]
+    if len(plist) > 1 or gate:
+        ranked = sorted(((match_score(p, words), i) for i, p in enumerate(plist)), reverse=True)
+        best_score, best_i = ranked[0]
+        if gate and best_score <= 0.0:
+            return empty_report(text)
+        profile = plist[best_i]
+    else:
+        profile = plist[0]
+    lower = [w.lower() for w in words]
+    spans: list[Span] = []
+    i = 0
+    while i < len(toks):
+        done = False
+        for n in range(min(profile.max_ngram, len(toks) - i), 0, -1):
+            if n > 1 and not _contiguous(text, toks[i:i + n]):
+                continue
+            key = " ".join(lower[i:i + n])
+            if key not in profile.entries:
+                continue
+            left = lower[i - 1] if i > 0 else None
+            right = lower[i + n] if i + n < len(toks) else None
+            cands = profile.context_originals(key, left, right)
+            p_sub = sum(p for _, p in cands)
+            if p_sub < threshold:
+                continue
+            surface = text[toks[i].start:toks[i + n - 1].end]
+            sugg = tuple(
+                Suggestion(_recase(profile, key, o, surface), p) for o, p in cands[:5]
+            )
+            spans.append(Span(toks[i].start, toks[i + n - 1].end, surface, p_sub, sugg, f"profile:{profile.name}"))
+            i += n
+            done = True
+            break
+        if not done:
+            fixed = _recase_word(profile, words[i])
+            if fixed is not None:
+                spans.append(Span(toks[i].start, toks[i].end, words[i], 0.5, (Suggestion(fixed, 0.5),),
+                                  f"profile:{profile.name}:case"))
+            i += 1
+    if not spans:
+        return empty_report(text)
+    from .report import apply
+
+    score = min(1.0, len(spans) / max(1, len(toks)) * 5)
+    return Report(score=score, verdict="spun" if spans else "clean", spans=tuple(spans), restored=apply(text, spans))
+
+
+def _contiguous(text: str, toks: Sequence[Token]) -> bool:
+    # A phrase never spans punctuation: "large, red" is not the phrase "large red".
+    return all(not text[a.end:b.start].strip() for a, b in zip(toks, toks[1:]))
+
+
+def _recase(profile: Profile, key: str, original: str, surface: str) -> str:
+    """Give ``original`` the capitals its spun ``surface`` (and the spinner's habits) imply."""
+    if surface.isupper() and len(surface) > 1:
+        return original.upper()
+    if surface[:1].isupper():
+        return original[:1].upper() + original[1:]
+    o = profile.entries.get(key, {}).get(original)
+    if o is not None and o.capitalised * 2 > o.count:
+        # The spinner lowered this original most of the time: give the capital back.
+        return original[:1].upper() + original[1:]
+    return original
+
+
+def _recase_word(profile: Profile, word: str) -> str | None:
+    """Original capitals for a word the spinner lower-cased without replacing it."""
+    forms = profile.recase.get(word)
+    if not forms or not word.islower():
+        return None
+    form, n = max(forms.items(), key=lambda kv: (kv[1], kv[0]))
+    if n > profile.recase_kept.get(word, 0) and form != word:
+        return form
+    return None
+
+
+# --------------------------------------------------------------------------- helpers
+def _norm(phrase: str) -> str:
+    return " ".join(t.text for t in tokenize(phrase.lower()))
+
+
+def _top(d: Mapping[str, int], n: int) -> list[tuple[str, int]]:
+    return sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
+def _add(dst: dict[str, int], src: Mapping[str, int]) -> None:
+    for k, v in src.items():
+        dst[k] = dst.get(k, 0) + v

@@ -1,0 +1,281 @@
+"""despin learn / profile: learning from pairs, the file format, merge, show, match."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from despin.cli import main
+from despin.errors import ProfileError
+from despin.learn import Learner, learn_pairs, learn_unpaired
+from despin.profile import Profile, load, match, merge, restore_with_profile, save
+
+# Paragraphs written for these tests (no third-party text).
+PARAGRAPHS = [
+    "The big storm closed the harbour during the night. Fishermen said the big waves "
+    "broke three boats, and the town council met quickly to help them.",
+    "During the summer the council repaired the old bridge. Engineers said the work was "
+    "difficult but the result is strong and the bridge will last for many years.",
+    "A big crowd gathered near the market to buy fresh fish. Prices rose quickly because "
+    "the storm had kept the boats in the harbour for a week.",
+    "The school opened a new library during the spring. Children said the rooms are bright "
+    "and the old books were repaired by volunteers from the town.",
+    "Farmers near the river said the harvest was difficult this year. Heavy rain during "
+    "the autumn made the fields wet, and prices rose in the market.",
+    "The mayor said the town needs a strong plan for the harbour. A big ship will arrive "
+    "next month and the council wants the work finished quickly.",
+    "Volunteers cleaned the beach after the storm. They said the work was difficult but the "
+    "children helped, and the beach looked clean again by the evening.",
+    "The old mill by the river will become a museum. The council said the plan is big but "
+    "the town can pay for it during the next five years.",
+]
+
+# A fixed-table spinner, the way article spinners behave.
+TABLE = {
+    "big": "sizable",
+    "storm": "tempest",
+    "during": "in the course of",
+    "quickly": "rapidly",
+    "said": "stated",
+    "difficult": "arduous",
+    "strong": "sturdy",
+    "old": "aged",
+    "repaired": "fixed up",
+    "harbour": "port",
+    "work": "labour",
+    "market": "marketplace",
+}
+
+
+def table_spin(text: str, table: dict[str, str] = TABLE) -> str:
+    def sub(m: re.Match[str]) -> str:
+        w = m.group()
+        s = table.get(w.lower())
+        if s is None:
+            return w
+        return s[:1].upper() + s[1:] if w[:1].isupper() else s
+
+    return re.sub(r"\w+(?:['’]\w+)*", sub, text)
+
+
+def write_pairs(path: Path, paragraphs: list[str], spin=table_spin) -> Path:
+    with open(path, "w", encoding="utf-8") as fh:
+        for i, p in enumerate(paragraphs):
+            fh.write(json.dumps({"id": f"p{i}", "original": p, "spun": spin(p), "extra": 1}) + "\n")
+    return path
+
+
+@pytest.fixture()
+def profile() -> Profile:
+    return learn_pairs(((p, table_spin(p)) for p in PARAGRAPHS[:6]), name="table")
+
+
+def test_learns_one_to_one_and_phrase_entries(profile: Profile) -> None:
+    assert profile.originals("sizable") == [("big", 1.0)]
+    assert profile.originals("tempest")[0][0] == "storm"
+    assert profile.originals("in the course of") == [("during", 1.0)]
+    assert profile.originals("fixed up")[0][0] == "repaired"
+    assert profile.originals("banana") == []
+    # The table applies every time: no original of an entry ever survives.
+    assert profile.applied_share == 1.0
+    assert profile.entry_applied_share("big") == 1.0
+    # Capitalised "During" -> "In the course of" is counted as kept capitals.
+    assert profile.casing.get("kept", 0) >= 1
+    assert profile.summary["pairs"] == 6
+    assert profile.coverage == 1.0
+
+
+def test_restores_held_out_paragraphs(profile: Profile) -> None:
+    for p in PARAGRAPHS[6:]:
+        assert restore_with_profile(table_spin(p), profile).restored == p
+
+
+def test_clean_text_is_left_alone(profile: Profile) -> None:
+    for p in PARAGRAPHS:
+        assert restore_with_profile(p, profile).restored == p
+
+
+def test_applied_share_counts_unchanged_originals() -> None:
+    pairs = [("a big dog and a big cat", "a sizable dog and a big cat")]
+    p = learn_pairs(pairs)
+    assert p.entry_applied_share("big") == 0.5
+    assert p.kept["big"] == 1
+
+
+def test_substitution_prob_uses_natural_occurrences() -> None:
+    # "large" is also written by authors and left alone: P(substituted | large) < 1.
+    pairs = [("a big dog", "a large dog"), ("a large cat", "a large cat"), ("big ideas", "large ideas")]
+    p = learn_pairs(pairs)
+    assert p.originals("large") == [("big", pytest.approx(2 / 3))]
+
+
+def test_context_disambiguates_several_originals() -> None:
+    pairs = [("the river bank was muddy", "the river shore was muddy"),
+             ("the central bank raised rates", "the central lender raised rates")] * 3
+    # Two originals -> the same spun word, told apart by their neighbours.
+    pairs += [("the sea coast was muddy", "the sea shore was muddy")]
+    p = learn_pairs(pairs)
+    assert {o for o, _ in p.originals("shore")} == {"bank", "coast"}
+    assert p.context_originals("shore", "river", "was")[0][0] == "bank"
+    assert p.context_originals("shore", "sea", "was")[0][0] == "coast"
+
+
+def test_lowered_names_are_recapitalised() -> None:
+    pairs = [("Mr Smith met the Treasury team", "mr smith met the exchequer team")] * 2
+    p = learn_pairs(pairs)
+    assert p.originals("exchequer")[0][0] == "treasury"
+    assert p.lowered_share() == 1.0
+    assert restore_with_profile("the exchequer said", p, gate=False).restored == "the Treasury said"
+    assert restore_with_profile("ask smith", p, gate=False).restored == "ask Smith"
+
+
+def test_round_trip(tmp_path: Path, profile: Profile) -> None:
+    f = tmp_path / "t.profile"
+    save(profile, f)
+    header = json.loads(f.read_text(encoding="utf-8").splitlines()[0])
+    assert header["format"] == "despin-profile" and header["version"] == 1
+    back = load(f)
+    assert back.entries == profile.entries
+    assert back.kept == profile.kept
+    assert back.summary == profile.summary
+    assert back.originals("in the course of") == profile.originals("in the course of")
+
+
+def test_merge_adds_counts(profile: Profile) -> None:
+    other = learn_pairs([(p, table_spin(p)) for p in PARAGRAPHS[6:]], name="b")
+    m = merge([profile, other], name="m")
+    for spun, origs in m.entries.items():
+        for text, o in origs.items():
+            a = profile.entries.get(spun, {}).get(text)
+            b = other.entries.get(spun, {}).get(text)
+            assert o.count == (a.count if a else 0) + (b.count if b else 0)
+    assert m.summary["pairs"] == 8
+    assert m.kept.get("the") is None or m.kept["the"] == profile.kept.get("the", 0) + other.kept.get("the", 0)
+
+
+@pytest.mark.parametrize("content,msg", [
+    ("", "empty file"),
+    ("hello\n", "line 1 is not JSON"),
+    ('{"format": "something-else", "version": 1}\n', "not a despin profile"),
+    ('{"format": "despin-profile", "version": 99}\n', "version 99"),
+    ('{"format": "despin-profile", "version": 1, "max_ngram": 2}\n{"spun": "x", "originals": [{"text": "y"}]}\n',
+     "line 2"),
+    ('{"format": "despin-profile", "version": 1, "max_ngram": 2}\n{"spun": "x", "orig\n', "line 2"),
+])
+def test_corrupt_profile(tmp_path: Path, content: str, msg: str) -> None:
+    f = tmp_path / "bad.profile"
+    f.write_text(content, encoding="utf-8")
+    with pytest.raises(ProfileError, match=re.escape(msg)):
+        load(f)
+    r = CliRunner().invoke(main, ["profile", "show", str(f)])
+    assert r.exit_code == 1
+    assert "Traceback" not in r.output and str(f) in r.output
+
+
+def test_missing_and_binary_profile(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match="no such profile"):
+        load(tmp_path / "nope.profile")
+    b = tmp_path / "bin.profile"
+    b.write_bytes(b"\xff\xfe\x00\x01")
+    with pytest.raises(ProfileError, match="not UTF-8"):
+        load(b)
+
+
+def test_match_picks_the_right_spinner(tmp_path: Path) -> None:
+    other_table = {"big": "huge", "storm": "gale", "said": "reported", "quickly": "swiftly",
+                   "difficult": "hard", "old": "ancient", "strong": "robust", "work": "job"}
+    a = learn_pairs(((p, table_spin(p)) for p in PARAGRAPHS[:6]), name="a")
+    b = learn_pairs(((p, table_spin(p, other_table)) for p in PARAGRAPHS[:6]), name="b")
+    for p in PARAGRAPHS[6:]:
+        assert match(table_spin(p), [a, b])[0][0] == "a"
+        assert match(table_spin(p, other_table), [b, a])[0][0] == "b"
+
+
+def test_cli_learn_show_merge_match(tmp_path: Path) -> None:
+    pairs = write_pairs(tmp_path / "pairs.jsonl", PARAGRAPHS[:6])
+    with open(pairs, "a", encoding="utf-8") as fh:
+        fh.write("{not json\n")
+        fh.write('{"id": "x", "original": "only"}\n')
+        fh.write("[1, 2]\n")
+    runner = CliRunner()
+    out = tmp_path / "a.profile"
+    r = runner.invoke(main, ["learn", str(pairs), "-o", str(out), "--name", "alpha"])
+    assert r.exit_code == 0, r.output
+    assert f"{pairs}:7:" in r.output and f"{pairs}:8:" in r.output and f"{pairs}:9:" in r.output
+    assert "3 malformed lines skipped" in r.output
+    assert load(out).summary["skipped_lines"] == 3
+
+    r = runner.invoke(main, ["profile", "show", str(out), "--top", "3"])
+    assert r.exit_code == 0, r.output
+    assert "profile alpha" in r.output and "coverage 100.0%" in r.output
+    assert len([line for line in r.output.splitlines() if "->" in line and "(" in line]) == 4  # header + 3
+    j = json.loads(runner.invoke(main, ["profile", "show", str(out), "--json", "--top", "2"]).output)
+    assert j["name"] == "alpha" and len(j["top"]) == 2
+
+    pairs_b = write_pairs(tmp_path / "b.jsonl", PARAGRAPHS[6:])
+    runner.invoke(main, ["learn", str(pairs_b), "-o", str(tmp_path / "b.profile")])
+    r = runner.invoke(main, ["profile", "merge", str(out), str(tmp_path / "b.profile"), "-o", str(tmp_path / "c.profile")])
+    assert r.exit_code == 0, r.output
+    c = load(tmp_path / "c.profile")
+    assert c.summary["pairs"] == 8 and c.name == "c"
+
+    other = {"big": "huge", "storm": "gale", "said": "reported", "difficult": "hard", "old": "ancient"}
+    pairs_o = write_pairs(tmp_path / "o.jsonl", PARAGRAPHS[:6], lambda t: table_spin(t, other))
+    profdir = tmp_path / "profiles"
+    profdir.mkdir()
+    runner.invoke(main, ["learn", str(pairs_o), "-o", str(profdir / "other.profile")])
+    runner.invoke(main, ["learn", str(pairs), "-o", str(profdir / "alpha.profile")])
+    text = tmp_path / "t.txt"
+    text.write_text(table_spin(PARAGRAPHS[7]), encoding="utf-8")
+    r = runner.invoke(main, ["profile", "match", str(text), "--profile", str(profdir), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["best"] == "alpha"
+    r = runner.invoke(main, ["profile", "match", str(text), "-p", str(profdir / "other.profile"),
+                             "-p", str(profdir / "alpha.profile")])
+    assert r.output.splitlines()[0].endswith("alpha")
+
+
+def test_cli_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    r = runner.invoke(main, ["learn", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "x.profile")])
+    assert r.exit_code == 1 and "no such file" in r.output
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("{bad\n", encoding="utf-8")
+    r = runner.invoke(main, ["learn", str(empty), "-o", str(tmp_path / "x.profile")])
+    assert r.exit_code == 1 and "no substitutions learned" in r.output
+    assert not (tmp_path / "x.profile").exists()
+    r = runner.invoke(main, ["learn", "-o", str(tmp_path / "x.profile")])
+    assert r.exit_code == 2
+    (tmp_path / "none").mkdir()
+    r = runner.invoke(main, ["profile", "match", str(empty), "-p", str(tmp_path / "none")])
+    assert r.exit_code == 1 and "no profile files" in r.output
+    # A directory of profiles holding a non-profile file is an error naming that file.
+    r = runner.invoke(main, ["profile", "match", str(empty), "-p", str(tmp_path)])
+    assert r.exit_code == 1 and "empty.jsonl: not a despin profile" in r.output
+
+
+def test_learner_skips_empty_pairs() -> None:
+    lr = Learner()
+    lr.add("", "something")
+    lr.add("a big dog", "a sizable dog")
+    p = lr.profile()
+    assert p.summary["pairs"] == 1 and p.summary["skipped_pairs"] == 1
+
+
+def test_min_count_drops_rare_entries() -> None:
+    pairs = [("a big dog", "a sizable dog"), ("a big cat", "a sizable cat"), ("one red car", "one crimson car")]
+    p = learn_pairs(pairs, min_count=2)
+    assert "sizable" in p.entries and "crimson" not in p.entries
+
+
+def test_unpaired_decipherment_prefers_fitting_original() -> None:
+    clean = [p for p in PARAGRAPHS] * 3
+    spun = [table_spin(p) for p in PARAGRAPHS]
+    cands = {"sizable": ["big", "large", "great"], "tempest": ["storm", "gale"], "rapidly": ["quickly", "fast"]}
+    p = learn_unpaired(spun, clean, lambda w: cands.get(w, []))
+    assert p.originals("sizable")[0][0] == "big"
+    assert p.originals("tempest")[0][0] == "storm"
+    assert p.originals("rapidly")[0][0] == "quickly"
