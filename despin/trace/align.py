@@ -1,0 +1,179 @@
+"""Word alignment of a spun copy to its source, robust to reordered and dropped paragraphs.
+
+Each paragraph of the copy is aligned to the source paragraph that shares most of its
+words (so reordering, dropping and excerpting cost nothing), then word by word with
+`difflib.SequenceMatcher` on lower-cased tokens. The result is a list of
+`AlignedSpan`: ``equal`` stretches and short ``replace`` stretches (a spinner's
+substitutions), with character offsets on both sides. Long unmatched stretches
+(boilerplate, a dropped paragraph) are left out rather than guessed.
+
+>>> spun = "The firm said profits rose sharply in March."
+>>> src = "The company said profits rose steeply in March."
+>>> [(spun[a.spun_start:a.spun_end], src[a.source_start:a.source_end])
+...  for a in align(spun, src) if a.op == "replace"]
+[('firm', 'company'), ('sharply', 'steeply')]
+"""
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..tokenize import Token, tokenize
+from .shingles import paragraphs
+
+# Longest phrase (in words, either side) taken as one substitution. Spinners swap
+# one word for up to ~4 ("during" -> "in the course of"); longer unmatched stretches
+# are edits or boilerplate, and restoring them from the source would be a guess.
+MAX_PHRASE = 6
+# A copy paragraph is aligned only to a source paragraph sharing this share of its words.
+MIN_PARAGRAPH_OVERLAP = 0.3
+
+
+@dataclass(frozen=True)
+class AlignedSpan:
+    """``spun[spun_start:spun_end]`` corresponds to ``source[source_start:source_end]``."""
+
+    spun_start: int
+    spun_end: int
+    source_start: int
+    source_end: int
+    op: str  # "equal" or "replace"
+
+    def to_dict(self, spun: str | None = None, source: str | None = None) -> dict[str, object]:
+        d: dict[str, object] = {
+            "op": self.op,
+            "spun_start": self.spun_start,
+            "spun_end": self.spun_end,
+            "source_start": self.source_start,
+            "source_end": self.source_end,
+        }
+        if spun is not None:
+            d["spun"] = spun[self.spun_start : self.spun_end]
+        if source is not None:
+            d["source"] = source[self.source_start : self.source_end]
+        return d
+
+
+# A region is (op, i1, i2, j1, j2) over token indices of one paragraph pair; op is
+# "equal", "case" (same word, other case), "replace" or "skip" (left unaligned).
+Region = tuple[str, int, int, int, int]
+
+
+def _regions(a: Sequence[Token], b: Sequence[Token], max_phrase: int) -> list[Region]:
+    """Token regions: equal runs (case-exact) and bounded replaces; the rest dropped."""
+    al = [t.text.lower() for t in a]
+    bl = [t.text.lower() for t in b]
+    ops = difflib.SequenceMatcher(None, al, bl, autojunk=False).get_opcodes()
+    out: list[Region] = []
+    for k, (op, i1, i2, j1, j2) in enumerate(ops):
+        if op == "equal":
+            # A spinner may lower-case a name: same word, different case -> restore it.
+            start = i1
+            for d in range(i2 - i1):
+                if a[i1 + d].text != b[j1 + d].text:
+                    if start < i1 + d:
+                        out.append(("equal", start, i1 + d, j1 + start - i1, j1 + d))
+                    out.append(("case", i1 + d, i1 + d + 1, j1 + d, j1 + d + 1))
+                    start = i1 + d + 1
+            if start < i2:
+                out.append(("equal", start, i2, j1 + start - i1, j2))
+            continue
+        if i2 - i1 > max_phrase or j2 - j1 > max_phrase:
+            out.append(("skip", i1, i2, j1, j2))
+            continue
+        # Only substitutions anchored on both sides (or flush with both texts' edges)
+        # are trusted; an open-ended stretch at the edge of an excerpt is not.
+        before = k > 0 or (i1 == 0 and j1 == 0)
+        after = k < len(ops) - 1 or (i2 == len(a) and j2 == len(b))
+        if not (before and after):
+            out.append(("skip", i1, i2, j1, j2))
+            continue
+        if i1 == i2 or j1 == j2:
+            # Insertion/deletion: fold in the preceding word so the span is non-empty
+            # on both sides ("gave up" -> "gave").
+            prev = out[-1] if out else None
+            if prev and prev[0] in ("replace", "case") and prev[2] == i1 and prev[4] == j1:
+                out[-1] = ("replace", prev[1], i2, prev[3], j2)
+                continue
+            if prev and prev[0] == "equal" and prev[2] == i1 and prev[4] == j1:
+                _, pi1, pi2, pj1, pj2 = prev
+                if pi2 - pi1 > 1:
+                    out[-1] = ("equal", pi1, pi2 - 1, pj1, pj2 - 1)
+                else:
+                    out.pop()
+                out.append(("replace", pi2 - 1, i2, pj2 - 1, j2))
+                continue
+            out.append(("skip", i1, i2, j1, j2))
+            continue
+        prev = out[-1] if out else None
+        if prev and prev[0] == "replace" and prev[2] == i1 and prev[4] == j1:
+            out[-1] = ("replace", prev[1], i2, prev[3], j2)
+        else:
+            out.append(("replace", i1, i2, j1, j2))
+    return out
+
+
+def _tokens_in(tokens: Sequence[Token], start: int, end: int) -> list[Token]:
+    return [t for t in tokens if start <= t.start and t.end <= end]
+
+
+def _pairs(spun: str, source: str, a: list[Token], b: list[Token]) -> list[tuple[list[Token], list[Token]]]:
+    """Pair each copy paragraph with its best-matching source paragraph."""
+    sp, so = paragraphs(spun), paragraphs(source)
+    if len(sp) <= 1 or len(so) <= 1:
+        return [(a, b)]
+    src_pars = [_tokens_in(b, s, e) for s, e in so]
+    src_bags = [Counter(t.text.lower() for t in toks) for toks in src_pars]
+    out = []
+    for s, e in sp:
+        toks = _tokens_in(a, s, e)
+        if not toks:
+            continue
+        bag = Counter(t.text.lower() for t in toks)
+        scores = [sum((bag & sb).values()) for sb in src_bags]
+        j = max(range(len(scores)), key=scores.__getitem__)
+        if scores[j] >= MIN_PARAGRAPH_OVERLAP * len(toks):
+            out.append((toks, src_pars[j]))
+    return out
+
+
+def _all_regions(spun: str, source: str, max_phrase: int) -> list[tuple[list[Token], list[Token], list[Region]]]:
+    a, b = tokenize(spun), tokenize(source)
+    if not a or not b:
+        return []
+    return [(pa, pb, _regions(pa, pb, max_phrase)) for pa, pb in _pairs(spun, source, a, b)]
+
+
+def align(spun: str, source: str, max_phrase: int = MAX_PHRASE) -> list[AlignedSpan]:
+    """Aligned stretches of ``spun`` and ``source``, in the order of ``spun``.
+
+    Offsets are ``str`` indices; ``equal`` spans are the same words (same case),
+    ``replace`` spans a substitution of at most ``max_phrase`` words a side.
+    """
+    out: list[AlignedSpan] = []
+    for pa, pb, regions in _all_regions(spun, source, max_phrase):
+        for op, i1, i2, j1, j2 in regions:
+            if op == "skip":
+                continue
+            kind = "replace" if op == "case" else op
+            out.append(AlignedSpan(pa[i1].start, pa[i2 - 1].end, pb[j1].start, pb[j2 - 1].end, kind))
+    return out
+
+
+def similarity(spun: str, source: str) -> float:
+    """Share of the words of ``spun`` aligned unchanged (case aside) to ``source``, 0..1.
+
+    >>> similarity("the firm said profits rose", "The company said profits rose")
+    0.8
+    """
+    n = len(tokenize(spun))
+    if not n:
+        return 0.0
+    same = 0
+    for pa, pb, regions in _all_regions(spun, source, MAX_PHRASE):
+        for op, i1, i2, j1, j2 in regions:
+            if op in ("equal", "case"):
+                same += i2 - i1
+    return same / n

@@ -1,0 +1,351 @@
+"""An on-disk trace index: documents in SQLite, MinHash LSH band tables beside them.
+
+Layout of an index directory::
+
+    manifest.json   format name, version and every parameter that shapes a signature
+    index.sqlite    docs(rowid, id, text zlib) and bands(key, doc): one row per LSH band
+
+The manifest is written last, so a build that died half way is reported as incomplete
+rather than silently half-empty. SQLite gives several processes read access at once
+and makes `add` transactional; opening costs one small JSON read and one SQL query.
+
+MinHash signatures come from ``datasketch`` (affine32 permutations); band keys are
+kept in our own table (``bands``) because datasketch's in-memory LSH holds one Python
+set per bucket: about 1 KB per band per document at 100k documents, and no
+multi-process readers.
+
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp()) / "idx"
+>>> ix = Index.build(d, [("a", "The fox ran to the end of the road and then into the wood by the river.")])
+>>> Index.open(d).query("The dog walked to the end of the street and then into the forest by the stream.")[0].id
+'a'
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from ..errors import IndexCorruptError, InputError
+from .shingles import SHINGLERS, chunks, tokenize_lower
+
+FORMAT = "despin-trace-index"
+VERSION = 1
+MANIFEST = "manifest.json"
+DB = "index.sqlite"
+
+# 128 permutations in 64 bands of 2 rows: a document pair is a candidate with
+# probability 1 - (1 - J^2)^64, i.e. 0.93 at J = 0.2 and 0.9999 at J = 0.4, while the
+# skeleton similarity of unrelated news articles (J ~ 0.01) rarely collides.
+DEFAULT_PARAMS: dict[str, Any] = {
+    "shingles": "skeleton9",
+    "num_perm": 128,
+    "bands": 64,
+    "rows": 2,
+    "seed": 1,
+    "chunk_tokens": 200,
+}
+# Candidates re-ranked by exact shingle containment before the (costlier) alignment.
+RERANK = 24
+
+
+@dataclass(frozen=True)
+class Match:
+    """A candidate source: ``similarity`` is the share of the query's words aligned
+    word-for-word to it (0..1); ``containment`` the share of the query's shingles in it."""
+
+    id: str
+    similarity: float
+    containment: float = 0.0
+    votes: int = 0
+    source_text: str = field(default="", repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "similarity": round(self.similarity, 4),
+            "containment": round(self.containment, 4),
+            "votes": self.votes,
+        }
+
+
+class _Signer:
+    """MinHash signatures and band keys for one set of index parameters."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        try:
+            from datasketch import MinHash
+        except ImportError:  # pragma: no cover - depends on extras
+            raise InputError("tracing needs the 'trace' extra: pip install 'despin[trace]'") from None
+        self.params = params
+        self.shingle = SHINGLERS[params["shingles"]]
+        # Shingle ids are already well-mixed 32-bit ints, so they hash as themselves.
+        self._proto = MinHash(num_perm=params["num_perm"], seed=params["seed"], hashfunc=_identity, scheme="affine32")
+        self.bands, self.rows = params["bands"], params["rows"]
+        # One salt per band keeps equal row values in different bands apart.
+        self._salt = (np.arange(self.bands, dtype=np.uint64) + np.uint64(1)) * np.uint64(0xD6E8FEB86659FD93)
+
+    def signature(self, shingles: np.ndarray) -> np.ndarray:
+        m = self._proto.copy()
+        m.update_batch(shingles.tolist())
+        return m.hashvalues
+
+    def band_keys(self, words: Sequence[str], whole_text_chunks: list[list[str]]) -> np.ndarray:
+        """Band keys (int64) for the whole document and, if it has several, each chunk."""
+        sets = [self.shingle(words)]
+        if len(whole_text_chunks) > 1:
+            sets.extend(self.shingle(c) for c in whole_text_chunks)
+        keys = [self._keys(self.signature(s)) for s in sets if len(s)]
+        if not keys:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(keys))
+
+    def _keys(self, hv: np.ndarray) -> np.ndarray:
+        h = hv.astype(np.uint64).reshape(self.bands, self.rows)
+        v = np.zeros(self.bands, dtype=np.uint64)
+        for r in range(self.rows):
+            v = (v << np.uint64(32)) | h[:, r]
+        return (v ^ self._salt).view(np.int64)
+
+
+def _identity(x: int) -> int:
+    return x
+
+
+class Index:
+    """A trace index: see the module docstring. Use `Index.open` or `Index.build`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, params: dict[str, Any], manifest: dict[str, Any]) -> None:
+        self.path = path
+        self._conn = conn
+        self.params = params
+        self.manifest = manifest
+        self._signer = _Signer(params)
+
+    # ------------------------------------------------------------------ open/build
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, writable: bool = False) -> "Index":
+        """Open an existing index; `IndexCorruptError` if it is missing, partial or foreign."""
+        p = Path(path)
+        mpath, dbpath = p / MANIFEST, p / DB
+        if not p.is_dir():
+            raise IndexCorruptError(f"{p}: no trace index here (build one with 'despin index build')")
+        try:
+            manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise IndexCorruptError(f"{p}: {MANIFEST} is missing (incomplete or not a trace index)") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise IndexCorruptError(f"{p}: {MANIFEST} is unreadable ({e.__class__.__name__})") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise IndexCorruptError(f"{p}: {MANIFEST} is not a despin trace index manifest")
+        if manifest.get("version") != VERSION:
+            raise IndexCorruptError(
+                f"{p}: index version {manifest.get('version')!r}, this despin reads version {VERSION}; rebuild it"
+            )
+        params = manifest.get("params")
+        if not isinstance(params, dict) or set(params) != set(DEFAULT_PARAMS) or params["shingles"] not in SHINGLERS:
+            raise IndexCorruptError(f"{p}: {MANIFEST} has missing or unknown parameters")
+        if not dbpath.is_file():
+            raise IndexCorruptError(f"{p}: {DB} is missing")
+        uri = f"{dbpath.resolve().as_uri()}?mode={'rw' if writable else 'ro'}"
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.Error as e:
+            raise IndexCorruptError(f"{p}: {DB} is corrupt ({e})") from None
+        if not {"docs", "bands"} <= tables:
+            raise IndexCorruptError(f"{p}: {DB} lacks its tables (corrupt or incomplete)")
+        return cls(p, conn, params, manifest)
+
+    @classmethod
+    def build(
+        cls,
+        path: str | os.PathLike[str],
+        documents: Iterable[tuple[str, str]],
+        *,
+        overwrite: bool = False,
+        **params: Any,
+    ) -> "Index":
+        """Create an index at ``path`` from ``(id, text)`` pairs; repeated ids are skipped.
+
+        ``params`` override `DEFAULT_PARAMS` (e.g. ``shingles="plain5"`` for the baseline).
+        """
+        unknown = set(params) - set(DEFAULT_PARAMS)
+        if unknown:
+            raise TypeError(f"unknown index parameters: {sorted(unknown)}")
+        full = {**DEFAULT_PARAMS, **params}
+        if full["bands"] * full["rows"] != full["num_perm"] or full["rows"] > 2:
+            raise ValueError("bands * rows must equal num_perm, with rows <= 2 (keys are 64-bit)")
+        p = Path(path)
+        if p.exists() and any(p.iterdir()):
+            if not overwrite:
+                raise InputError(f"{p}: exists and is not empty (use --force to replace it)")
+            for name in (MANIFEST, DB, DB + "-journal"):
+                (p / name).unlink(missing_ok=True)
+        p.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(p / DB, check_same_thread=False)
+        conn.executescript(
+            """
+            PRAGMA page_size = 8192;
+            CREATE TABLE docs (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, text BLOB NOT NULL);
+            CREATE TABLE bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+            """
+        )
+        manifest = {"format": FORMAT, "version": VERSION, "params": full, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        ix = cls(p, conn, full, manifest)
+        ix._insert(documents)
+        ix._write_manifest()
+        return ix
+
+    def add(self, documents: Iterable[tuple[str, str]]) -> tuple[int, int]:
+        """Add documents whose id is not in the index yet; returns (added, skipped)."""
+        added, skipped = self._insert(documents)
+        self._write_manifest()
+        return added, skipped
+
+    def _insert(self, documents: Iterable[tuple[str, str]]) -> tuple[int, int]:
+        conn = self._conn
+        added = skipped = 0
+        try:
+            with conn:
+                next_row = (conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM docs").fetchone()[0]) + 1
+                seen: set[str] = set()
+                batch_docs: list[tuple[int, str, bytes]] = []
+                batch_bands: list[tuple[int, int]] = []
+                for doc_id, text in documents:
+                    if doc_id in seen or conn.execute("SELECT 1 FROM docs WHERE id = ?", (doc_id,)).fetchone():
+                        skipped += 1
+                        continue
+                    seen.add(doc_id)
+                    keys = self._doc_keys(text)
+                    batch_docs.append((next_row, doc_id, zlib.compress(text.encode("utf-8"), 1)))
+                    batch_bands.extend(zip(keys.tolist(), [next_row] * len(keys)))
+                    next_row += 1
+                    added += 1
+                    if len(batch_docs) >= 2000:
+                        self._flush(batch_docs, batch_bands)
+                if batch_docs:
+                    self._flush(batch_docs, batch_bands)
+        except sqlite3.Error as e:
+            raise IndexCorruptError(f"{self.path}: cannot write to {DB} ({e})") from None
+        self.manifest["documents"] = conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+        return added, skipped
+
+    def _flush(self, docs: list[tuple[int, str, bytes]], bands: list[tuple[int, int]]) -> None:
+        self._conn.executemany("INSERT INTO docs (rowid, id, text) VALUES (?, ?, ?)", docs)
+        self._conn.executemany("INSERT OR IGNORE INTO bands (key, doc) VALUES (?, ?)", bands)
+        docs.clear()
+        bands.clear()
+
+    def _write_manifest(self) -> None:
+        self.manifest["updated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        tmp = self.path / (MANIFEST + ".tmp")
+        tmp.write_text(json.dumps(self.manifest, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, self.path / MANIFEST)  # atomic: readers see the old or the new one
+
+    def _doc_keys(self, text: str) -> np.ndarray:
+        words = tokenize_lower(text)
+        return self._signer.band_keys(words, chunks(text, self.params["chunk_tokens"]))
+
+    # ------------------------------------------------------------------ read
+    def __len__(self) -> int:
+        return int(self._sql("SELECT COUNT(*) FROM docs").fetchone()[0])
+
+    def __contains__(self, doc_id: object) -> bool:
+        return self._sql("SELECT 1 FROM docs WHERE id = ?", (doc_id,)).fetchone() is not None
+
+    def get(self, doc_id: str) -> str | None:
+        """The text of document ``doc_id``, or None."""
+        row = self._sql("SELECT text FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        return None if row is None else zlib.decompress(row[0]).decode("utf-8")
+
+    def ids(self) -> Iterator[str]:
+        for (doc_id,) in self._sql("SELECT id FROM docs ORDER BY rowid"):
+            yield doc_id
+
+    def info(self) -> dict[str, Any]:
+        """Counts, sizes and parameters (what `despin index info` prints)."""
+        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        n = len(self)
+        return {
+            "path": str(self.path),
+            "format": FORMAT,
+            "version": VERSION,
+            "documents": n,
+            "band_rows": int(self._sql("SELECT COUNT(*) FROM bands").fetchone()[0]),
+            "bytes": size,
+            "bytes_per_document": round(size / n, 1) if n else None,
+            "params": self.params,
+            "created": self.manifest.get("created"),
+            "updated": self.manifest.get("updated"),
+        }
+
+    def candidates(self, text: str, limit: int = RERANK) -> list[tuple[int, str, int]]:
+        """LSH candidates ``(rowid, id, votes)``, most colliding bands first."""
+        keys = self._doc_keys(text)
+        if not len(keys):
+            return []
+        out: list[tuple[int, str, int]] = []
+        klist = keys.tolist()
+        votes: dict[int, int] = {}
+        for i in range(0, len(klist), 900):  # SQLite's bound-parameter limit
+            part = klist[i : i + 900]
+            q = f"SELECT doc, COUNT(*) FROM bands WHERE key IN ({','.join('?' * len(part))}) GROUP BY doc"
+            for doc, c in self._sql(q, part):
+                votes[doc] = votes.get(doc, 0) + c
+        best = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        for rowid, v in best:
+            row = self._sql("SELECT id FROM docs WHERE rowid = ?", (rowid,)).fetchone()
+            out.append((rowid, row[0], v))
+        return out
+
+    def query(self, text: str, top: int = 5) -> list[Match]:
+        """Most likely sources of ``text``, best first; ``[]`` for empty or untraceable text.
+
+        LSH candidates are re-ranked by shingle containment, then the best ``top`` are
+        aligned word by word and sorted by the aligned share (`Match.similarity`).
+        """
+        from .align import similarity
+
+        if not text.strip() or top < 1:
+            return []
+        cands = self.candidates(text)
+        if not cands:
+            return []
+        q = self._signer.shingle(tokenize_lower(text))
+        scored = []
+        for rowid, doc_id, v in cands:
+            row = self._sql("SELECT text FROM docs WHERE rowid = ?", (rowid,)).fetchone()
+            src = zlib.decompress(row[0]).decode("utf-8")
+            d = self._signer.shingle(tokenize_lower(src))
+            cont = float(np.intersect1d(q, d, assume_unique=True).size / q.size) if q.size else 0.0
+            scored.append((cont, v, doc_id, src))
+        scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
+        out = [
+            Match(doc_id, similarity(text, src), cont, v, src)
+            for cont, v, doc_id, src in scored[: max(top, 3)]
+        ]
+        out.sort(key=lambda m: (-m.similarity, -m.containment, m.id))
+        return out[:top]
+
+    def _sql(self, q: str, args: Sequence[Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self._conn.execute(q, args)
+        except sqlite3.DatabaseError as e:
+            raise IndexCorruptError(f"{self.path}: {DB} is corrupt ({e})") from None
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
