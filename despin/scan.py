@@ -87,7 +87,7 @@ def load_resources(profile_paths: tuple[str, ...] = (), index_path: str | None =
     index = None
     if index_path:
         try:
-            from .trace import Index  # type: ignore[attr-defined]
+            from .trace.index import Index  # type: ignore[import-not-found]
         except ImportError:
             raise InputError("--index needs despin.trace, which this installation lacks") from None
         index = Index.open(index_path)
