@@ -1,0 +1,171 @@
+"""`despin papers`: screen scientific papers for tortured phrases."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+import click
+
+from ..errors import DataError, InputError
+from ._common import encoding_option, user_errors
+
+FORMATS = ("csv", "parquet", "json")
+
+
+@click.command("papers")
+@click.argument("inputs", nargs=-1, required=True, metavar="FILES_OR_DIR...")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Report file to write.")
+@click.option(
+    "--list", "lists", multiple=True, type=click.Path(dir_okay=False),
+    help="Tortured-phrase list: TSV 'tortured<TAB>correct' or screener fingerprints "
+    "('\"a b\" AND NOT \"c\"<TAB>expected'). Repeatable.",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Report format (default: from the output file's suffix, else csv).")
+@click.option("--beyond/--no-beyond", default=True, show_default=True,
+              help="Also look for tortured phrases no list contains (slower).")
+@click.option("--terms", "terms_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Known correct terms of your field, one per line: strengthens --beyond. Repeatable.")
+@click.option("--corpus", "corpus_dirs", multiple=True, type=click.Path(file_okay=True),
+              help="Clean papers of your field (.txt/.html/.pdf): frequent word pairs become known terms.")
+@click.option("--threshold", type=click.FloatRange(min=0.01), default=2.0, show_default=True,
+              help="Evidence (distinct listed phrases; unlisted count half their confidence) "
+              "at which a paper is 'suspect'.")
+@click.option("--quiet", is_flag=True, help="No terminal summary.")
+@encoding_option
+@user_errors
+def papers(
+    inputs: Sequence[str],
+    output: str,
+    lists: Sequence[str],
+    fmt: str | None,
+    beyond: bool,
+    terms_files: Sequence[str],
+    corpus_dirs: Sequence[str],
+    threshold: float,
+    quiet: bool,
+    encoding: str | None,
+) -> None:
+    """Screen papers (PDF, HTML, text) for tortured phrases.
+
+    \b
+    Lists are not shipped with despin: get one from the Problematic Paper Screener
+    (https://dbrech.irit.fr/pls/apex/f?p=9999:5, "tortured phrases" fingerprints) and pass
+    it with --list. Example:
+      despin papers papers/ -o report.csv --list tortured.tsv
+    """
+    from ..papers.extract import iter_papers
+    from ..papers.lists import load_lists, pairs
+    from ..papers.matcher import ListMatcher
+    from ..papers.screen import screen_file
+
+    if not lists and not beyond:
+        raise click.UsageError("nothing to look for: pass --list FILE, or leave --beyond on")
+    fmt = fmt or _format_from_suffix(output)
+    fingerprints = load_lists(lists)
+    matcher = ListMatcher(fingerprints) if fingerprints else None
+    finder = None
+    if beyond:
+        from ..papers.beyond import BeyondDetector, load_corpus_terms, load_terms
+
+        extra_terms: list[str] = []
+        for f in terms_files:
+            extra_terms.extend(load_terms(f))
+        if corpus_dirs:
+            extra_terms.extend(load_corpus_terms(corpus_dirs))
+        finder = BeyondDetector.build(known_pairs=pairs(fingerprints), terms=extra_terms)
+    files = list(iter_papers(inputs))
+    if not files:
+        raise InputError("no PDF, HTML or text files found in " + ", ".join(inputs))
+    results = []
+    with _progress(len(files), quiet) as advance:
+        for f in files:
+            results.append(screen_file(f, matcher, beyond=finder, threshold=threshold, encoding=encoding))
+            advance()
+    _write(results, output, fmt, lists, threshold)
+    if not quiet:
+        _summary(results, output)
+
+
+def _format_from_suffix(output: str) -> str:
+    suffix = Path(output).suffix.lower().lstrip(".")
+    return {"csv": "csv", "parquet": "parquet", "pq": "parquet", "json": "json"}.get(suffix, "csv")
+
+
+class _progress:
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.total, self.quiet = total, quiet
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        if self.quiet or self.total < 5:
+            return lambda: None
+        from rich.progress import Progress
+
+        self._p = Progress(transient=True)
+        self._p.__enter__()
+        task = self._p.add_task("screening", total=self.total)
+        return lambda: self._p.advance(task)
+
+    def __exit__(self, *exc: Any) -> None:
+        if hasattr(self, "_p"):
+            self._p.__exit__(*exc)
+
+
+def _write(results: list, output: str, fmt: str, lists: Sequence[str], threshold: float) -> None:  # type: ignore[type-arg]
+    try:
+        if fmt == "json":
+            doc = {"threshold": threshold, "lists": list(lists), "papers": [r.to_dict() for r in results]}
+            Path(output).write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        elif fmt == "csv":
+            rows = [r.to_row() for r in results]
+            with open(output, "w", newline="", encoding="utf-8") as fh:
+                w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+                w.writeheader()
+                w.writerows(rows)
+        else:
+            try:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+            except ImportError:
+                raise DataError("Parquet output needs the 'scan' extra: pip install 'despin[scan]'") from None
+            pq.write_table(pa.Table.from_pylist([r.to_dict() for r in results], schema=_parquet_schema(pa)), output)
+    except OSError as e:
+        raise InputError(f"{output}: cannot write ({e.strerror})") from None
+
+
+def _parquet_schema(pa: Any) -> Any:
+    finding = pa.struct([
+        ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("kind", pa.string()),
+        ("phrase", pa.string()), ("expected", pa.list_(pa.string())), ("score", pa.float64()),
+        ("source", pa.string()), ("context", pa.string()),
+    ])
+    return pa.schema([
+        ("path", pa.string()), ("verdict", pa.string()), ("score", pa.float64()), ("chars", pa.int64()),
+        ("n_listed", pa.int64()), ("n_unlisted", pa.int64()), ("distinct_listed", pa.int64()),
+        ("distinct_unlisted", pa.int64()), ("findings", pa.list_(finding)), ("error", pa.string()),
+    ])
+
+
+def _summary(results: list, output: str) -> None:  # type: ignore[type-arg]
+    from rich.console import Console
+    from rich.table import Table
+
+    colour = {"suspect": "red", "review": "yellow", "clean": "green", "error": "magenta"}
+    table = Table(title="Tortured-phrase screening", show_lines=False)
+    for col in ("paper", "verdict", "score", "listed", "unlisted", "phrases / error"):
+        table.add_column(col, overflow="fold")
+    for r in results:
+        row = r.to_row()
+        detail = r.error or "; ".join(p for p in (row["listed"], row["unlisted"]) if p)
+        table.add_row(
+            r.path, f"[{colour[r.verdict]}]{r.verdict}[/]", f"{r.score:.2f}",
+            str(r.distinct_listed), str(r.distinct_unlisted), detail[:300],
+        )
+    console = Console()
+    console.print(table)
+    counts = {v: sum(r.verdict == v for r in results) for v in colour}
+    console.print(
+        f"{len(results)} papers: " + ", ".join(f"{n} {v}" for v, n in counts.items() if n) + f" -> {output}"
+    )

@@ -1,0 +1,344 @@
+"""`despin papers`: list loading, matching, extraction, screening, CLI.
+
+Every list and paper here is written for these tests (invented tortured phrases such as
+"irregular woodland" for "random forest"); nothing comes from a third-party list.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from despin.cli import main
+from despin.errors import DataError, InputError
+from despin.papers.extract import extract_text, html_text, iter_papers
+from despin.papers.lists import Phrase, load_list, normalize_phrase, pairs, parse_list_text, parse_query
+from despin.papers.matcher import ListMatcher, normalize
+from despin.papers.screen import screen_file, screen_text
+
+SHARED = Path(__file__).parents[1].parent / "shared" / "data"
+
+LIST_TSV = """# our own invented list
+tortured\tcorrect
+irregular woodland\trandom forest
+counterfeit consciousness\tartificial intelligence
+profound learning\tdeep learning
+k-closest neighbours\tk-nearest neighbours
+bosom peril\tbreast cancer
+"""
+
+FINGERPRINTS = """"sign to commotion" OR "flag to clamor"\tsignal to noise
+"colossal information" NOT "colossal information technology"\tbig data
+"choice tree" AND "arrangement"\tdecision tree
+"irregular woodland"~2\trandom forest
+("haze figuring" OR "cloud figuring") AND NOT "weather"\tcloud computing
+"""
+
+PAPER = (
+    "Abstract. We compare an Irregular Wood-\nland classifier with profound\n"
+    "learning and k-closest  neighbours on colossal information from bosom peril screening.\n"
+    "Counterfeit consciousness helps; the sign to commotion ratio is high."
+)
+
+
+def minimal_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF with ``lines`` in Helvetica, written by hand (xref offsets computed)."""
+    ops = ["BT", "/F1 12 Tf", "14 TL", "72 720 Td"]
+    for line in lines:
+        esc = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        ops.append(f"({esc}) Tj T*")
+    ops.append("ET")
+    stream = "\n".join(ops).encode("latin-1")
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+@pytest.fixture()
+def matcher() -> ListMatcher:
+    return ListMatcher(parse_list_text(LIST_TSV, "our.tsv") + parse_list_text(FINGERPRINTS, "fp.txt"))
+
+
+# --- lists ---------------------------------------------------------------------------
+
+
+def test_tsv_and_fingerprint_lines_parse_with_expected_text() -> None:
+    fps = parse_list_text(LIST_TSV, "our.tsv")
+    assert [fp.expected for fp in fps][:2] == ["random forest", "artificial intelligence"]
+    assert fps[3].query.phrases() == ("k closest neighbours",)  # header and comment skipped
+    assert fps[0].source == "our.tsv:3"
+    fp = parse_list_text(FINGERPRINTS, "fp.txt")
+    assert fp[0].query.phrases() == ("sign to commotion", "flag to clamor")
+    assert fp[1].query.phrases() == ("colossal information",)  # the NOT phrase is not evidence
+    assert fp[3].query.atoms() == (Phrase("irregular woodland", 2),)
+    assert pairs(fp)[:2] == [("sign to commotion", "signal to noise"), ("flag to clamor", "signal to noise")]
+
+
+def test_query_precedence_not_and_or() -> None:
+    q = parse_query('"a" OR "b" AND NOT "c"')  # a OR (b AND (NOT c))
+    assert q.evaluate({Phrase("a"), Phrase("c")})
+    assert q.evaluate({Phrase("b")})
+    assert not q.evaluate({Phrase("b"), Phrase("c")})
+    assert parse_query('"a" "b"').evaluate({Phrase("a")}) is False  # side by side means AND
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [('"unclosed AND "x"\tfix', "fp.txt:1"), ('"a" AND\tfix', "ends too early"),
+     ('NOT "a"\tx', "not negated"), ('"a" XOR "b"\tx', "double-quoted"), ('""\tx', "empty")],
+)
+def test_bad_fingerprint_names_file_and_line(line: str, message: str) -> None:
+    with pytest.raises(DataError, match=message):
+        parse_list_text(line, "fp.txt")
+
+
+def test_missing_list_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        load_list(tmp_path / "nope.tsv")
+
+
+# --- matching ------------------------------------------------------------------------
+
+
+def test_matches_across_case_hyphenation_and_line_breaks(matcher: ListMatcher) -> None:
+    hits = matcher.find(PAPER)
+    found = {(h.text, h.expected) for h in hits}
+    assert ("Irregular Wood-\nland", "random forest") in found
+    assert ("profound\nlearning", "deep learning") in found
+    assert ("k-closest  neighbours", "k-nearest neighbours") in found
+    assert ("Counterfeit consciousness", "artificial intelligence") in found
+    assert ("sign to commotion", "signal to noise") in found
+    assert ("colossal information", "big data") in found
+    for h in hits:
+        assert PAPER[h.start:h.end] == h.text  # offsets point at what the reader sees
+    # the proximity rule fires on the same words as the exact one
+    assert {h.fingerprint.source for h in hits if h.expected == "random forest"} == {"our.tsv:3", "fp.txt:4"}
+
+
+def test_rules_and_not_proximity(matcher: ListMatcher) -> None:
+    assert matcher.find("Colossal information technology and colossal information.") == []  # NOT vetoes
+    assert matcher.find("A choice tree was grown.") == []  # AND needs both
+    assert [h.text for h in matcher.find("A choice tree; the arrangement works.")] == ["choice tree", "arrangement"]
+    prox = [h.text for h in matcher.find("The woodland, being irregular, was big.") if h.fingerprint.source == "fp.txt:4"]
+    assert prox == ["woodland, being irregular"]
+    far = "The woodland was rather big and quite irregular."
+    assert not any(h.fingerprint.source == "fp.txt:4" for h in matcher.find(far))
+    assert [h.text for h in matcher.find("Haze figuring in clouds.")] == ["Haze figuring"]
+    assert matcher.find("Haze figuring depends on the weather.") == []
+
+
+def test_no_partial_words_and_no_match_across_punctuation(matcher: ListMatcher) -> None:
+    text = "irregular woodlands and an irregular, woodland and airregular woodland"
+    assert [h for h in matcher.find(text) if h.fingerprint.source != "fp.txt:4"] == []  # fp.txt:4 is ~2
+    assert matcher.find("") == []
+
+
+def test_unicode_offsets_survive_lengthening_lowercase_and_soft_hyphens(matcher: ListMatcher) -> None:
+    text = "İstanbul’s «Bosom Peril» study used pro\u00adfound learning."
+    hits = matcher.find(text)
+    assert [h.text for h in hits] == ["Bosom Peril", "pro\u00adfound learning"]
+    assert all(text[h.start:h.end] == h.text for h in hits)
+
+
+def test_real_hyphen_at_line_end_still_matches() -> None:
+    m = ListMatcher(parse_list_text("k-closest neighbours\tk-nearest neighbours"))
+    assert [h.text for h in m.find("the k-\nclosest neighbours rule")] == ["k-\nclosest neighbours"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["irregular", "woodland", "Wood-\nland", " ", "  ", ", ", "\n", "é", "İ",
+                                 "x", "\u00ad", "-\n", "profound", "learning", "’"]), max_size=30))
+def test_every_hit_is_an_exact_slice_that_normalises_to_its_phrase(parts: list[str]) -> None:
+    text = " ".join(parts)
+    m = ListMatcher(parse_list_text("irregular woodland\trandom forest\nprofound learning\tdeep learning"))
+    for h in m.find(text):
+        assert text[h.start:h.end] == h.text
+        joined = h.text.replace("\u00ad", "")
+        assert normalize_phrase(joined) == h.phrase or normalize(joined).text.strip() == h.phrase
+
+
+def test_normalize_offsets_map_back() -> None:
+    n = normalize("Deep-\nLearning, (IRREGULAR)  woodland")
+    assert n.text == " deeplearning   irregular  woodland "  # ", (" is three separators
+    i = n.text.index("irregular")
+    assert n.span(i, i + len("irregular")) == (17, 26)
+
+
+# --- extraction ----------------------------------------------------------------------
+
+
+def test_pdf_html_and_text_extraction(tmp_path: Path) -> None:
+    pdf = tmp_path / "p.pdf"
+    pdf.write_bytes(minimal_pdf(["We fit an irregular wood-", "land to the data (n = 3)."]))
+    assert "irregular wood-\nland" in extract_text(pdf)
+    assert html_text("<html><script>var x='bosom peril'</script><p>A <b>bosom</b>\n peril</p></html>") == "A bosom\nperil"
+    txt = tmp_path / "a.txt"
+    txt.write_text("profound learning", encoding="utf-8")
+    assert extract_text(txt) == "profound learning"
+
+
+def test_bad_encrypted_and_empty_pdfs_are_errors_not_crashes(tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    good = tmp_path / "good.pdf"
+    good.write_bytes(minimal_pdf(["Counterfeit consciousness."]))
+    locked = tmp_path / "locked.pdf"
+    w = PdfWriter(clone_from=str(good))
+    w.encrypt(user_password="secret", owner_password="owner", algorithm="AES-128")
+    w.write(str(locked))
+    open_lock = tmp_path / "ownerlocked.pdf"  # owner password only: readable, as publishers ship them
+    w = PdfWriter(clone_from=str(good))
+    w.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
+    w.write(str(open_lock))
+    corrupt = tmp_path / "corrupt.pdf"
+    corrupt.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage")
+    truncated = tmp_path / "truncated.pdf"
+    truncated.write_bytes(minimal_pdf(["bosom peril"])[:200])
+    blank = tmp_path / "blank.pdf"
+    blank.write_bytes(minimal_pdf([]))
+    with pytest.raises(InputError, match="encrypted PDF"):
+        extract_text(locked)
+    assert "Counterfeit consciousness" in extract_text(open_lock)
+    for bad, why in ((corrupt, "not a readable PDF"), (truncated, "not a readable PDF"), (blank, "no text")):
+        with pytest.raises(InputError, match=why):
+            extract_text(bad)
+
+
+def test_iter_papers_walks_directories_sorted(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    for name in ("b/z.txt", "a.pdf", "b/y.html", "notes.csv"):
+        (tmp_path / name).write_text("x")
+    assert [p.relative_to(tmp_path).as_posix() for p in iter_papers([tmp_path])] == ["a.pdf", "b/y.html", "b/z.txt"]
+    with pytest.raises(InputError, match="no such file"):
+        list(iter_papers([tmp_path / "missing"]))
+
+
+# --- screening -----------------------------------------------------------------------
+
+
+def test_screen_counts_score_and_verdict(matcher: ListMatcher) -> None:
+    r = screen_text(PAPER, matcher, name="paper.txt")
+    assert r.verdict == "suspect" and r.error is None
+    assert r.distinct_listed == 7  # the proximity rule repeats "irregular woodland": same phrase
+    assert r.score == pytest.approx(7 / 9)
+    assert r.to_row()["listed"].startswith("irregular woodland -> random forest")
+    one = screen_text("Only profound learning here.", matcher)
+    assert (one.verdict, one.score) == ("review", pytest.approx(1 / 3))
+    clean = screen_text("We trained a random forest and deep learning models.", matcher)
+    assert (clean.verdict, clean.score, clean.findings) == ("clean", 0.0, ())
+    strict = screen_text("Only profound learning here.", matcher, threshold=1)
+    assert strict.verdict == "suspect"
+
+
+def test_screen_file_turns_unreadable_input_into_an_error_row(tmp_path: Path, matcher: ListMatcher) -> None:
+    bad = tmp_path / "x.pdf"
+    bad.write_bytes(b"not a pdf at all")
+    r = screen_file(bad, matcher)
+    assert r.verdict == "error" and "not a readable PDF" in (r.error or "")
+    assert r.to_row()["error"] == r.error
+
+
+# --- CLI -----------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def paper_dir(tmp_path: Path) -> Path:
+    from pypdf import PdfWriter
+
+    d = tmp_path / "papers"
+    d.mkdir()
+    (d / "a_spun.txt").write_text(PAPER, encoding="utf-8")
+    (d / "b_clean.html").write_text("<p>We trained a random forest on big data.</p>", encoding="utf-8")
+    (d / "c_spun.pdf").write_bytes(minimal_pdf(["Bosom peril screening with profound", "learning."]))
+    (d / "d_corrupt.pdf").write_bytes(b"%PDF-1.4\n%%EOF garbage")
+    w = PdfWriter(clone_from=str(d / "c_spun.pdf"))
+    w.encrypt(user_password="pw", owner_password="pw2", algorithm="AES-128")
+    w.write(str(d / "e_encrypted.pdf"))
+    (tmp_path / "list.tsv").write_text(LIST_TSV + FINGERPRINTS, encoding="utf-8")
+    return d
+
+
+def test_cli_csv_report_with_error_rows_and_summary(paper_dir: Path) -> None:
+    out = paper_dir.parent / "report.csv"
+    res = CliRunner().invoke(main, ["papers", str(paper_dir), "-o", str(out), "--list",
+                                    str(paper_dir.parent / "list.tsv"), "--no-beyond"])
+    assert res.exit_code == 0, res.output
+    rows = {Path(r["path"]).name: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert [rows[n]["verdict"] for n in sorted(rows)] == ["suspect", "clean", "suspect", "error", "error"]
+    assert "encrypted PDF" in rows["e_encrypted.pdf"]["error"]
+    assert "bosom peril -> breast cancer" in rows["c_spun.pdf"]["listed"]
+    assert "5 papers: 2 suspect, 1 clean, 2 error" in res.output.replace("\n", " ")
+
+
+def test_cli_json_and_parquet_keep_offsets(paper_dir: Path) -> None:
+    lst = str(paper_dir.parent / "list.tsv")
+    out = paper_dir.parent / "r.json"
+    res = CliRunner().invoke(main, ["papers", str(paper_dir / "a_spun.txt"), "-o", str(out), "--list", lst,
+                                    "--no-beyond", "--quiet"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    f0 = doc["papers"][0]["findings"][0]
+    assert PAPER[f0["start"]:f0["end"]] == f0["text"] == "Irregular Wood-\nland"
+    assert f0["expected"] == ["random forest"] and "[Irregular Wood- land]" in f0["context"]
+    pq = pytest.importorskip("pyarrow.parquet")
+    outp = paper_dir.parent / "r.parquet"
+    res = CliRunner().invoke(main, ["papers", str(paper_dir), "-o", str(outp), "--list", lst,
+                                    "--no-beyond", "--quiet"])
+    assert res.exit_code == 0, res.output
+    table = pq.read_table(outp).to_pylist()
+    assert [r["verdict"] for r in table] == ["suspect", "clean", "suspect", "error", "error"]
+    assert table[0]["findings"][0]["text"] == "Irregular Wood-\nland"
+
+
+def test_cli_user_errors(tmp_path: Path, paper_dir: Path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(main, ["papers", str(paper_dir), "-o", str(tmp_path / "r.csv"), "--no-beyond"])
+    assert res.exit_code == 2 and "nothing to look for" in res.output
+    res = runner.invoke(main, ["papers", str(paper_dir), "-o", str(tmp_path / "r.csv"), "--list",
+                               str(tmp_path / "missing.tsv"), "--no-beyond"])
+    assert res.exit_code == 1 and "missing.tsv: no such file" in res.output and "Traceback" not in res.output
+    bad = tmp_path / "bad.tsv"
+    bad.write_text('"open AND\tx\n', encoding="utf-8")
+    res = runner.invoke(main, ["papers", str(paper_dir), "-o", str(tmp_path / "r.csv"), "--list", str(bad),
+                               "--no-beyond"])
+    assert res.exit_code == 1 and "bad.tsv:1" in res.output
+    res = runner.invoke(main, ["papers", str(tmp_path / "nowhere"), "-o", str(tmp_path / "r.csv"),
+                               "--list", str(paper_dir.parent / "list.tsv"), "--no-beyond"])
+    assert res.exit_code == 1 and "nowhere: no such file or directory" in res.output
+
+
+def test_cli_help_mentions_where_lists_come_from() -> None:
+    res = CliRunner().invoke(main, ["papers", "--help"])
+    assert res.exit_code == 0 and "Problematic Paper Screener" in res.output and "--list" in res.output
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(not (SHARED / "tortured" / "pps-dev.tsv").exists(), reason="needs ../shared/data")
+def test_dev_list_loads_and_matches_its_own_phrases() -> None:
+    fps = load_list(SHARED / "tortured" / "pps-dev.tsv")
+    assert len(fps) == 3984
+    m = ListMatcher(fps)
+    sample = fps[::400]
+    text = " . ".join(fp.query.phrases()[0].upper() for fp in sample)
+    assert {h.fingerprint.source for h in m.find(text)} >= {fp.source for fp in sample}
