@@ -1,0 +1,248 @@
+"""`despin scan`: readers, the local engine, errors kept, resume after a kill, the CLI.
+
+A stand-in detector (flags the word "utilize", suggests "use") replaces `despin.core.check`
+so that these tests exercise the scan machinery whatever the real detector decides.
+Worker processes are forked, so they inherit the stand-in.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import despin.core
+from despin.cli import main
+from despin.config import Config
+from despin.io.corpus import read_rows, row_schema
+from despin.report import Report, Span, Suggestion, apply
+from despin.scan import run_scan
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+
+
+def fake_check(text: str, *, profile: Any = None, index: Any = None, config: Config = Config()) -> Report:
+    if "EXPLODE" in text:
+        raise RuntimeError("detector bug")
+    spans = tuple(
+        Span(m.start(), m.end(), m.group(), 0.9, (Suggestion("use", 0.8),), "fake-profile")
+        for m in re.finditer(r"\butilize\b", text)
+    )
+    # The score tells the tests which path was asked for: 0.8x means explain=False (screen).
+    base = 0.9 if config.explain else 0.8
+    return Report(
+        score=(base + 0.01) if spans else 0.1,
+        verdict="spun" if spans else "clean",
+        spans=spans if config.explain else (),
+        restored=apply(text, spans),
+    )
+
+
+@pytest.fixture(autouse=True)
+def stand_in_detector(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(despin.core, "check", fake_check)
+
+
+def write_jsonl(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+GOOD = [
+    json.dumps({"id": "a1", "text": "We utilize the bridge every morning."}),
+    json.dumps({"id": "a2", "text": "The river runs under the bridge."}),
+    "{this is not json",
+    json.dumps({"id": "a3", "body": "no text field here"}),
+    "",
+    json.dumps({"id": 44, "text": "Farmers utilize rain water and utilize wells."}),
+    json.dumps({"id": "a5", "text": "EXPLODE the detector on this one."}),
+    json.dumps({"id": "a6", "text": "Nothing to see."}),
+]
+
+
+def test_jsonl_keeps_every_record_and_lists_errors(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD)
+    summary = run_scan([src], tmp_path / "out", fmt="jsonl", workers=2, shard_size=2, chunk_size=1)
+    rows = read_rows(tmp_path / "out")
+    # One row per non-blank line, in input order, with ids kept (a number id as its JSON text).
+    assert [r["line"] for r in rows] == [1, 2, 3, 4, 6, 7, 8]
+    assert [r["id"] for r in rows] == ["a1", "a2", None, "a3", "44", "a5", "a6"]
+    assert all(r["file"] == str(src) for r in rows)
+    by_line = {r["line"]: r for r in rows}
+    assert by_line[1]["verdict"] == "spun" and by_line[1]["score"] == 0.91
+    assert by_line[1]["spans"] == [
+        {"start": 3, "end": 10, "text": "utilize", "score": 0.9, "suggestion": "use", "reason": "fake-profile"}
+    ]
+    assert len(by_line[6]["spans"]) == 2 and by_line[6]["restored"] is None
+    assert by_line[2]["verdict"] == "clean" and by_line[2]["spans"] == []
+    assert "malformed JSON" in by_line[3]["error"] and by_line[3]["score"] is None
+    assert by_line[4]["error"] == "missing text field 'text'"
+    assert by_line[7]["error"] == "check failed: RuntimeError: detector bug"
+    errors = [json.loads(x) for x in (tmp_path / "out" / "_errors.jsonl").read_text().splitlines()]
+    assert [(e["file"], e["line"]) for e in errors] == [(str(src), 3), (str(src), 4), (str(src), 7)]
+    assert summary["documents"] == 7 and summary["errors"] == 3 and summary["spun"] == 2
+    assert summary["share_spun"] == 0.5
+    assert summary["top_reasons"] == [["fake-profile", 3]] or summary["top_reasons"] == [("fake-profile", 3)]
+    assert json.loads((tmp_path / "out" / "_summary.json").read_text())["documents"] == 7
+    assert (tmp_path / "out" / "_SUCCESS").exists()
+    assert len(summary["peak_rss_mb_per_worker"]) >= 1 and all(v > 1 for v in summary["peak_rss_mb_per_worker"])
+
+
+def test_screen_mode_asks_for_the_fast_path_and_restore_mode_restores(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:2])
+    run_scan([src], tmp_path / "screen", fmt="jsonl", mode="screen", workers=0)
+    screen = read_rows(tmp_path / "screen")
+    assert screen[0]["score"] == 0.81 and screen[0]["spans"] is None and screen[0]["restored"] is None
+    run_scan([src], tmp_path / "restore", fmt="jsonl", mode="restore", workers=1)
+    restored = read_rows(tmp_path / "restore")
+    assert restored[0]["restored"] == "We use the bridge every morning."
+    assert restored[1]["restored"] == "The river runs under the bridge."
+
+
+def test_parquet_in_and_out_round_trip(tmp_path: Path) -> None:
+    table = pa.table({"doc": [10, 11, 12], "body": ["They utilize tools.", None, "Quiet evening."]})
+    pq.write_table(table, tmp_path / "in.parquet")
+    run_scan([tmp_path / "in.parquet"], tmp_path / "out", text_field="body", id_field="doc", workers=2, shard_size=2)
+    # The output folder is a Parquet dataset any tool reads directly; bookkeeping files start with "_".
+    out = pq.read_table(tmp_path / "out")
+    assert out.schema.remove_metadata() == row_schema()
+    rows = out.to_pylist()
+    assert [(r["id"], r["line"]) for r in rows] == [("10", 1), ("11", 2), ("12", 3)]
+    assert rows[0]["spans"][0]["suggestion"] == "use"
+    assert rows[1]["error"] == "text field 'body' is null"
+    assert rows[2]["verdict"] == "clean"
+    assert sorted(p.name for p in (tmp_path / "out").glob("part-*")) == ["part-00000.parquet", "part-00001.parquet"]
+
+
+def test_compressed_jsonl(tmp_path: Path) -> None:
+    zstandard = pytest.importorskip("zstandard")
+    payload = (GOOD[0] + "\n" + GOOD[1] + "\n").encode()
+    with gzip.open(tmp_path / "a.jsonl.gz", "wb") as fh:
+        fh.write(payload)
+    (tmp_path / "b.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(payload))
+    run_scan([tmp_path / "a.jsonl.gz", tmp_path / "b.jsonl.zst"], tmp_path / "out", fmt="jsonl", workers=0)
+    rows = read_rows(tmp_path / "out")
+    assert [(Path(r["file"]).name, r["id"], r["verdict"]) for r in rows] == [
+        ("a.jsonl.gz", "a1", "spun"), ("a.jsonl.gz", "a2", "clean"),
+        ("b.jsonl.zst", "a1", "spun"), ("b.jsonl.zst", "a2", "clean"),
+    ]
+
+
+def test_folder_of_txt_and_html(tmp_path: Path) -> None:
+    pytest.importorskip("trafilatura")
+    corpus = tmp_path / "site"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "a.txt").write_text("Engineers utilize steel.", encoding="utf-8")
+    (corpus / "sub" / "c.txt").write_text("Plain prose only.", encoding="utf-8")
+    (corpus / "bad.txt").write_bytes(b"caf\xe9 au lait")  # latin-1, not UTF-8
+    (corpus / "notes.csv").write_text("ignored,file\n", encoding="utf-8")
+    article = " ".join(
+        f"Paragraph {i}: the town council met again to utilize the new hall for its long weekly debate."
+        for i in range(6)
+    )
+    (corpus / "b.html").write_text(
+        "<html><head><title>T</title></head><body><nav><a href='/'>Home</a> <a href='/x'>Contact us</a></nav>"
+        f"<article><h1>Council news</h1><p>{article}</p></article>"
+        "<footer>Copyright footer text</footer></body></html>",
+        encoding="utf-8",
+    )
+    run_scan([corpus], tmp_path / "out", fmt="jsonl", mode="restore", workers=2)
+    rows = {r["id"]: r for r in read_rows(tmp_path / "out")}
+    assert sorted(rows) == ["a.txt", "b.html", "bad.txt", "c.txt"]
+    assert all(r["line"] == 0 for r in rows.values())
+    assert rows["a.txt"]["restored"] == "Engineers use steel."
+    html = rows["b.html"]["restored"]
+    assert "use the new hall" in html and "<p>" not in html and "Contact us" not in html
+    assert "not valid utf-8" in rows["bad.txt"]["error"]
+
+
+def test_existing_output_and_changed_options_are_refused(tmp_path: Path) -> None:
+    from despin.errors import InputError
+
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:2])
+    run_scan([src], tmp_path / "out", workers=0)
+    with pytest.raises(InputError, match="pass --resume"):
+        run_scan([src], tmp_path / "out", workers=0)
+    with pytest.raises(InputError, match="mode differ"):
+        run_scan([src], tmp_path / "out", workers=0, mode="screen", resume=True)
+    run_scan([src], tmp_path / "out", workers=0, mode="screen", overwrite=True)
+    assert read_rows(tmp_path / "out")[0]["score"] == 0.81
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "keep.txt").write_text("mine")
+    with pytest.raises(InputError, match="not a despin scan output"):
+        run_scan([src], tmp_path / "other", workers=0, overwrite=True)
+    assert (tmp_path / "other" / "keep.txt").exists()
+
+
+KILLABLE = textwrap.dedent(
+    """
+    import sys, time
+    import despin.core
+    from despin.report import empty_report
+
+    def slow(text, **kw):
+        time.sleep(0.004)
+        return empty_report(text)
+
+    despin.core.check = slow
+    from despin.scan import run_scan
+    run_scan([sys.argv[1]], sys.argv[2], fmt="jsonl", workers=2, shard_size=40, chunk_size=8)
+    """
+)
+
+
+def test_resume_after_kill_gives_exactly_one_row_per_record(tmp_path: Path) -> None:
+    n = 1200
+    src = write_jsonl(tmp_path / "in.jsonl", [json.dumps({"id": f"r{i}", "text": f"Row {i} of the corpus."}) for i in range(n)])
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", KILLABLE, str(src), str(out)])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(list((out / "_completions").glob("*.json"))) < 4:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    committed = len(list((out / "_completions").glob("*.json")))
+    assert 4 <= committed < n // 40, "the kill should land mid-scan"
+    assert not (out / "_SUCCESS").exists()
+    # Also simulate the worst moments of a crash: a part written but its marker not yet,
+    # and a temp file half written.
+    (out / f"part-{committed + 5:05d}.jsonl").write_text('{"id": "stale"}\n')
+    (out / ".part-00999.jsonl.abc.tmp").write_text("half")
+    summary = run_scan([src], out, fmt="jsonl", workers=2, shard_size=40, resume=True)
+    rows = read_rows(out)
+    assert [r["id"] for r in rows] == [f"r{i}" for i in range(n)]  # none lost, none duplicated, in order
+    assert summary["documents"] == n and summary["documents_this_run"] <= n - 4 * 40
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_cli_scan_and_user_errors(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD)
+    runner = CliRunner()
+    res = runner.invoke(main, ["scan", str(src), "-o", str(tmp_path / "out"), "--format", "jsonl", "--workers", "1",
+                               "--shard-size", "3"])
+    assert res.exit_code == 0, res.output
+    assert "documents: 7  spun: 2 (50.0%)  errors: 3" in res.output
+    assert len(read_rows(tmp_path / "out")) == 7
+    res = runner.invoke(main, ["scan", str(src), "-o", str(tmp_path / "out"), "--quiet"])
+    assert res.exit_code == 1 and res.output.startswith("Error: ") and "--resume" in res.output
+    (tmp_path / "x.csv").write_text("a,b\n")
+    res = runner.invoke(main, ["scan", str(tmp_path / "x.csv"), "-o", str(tmp_path / "o2")])
+    assert res.exit_code == 1 and "unsupported input type" in res.output
+    pq.write_table(pa.table({"body": ["x"]}), tmp_path / "p.parquet")
+    res = runner.invoke(main, ["scan", str(tmp_path / "p.parquet"), "-o", str(tmp_path / "o3")])
+    assert res.exit_code == 1 and "no column 'text'" in res.output and "--text-field" in res.output
+    res = runner.invoke(main, ["scan", str(src), "-o", str(tmp_path / "o4"), "--mode", "fast"])
+    assert res.exit_code == 2
+    res = runner.invoke(main, ["scan", str(src), "-o", str(tmp_path / "o5"), "--address", "h:1"])
+    assert res.exit_code == 2 and "--engine ray" in res.output
