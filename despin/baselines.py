@@ -159,7 +159,7 @@ class ThesaurusUnigramChecker:
             if lemma != word:
                 for c in self.inverse(lemma):
                     if " " not in c:
-                        cands.setdefault(reinflect(c, tag, upos))
+                        cands.setdefault(reinflect(c, tag, upos) or c)
         cands.pop(word, None)
         scored = sorted(((c, self._freq(c) - own) for c in cands), key=lambda x: (-x[1], x[0]))
         out = tuple((c, gain) for c, gain in scored if gain >= self.margin)[:5]

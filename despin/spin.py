@@ -274,22 +274,26 @@ def _pos(word: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=100_000)
-def reinflect(substitute: str, tag: str, upos: str) -> str:
+def reinflect(substitute: str, tag: str, upos: str, strict: bool = False) -> str | None:
     """Put a lemma-form substitute into the form ``tag``; phrases inflect their head word.
+
+    Only forms lemminflect knows are used (its guesses for unknown words give
+    "firster"); without one the substitute comes back unchanged, or None if ``strict``.
 
     >>> reinflect("purchase", "VBD", "VERB"), reinflect("give up", "VBD", "VERB")
     ('purchased', 'gave up')
-    >>> reinflect("stock market", "NNS", "NOUN")
-    'stock markets'
+    >>> reinflect("stock market", "NNS", "NOUN"), reinflect("first", "JJR", "ADJ", strict=True)
+    ('stock markets', None)
     """
     from lemminflect import getInflection
 
     words = substitute.split(" ")
     # English phrasal verbs inflect their first word, compound nouns their last.
     i = 0 if upos == "VERB" else len(words) - 1
-    forms = getInflection(words[i], tag=tag)
-    if forms:
-        words[i] = forms[0]
+    forms = getInflection(words[i], tag=tag, inflect_oov=False)
+    if not forms:
+        return None if strict else substitute
+    words[i] = forms[0]
     return " ".join(words)
 
 
@@ -410,15 +414,28 @@ class Spinner:
         elif " " in site.key and single:
             subs = tuple(single)  # contraction: phrase -> one word
         freq = self.thesaurus.frequency
-        weights = [1.0 + max(freq(s), 0.0) for s in subs] if freq else [1.0] * len(subs)
-        x = u_pick * sum(weights)
-        pick = subs[-1]
-        for s, w in zip(subs, weights):
-            x -= w
-            if x < 0:
-                pick = s
-                break
-        return reinflect(pick, site.form[1], site.form[0]) if site.form else pick
+        pool = list(subs)
+        weights = [1.0 + max(freq(s), 0.0) for s in pool] if freq else [1.0] * len(pool)
+        first: str | None = None
+        while pool:
+            x = u_pick * sum(weights)
+            k = len(pool) - 1
+            for j, w in enumerate(weights):
+                x -= w
+                if x < 0:
+                    k = j
+                    break
+            pick = pool[k]
+            first = first or pick
+            if not site.form:
+                return pick
+            form = reinflect(pick, site.form[1], site.form[0], strict=True)
+            if form is not None:
+                return form
+            # No real inflected form: try the next candidate (same draw, so still fixed per type).
+            del pool[k], weights[k]
+        assert first is not None
+        return first  # nothing inflects: the bare form, as careless spinners print it
 
     def _sites(self, text: str, toks: list[Token], rng_names: Callable[[str], bool]) -> tuple[list[_Site], list[bool]]:
         p = self.preset
