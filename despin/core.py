@@ -1,10 +1,17 @@
 """`check` and `restore`: text in, a `Report` out. Pure: no I/O beyond loading shipped data."""
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 from .config import DEFAULT, Config, SubstitutionSource
-from .report import Report, empty_report
+from .detect import Analysis, Unit, analyse
+from .report import Report, Span, Suggestion, apply, empty_report
+
+# Document score: a logistic function of the per-token log-likelihood ratio of "spun at
+# rate ρ" against "not spun" (see detect.py); 0.5 is the decision threshold.
+_SCORE_SCALE = 6.0
+_SCORE_SHIFT = 0.08
 
 
 def check(
@@ -16,15 +23,146 @@ def check(
 ) -> Report:
     """Is ``text`` spun, where, and what did it say?
 
-    >>> check("").verdict
+    >>> r = check("The Top Priest informed journalists on Tuesday that the inventory "
+    ...           "marketplace would recuperate swiftly.")
+    >>> r.verdict, [s.text for s in r.spans][:1]
+    ('spun', ['Top'])
+    >>> check("   ").verdict
     'clean'
     """
     if not text.strip():
         return empty_report(text)
-    # Placeholder until the detector lands: never changes anything.
-    return empty_report(text)
+    if index is not None:
+        from .trace import report_from_index
+
+        found = report_from_index(text, index, config)
+        if found is not None:
+            return found
+    profiles: tuple[SubstitutionSource, ...]
+    if profile is None:
+        profiles = ()
+    elif isinstance(profile, (list, tuple)):
+        profiles = tuple(profile)
+    else:
+        profiles = (profile,)  # type: ignore[assignment]
+    if len(text) <= config.segment_chars:
+        return _report(text, analyse(text, config, profiles), config)
+    return _check_long(text, config, profiles)
 
 
 def restore(text: str, **kwargs: Any) -> str:
-    """The most likely original wording; only flagged spans change."""
+    """The most likely original wording; only flagged spans change.
+
+    >>> restore("")
+    ''
+    """
     return check(text, **kwargs).restored
+
+
+def document_score(a: Analysis) -> float:
+    """Calibrated P(spun) of the document (see scripts/calibrate.py); 0.5 decides."""
+    from .calibration import doc_weights
+
+    w = doc_weights()
+    if w is None:
+        z = _SCORE_SCALE * 10 * (a.llr / max(1, a.n_eligible) - _SCORE_SHIFT)
+    else:
+        z = w[0] + sum(wi * x for wi, x in zip(w[1:], a.doc_features()))
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def _report(text: str, a: Analysis, config: Config) -> Report:
+    score = document_score(a)
+    verdict = "spun" if score >= 0.5 else "clean"
+    if not config.explain:
+        return Report(score=score, verdict=verdict, spans=(), restored=text)
+    chosen: list[Unit] = []
+    taken: set[int] = set()
+    for u in sorted(a.units, key=lambda u: -u.posterior):
+        if u.posterior < config.threshold:
+            break
+        if any(k in taken for k in range(u.i, u.j)):
+            continue
+        chosen.append(u)
+        taken.update(range(u.i, u.j))
+    spans = tuple(sorted((_span(text, a, u, config) for u in chosen), key=lambda s: s.start))
+    return Report(score=score, verdict=verdict, spans=spans, restored=apply(text, spans))
+
+
+def _span(text: str, a: Analysis, u: Unit, config: Config) -> Span:
+    start, end = a.tokens[u.i].start, a.tokens[u.j - 1].end
+    observed = text[start:end]
+    ranked = sorted(zip(u.cands, u.odds), key=lambda x: -x[1])[: config.max_suggestions]
+    suggestions = tuple(
+        Suggestion(match_case(c.text, observed), u.posterior * odd / u.A) for c, odd in ranked if u.A > 0
+    )
+    top = ranked[0][0]
+    gain = math.log(max(ranked[0][1] / top.q, 1e-300))
+    reason = (
+        f"{top.relation}: '{top.text}' lists '{u.observed}' as a synonym; "
+        f"the language model prefers '{top.text}' here by {gain:+.1f} nats"
+    )
+    if u.observed in _repeated(a):
+        reason += "; the same word is flagged elsewhere in this text"
+    return Span(start, end, observed, u.posterior, suggestions, reason)
+
+
+def _repeated(a: Analysis) -> set[str]:
+    seen: dict[str, int] = {}
+    for u in a.units:
+        seen[u.observed] = seen.get(u.observed, 0) + 1
+    return {k for k, v in seen.items() if v > 1}
+
+
+def match_case(candidate: str, observed: str) -> str:
+    """Give ``candidate`` the casing pattern of ``observed``.
+
+    >>> match_case("prime minister", "Top Priest"), match_case("cocoa", "DRINKING CHOCOLATE")
+    ('Prime Minister', 'COCOA')
+    """
+    letters = [c for c in observed if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return candidate.upper()
+    words = observed.split()
+    if words and all(w[:1].isupper() for w in words) and len(words) > 1:
+        return " ".join(w[:1].upper() + w[1:] for w in candidate.split(" "))
+    if observed[:1].isupper():
+        return candidate[:1].upper() + candidate[1:]
+    return candidate
+
+
+def _check_long(text: str, config: Config, profiles: tuple[SubstitutionSource, ...]) -> Report:
+    """Bounded memory: check paragraph-aligned segments and stitch the spans back."""
+    spans: list[Span] = []
+    weighted = 0.0
+    total = 0
+    for start, end in _segments(text, config.segment_chars):
+        seg = text[start:end]
+        if not seg.strip():
+            continue
+        a = analyse(seg, config, profiles)
+        r = _report(seg, a, config)
+        weighted += r.score * max(1, a.n_eligible)
+        total += max(1, a.n_eligible)
+        spans.extend(
+            Span(s.start + start, s.end + start, s.text, s.score, s.suggestions, s.reason) for s in r.spans
+        )
+    score = weighted / max(1, total)
+    verdict = "spun" if score >= 0.5 else "clean"
+    restored = apply(text, spans) if config.explain else text
+    return Report(score=score, verdict=verdict, spans=tuple(spans), restored=restored)
+
+
+def _segments(text: str, size: int) -> list[tuple[int, int]]:
+    out = []
+    pos = 0
+    while pos < len(text):
+        end = min(len(text), pos + size)
+        if end < len(text):
+            cut = text.rfind("\n", pos + size // 2, end)
+            if cut < 0:
+                cut = text.rfind(" ", pos + size // 2, end)
+            end = cut + 1 if cut >= 0 else end
+        out.append((pos, end))
+        pos = end
+    return out

@@ -106,16 +106,25 @@ class Report:
         return cls.from_dict(json.loads(s))
 
 
+def replaces(span: Span) -> bool:
+    """Does `apply` replace this span? Only when its best suggestion is more likely than
+    the text as written: ``best.score > 1 − span.score`` (a flagged span whose
+    suggestions are all unsure stays as it is, flagged for a person to decide)."""
+    return bool(span.suggestions) and span.suggestions[0].score > 1.0 - span.score
+
+
 def apply(text: str, spans: Iterable[Span]) -> str:
-    """Replace each span that has a suggestion by its best one; all else byte-identical.
+    """Replace each span by its best suggestion where `replaces` says so; all else byte-identical.
 
     >>> apply("a quick fox", [Span(2, 7, "quick", 0.9, (Suggestion("fast", 0.8),))])
     'a fast fox'
+    >>> apply("a quick fox", [Span(2, 7, "quick", 0.6, (Suggestion("fast", 0.3),))])
+    'a quick fox'
     """
     out: list[str] = []
     pos = 0
     for s in sorted(spans, key=lambda s: s.start):
-        if s.start < pos or s.best is None:
+        if s.start < pos or not replaces(s):
             continue
         out.append(text[pos:s.start])
         out.append(s.best)

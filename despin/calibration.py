@@ -1,0 +1,39 @@
+"""Calibration weights fitted by ``scripts/calibrate.py``, loaded once per process.
+
+The file ``despin/data/calibration.json`` holds logistic-regression weights for the
+per-unit posterior and for the document score, fitted on the project's own simulator
+output (see the script for the exact recipe). Without it the detector falls back to the
+uncalibrated noisy-channel formula.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+_FORMAT = "despin-calibration"
+
+
+@lru_cache(maxsize=1)
+def _load() -> dict[str, Any] | None:
+    try:
+        raw = resources.files("despin").joinpath("data", "calibration.json").read_text("utf-8")
+    except FileNotFoundError:
+        return None
+    data = json.loads(raw)
+    if data.get("format") != _FORMAT or data.get("version") != 1:
+        from .errors import DataError
+
+        raise DataError("despin/data/calibration.json: unknown format; rebuild with scripts/calibrate.py")
+    return data
+
+
+def unit_weights() -> list[float] | None:
+    d = _load()
+    return list(d["unit"]) if d else None
+
+
+def doc_weights() -> list[float] | None:
+    d = _load()
+    return list(d["doc"]) if d else None

@@ -1,0 +1,138 @@
+"""Candidate originals for an observed word or phrase: the inverted lexicon, inflected.
+
+A spinner replaced an original ``c`` by one of ``c``'s synonyms ``w``. Seeing ``w``, the
+candidates are the entries that list ``w`` (or ``w``'s lemma) as a synonym, plus the other
+inflections of ``w`` itself (spinners often write a synonym's dictionary form: "said" →
+"say"). Each candidate carries the channel probability q(w | c) ≈ 1 / |synonyms(c)|:
+a thesaurus spinner picks one of ``c``'s synonyms roughly uniformly.
+
+>>> any(c.text == "weekly" for c in candidates("hebdomadary", ("wordnet",)))
+True
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import lexicon, lm
+
+# Keep this many candidates per observed type (ranked by unigram prior × channel):
+# beyond ~25 the language model mostly finds chance alternatives, and time grows linearly.
+MAX_CANDIDATES = 30
+# Weight of an inflected form that does not match the observed word's inflection:
+# some spinners re-inflect, some do not; the language model decides between forms.
+_OTHER_FORM = 0.5
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str  # lower-case, words joined by single spaces
+    q: float  # channel probability q(observed | candidate)
+    relation: str  # where it came from: "wordnet", "moby", "inflection", "profile:NAME"
+
+
+@lru_cache(maxsize=100_000)
+def _lemmas(word: str) -> tuple[str, ...]:
+    from lemminflect import getAllLemmas
+
+    out: dict[str, None] = {}
+    for lemmas in getAllLemmas(word).values():
+        for lemma in lemmas:
+            out.setdefault(lemma.lower())
+    return tuple(out)
+
+
+@lru_cache(maxsize=200_000)
+def _inflection_table(lemma: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``(tag, forms)`` pairs for a known lemma (no guessing for unknown words: too slow)."""
+    from lemminflect import getAllInflections
+
+    return tuple((tag, tuple(f.lower() for f in fs)) for tag, fs in getAllInflections(lemma).items())
+
+
+@lru_cache(maxsize=100_000)
+def _tags_of(word: str) -> frozenset[str]:
+    """Penn tags under which ``word`` is an inflection of one of its lemmas."""
+    return frozenset(tag for lemma in _lemmas(word) for tag, fs in _inflection_table(lemma) if word in fs)
+
+
+@lru_cache(maxsize=200_000)
+def forms(phrase: str) -> tuple[str, ...]:
+    """The phrase and the inflections of its head word (first word: "get well" → "got well")."""
+    words = phrase.split(" ")
+    out: dict[str, None] = {phrase: None}
+    for _, fs in _inflection_table(words[0]):
+        for f in fs:
+            out.setdefault(" ".join([f, *words[1:]]))
+    return tuple(out)
+
+
+_BASE_TAGS = frozenset({"VB", "VBP", "NN", "JJ", "RB"})
+
+
+def _inflected(orig: str, observed_tags: frozenset[str]) -> list[tuple[str, float]]:
+    """Forms of ``orig`` with weights: the observed inflection counts fully."""
+    words = orig.split(" ")
+    table = dict(_inflection_table(words[0]))
+    preferred: set[str] = set()
+    for tag in observed_tags:
+        for f in table.get(tag, ()):
+            preferred.add(" ".join([f, *words[1:]]))
+    if not observed_tags or observed_tags <= _BASE_TAGS:
+        preferred.add(orig)  # observed is a base form: the original's base form fits
+    return [(f, 1.0 if f in preferred else _OTHER_FORM) for f in forms(orig)]
+
+
+# Lemma-level candidates kept before inflecting (ranked by unigram prior × channel).
+_MAX_LEMMAS = 30
+
+
+@lru_cache(maxsize=100_000)
+def candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
+    """Candidate originals of an observed lower-case word or phrase, best prior first."""
+    single = " " not in phrase
+    keys = [phrase]
+    tags: frozenset[str] = frozenset()
+    if single:
+        tags = _tags_of(phrase)
+        keys += [lemma for lemma in _lemmas(phrase) if lemma != phrase]
+    share = 1.0 / len(sources)
+    raw: dict[str, tuple[float, str]] = {}
+    for source in sources:
+        for key in keys:
+            for orig, n in lexicon.inverse_entries(key, source):
+                q = share / n
+                if orig not in raw or raw[orig][0] < q:
+                    raw[orig] = (q, source)
+    top = sorted(raw.items(), key=lambda kv: -(_prior(kv[0]) + _log(kv[1][0])))[:_MAX_LEMMAS]
+
+    best: dict[str, Candidate] = {}
+
+    def add(text: str, q: float, relation: str) -> None:
+        if text != phrase and (text not in best or q > best[text].q):
+            best[text] = Candidate(text, q, relation)
+
+    for orig, (q, source) in top:
+        if single:
+            for form, w in _inflected(orig, tags):
+                add(form, q * w, source)
+        else:
+            add(orig, q, source)
+    if single:
+        # The spinner may have written the dictionary form of the original itself.
+        for lemma in _lemmas(phrase):
+            q = max(share / (len(lexicon.synonyms(lemma, s)) + 1) for s in sources)
+            for form in forms(lemma):
+                add(form, q, "inflection")
+    ranked = sorted(best.values(), key=lambda c: -(_prior(c.text) + _log(c.q)))
+    return tuple(ranked[:MAX_CANDIDATES])
+
+
+def _log(x: float) -> float:
+    import math
+
+    return math.log(x)
+
+
+def _prior(text: str) -> float:
+    return sum(lm.unigram(w) for w in text.split(" "))

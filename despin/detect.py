@@ -1,0 +1,292 @@
+"""Where restoration is decided: a noisy-channel model of a thesaurus spinner.
+
+For each observed word or phrase ``w`` with candidate originals ``c`` (see
+`despin.candidates`), in its sentence context::
+
+    P(w was written by the spinner) = ρ·A / (ρ·A + 1 − ρ),   A = Σ_c q(w|c) · P_LM(c, ctx) / P_LM(w, ctx)
+
+where ``P_LM(·, ctx)`` is the trigram probability of the window around the unit (two words
+either side) and ρ the document's spin rate, estimated by EM on the document itself: a clean
+text drives ρ towards 0 and so flags almost nothing, a spun one raises it. Spinners replace
+the same word type the same way everywhere, so the evidence of all occurrences of a type is
+pooled before deciding (self-learning inside one document).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from . import lm
+from .candidates import Candidate, candidates
+from .config import Config, SubstitutionSource
+from .tokenize import Token, tokenize
+
+# Spans a spinner never touches and we must never "restore".
+_PROTECTED = re.compile(
+    r"(?:https?://|ftp://|www\.)\S+"  # URLs
+    r"|\S+@\S+\.\w+"  # e-mail addresses
+    r"|`[^`\n]*`"  # inline code
+    r"|\{[^{}\n]*[;=][^{}\n]*\}"  # code blocks with statements
+)
+_SENTENCE_BREAK = re.compile(r"[.!?;:\n\"“”()\[\]]")
+# Words this frequent (zipf ≥ 6.5: the, of, and, to, in, is, ...) are the skeleton of the
+# text; flagging them costs many false changes for little recall.
+_FUNCTION_ZIPF = 6.5
+_RHO_INIT = 0.15
+_RHO_MIN, _RHO_MAX = 0.02, 0.6
+_EM_STEPS = 4
+# Occurrences of one type are not independent evidence (similar contexts): temper the sum.
+_TYPE_POOL = 0.6
+# A shorter window has fewer factors and so a higher LM probability: charge each word of
+# length difference the average surprisal of news text under the trigram model (~5.5 nats).
+_NATS_PER_WORD = 5.5
+# Capitalised words inside a sentence are mostly names: spinners do damage them, but a
+# wrong "restoration" of a name costs more than a missed one.
+_NAME_PRIOR = 0.3
+# A lower-case unit inside an upper-case line (a headline) is what a spinner leaves when it
+# pastes a thesaurus entry: strong evidence of substitution.
+_CASE_BREAK = 20.0
+
+
+@dataclass
+class Unit:
+    """A run of tokens [i, j) that may be one substitution."""
+
+    i: int
+    j: int
+    observed: str  # lower-case phrase
+    cands: tuple[Candidate, ...]
+    odds: list[float] = field(default_factory=list)  # q(w|c)·P(c,ctx)/P(w,ctx) per candidate
+    A: float = 0.0
+    log_odds: float = 0.0  # log posterior odds of "substituted"
+    posterior: float = 0.0
+    name: bool = False  # capitalised inside a sentence
+    case_break: bool = False  # lower-case inside an upper-case headline
+
+
+@dataclass
+class Analysis:
+    tokens: list[Token]
+    units: list[Unit]
+    rho: float
+    llr: float  # log-likelihood ratio of the fitted mixture against "nothing spun"
+    n_eligible: int
+
+    def doc_features(self) -> list[float]:
+        """Document-level features for the calibrated document score."""
+        singles = [u for u in self.units if u.j - u.i == 1]
+        n = max(1, self.n_eligible)
+        flagged = sum(u.posterior >= 0.5 for u in self.units)
+        top = sorted((u.posterior for u in singles), reverse=True)[: max(1, n // 10)]
+        return [
+            self.rho,
+            self.llr / n,
+            flagged / n,
+            sum(top) / max(1, len(top)),
+            math.log(n),
+        ]
+
+
+def _is_function_word(word: str) -> bool:
+    return lm.unigram(word) >= math.log(10 ** (_FUNCTION_ZIPF - 9))
+
+
+def _eligible(tok: Token, low: str) -> bool:
+    # Numbers, codes, non-Latin scripts and single letters are immutable.
+    return low.isascii() and low.replace("'", "").isalpha() and len(low) > 1
+
+
+def _sentence_ids(text: str, tokens: Sequence[Token]) -> list[int]:
+    ids, sid = [], 0
+    for k, t in enumerate(tokens):
+        if k and _SENTENCE_BREAK.search(text, tokens[k - 1].end, t.start):
+            sid += 1
+        ids.append(sid)
+    return ids
+
+
+def analyse(
+    text: str,
+    config: Config,
+    profiles: Sequence[SubstitutionSource] = (),
+) -> Analysis:
+    tokens = tokenize(text)
+    low = [t.text.lower() for t in tokens]
+    n = len(tokens)
+    protected = [False] * n
+    spans = [(m.start(), m.end()) for m in _PROTECTED.finditer(text)]
+    if spans:
+        for k, t in enumerate(tokens):
+            protected[k] = any(s < t.end and t.start < e for s, e in spans)
+    sid = _sentence_ids(text, tokens)
+    upper_line = _upper_lines(text, tokens)
+    ok = [(not protected[k]) and _eligible(tokens[k], low[k]) for k in range(n)]
+    for k, t in enumerate(tokens):
+        # Acronyms and codes (EC, GE, NATO) in ordinary text are names, not words to replace.
+        if ok[k] and len(t.text) > 1 and t.text.isupper() and not upper_line[k]:
+            ok[k] = False
+    _mask_foreign_sentences(low, sid, ok)
+
+    sources = tuple(config.resources)
+    units: list[Unit] = []
+    n_eligible = 0
+    for i in range(n):
+        if not ok[i]:
+            continue
+        for length in range(1, config.max_ngram + 1):
+            j = i + length
+            if j > n or not ok[j - 1] or sid[j - 1] != sid[i]:
+                break
+            phrase = " ".join(low[i:j])
+            if length == 1:
+                if _is_function_word(phrase):
+                    continue  # not alone, but it may start a phrase ("get well")
+                n_eligible += 1
+            cands = _profile_candidates(phrase, profiles) + candidates(phrase, sources)
+            if cands:
+                units.append(Unit(i, j, phrase, cands))
+
+    for u in units:
+        _score_unit(u, low, sid)
+        first = tokens[u.i].text
+        if upper_line[u.i]:
+            u.case_break = not any(tokens[k].text.isupper() for k in range(u.i, u.j))
+        elif first[:1].isupper() and u.i > 0 and sid[u.i - 1] == sid[u.i]:
+            u.name = True
+
+    # The spin rate by EM, on the uncalibrated channel posterior (the calibrated one uses ρ
+    # as a feature, so it must not feed back into it).
+    rho = _RHO_INIT
+    for _ in range(_EM_STEPS):
+        _posteriors(units, rho, calibrated=False)
+        rho = min(_RHO_MAX, max(_RHO_MIN, sum(u.posterior for u in units if u.j - u.i == 1) / max(1, n_eligible)))
+    _posteriors(units, rho, calibrated=False)
+    llr = sum(math.log1p(rho * (u.A - 1.0)) for u in units if u.j - u.i == 1)
+    _posteriors(units, rho, calibrated=True)
+    return Analysis(tokens, units, rho, llr, n_eligible)
+
+
+def _upper_lines(text: str, tokens: Sequence[Token]) -> list[bool]:
+    """Per token: is it on a line written mostly in capitals (a wire headline)?"""
+    out: list[bool] = []
+    line_start = -1
+    flag = False
+    for t in tokens:
+        ls = text.rfind("\n", 0, t.start) + 1
+        if ls != line_start:
+            line_start = ls
+            le = text.find("\n", ls)
+            line = text[ls:] if le < 0 else text[ls:le]
+            letters = [c for c in line if c.isalpha()]
+            flag = len(letters) >= 8 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+        out.append(flag)
+    return out
+
+
+def _mask_foreign_sentences(low: list[str], sid: list[int], ok: list[bool]) -> None:
+    """Leave non-English passages alone: sentences where most words are unknown to the LM."""
+    by_sentence: dict[int, list[int]] = {}
+    for k, s in enumerate(sid):
+        by_sentence.setdefault(s, []).append(k)
+    for ks in by_sentence.values():
+        words = [low[k] for k in ks if low[k].isalpha()]
+        if len(words) >= 3 and sum(not lm.in_vocabulary(w) for w in words) > 0.5 * len(words):
+            for k in ks:
+                ok[k] = False
+
+
+def _profile_candidates(phrase: str, profiles: Sequence[SubstitutionSource]) -> tuple[Candidate, ...]:
+    out = []
+    for p in profiles:
+        if phrase.count(" ") < p.max_ngram:
+            # A learned table maps original → spun almost deterministically: q ≈ P(c|w).
+            out.extend(Candidate(c, max(prob, 1e-6) * 5.0, f"profile:{p.name}") for c, prob in p.originals(phrase))
+    return tuple(out)
+
+
+def _context(low: list[str], sid: list[int], i: int, j: int) -> tuple[list[str], list[str]]:
+    left: list[str] = []
+    k = i - 1
+    while len(left) < 2:
+        if k < 0 or sid[k] != sid[i]:
+            left.insert(0, lm.BOS)
+            break
+        left.insert(0, low[k])
+        k -= 1
+    right: list[str] = []
+    k = j
+    while len(right) < 2:
+        if k >= len(low) or sid[k] != sid[j - 1]:
+            right.append(lm.EOS)
+            break
+        right.append(low[k])
+        k += 1
+    return left, right
+
+
+def _score_unit(u: Unit, low: list[str], sid: list[int]) -> None:
+    left, right = _context(low, sid, u.i, u.j)
+
+    def window(words: list[str]) -> float:
+        seq = left + words + right
+        return lm.window_logprob(seq, len(left), len(seq))
+
+    observed = low[u.i:u.j]
+    base = window(observed)
+    u.odds = []
+    for c in u.cands:
+        words = c.text.split(" ")
+        d = window(words) - base - _NATS_PER_WORD * max(0, len(observed) - len(words))
+        u.odds.append(c.q * math.exp(min(d, 50.0)))
+    u.A = sum(u.odds)
+
+
+def _log(x: float) -> float:
+    return math.log(max(x, 1e-30))
+
+
+def unit_features(u: Unit, rho: float, pooled: float, count: int) -> list[float]:
+    """Per-unit features for the calibrated posterior (see scripts/calibrate.py)."""
+    best = max(u.odds) if u.odds else 1e-30
+    top = u.cands[u.odds.index(best)] if u.odds else None
+    la = max(-30.0, min(30.0, _log(u.A)))
+    return [
+        la,  # channel-weighted LM evidence
+        max(-30.0, min(30.0, _log(best))),
+        math.log(rho / (1 - rho)),  # the document's spin rate, by EM
+        max(-30.0, min(30.0, pooled)),  # evidence from the other occurrences of this type
+        math.log(count),
+        lm.unigram(u.observed.split(" ")[0]) / 10.0,  # rare words are typical spinner output
+        (lm.unigram(top.text.split(" ")[0]) / 10.0) if top else -3.0,
+        float(u.name),
+        float(u.case_break),
+        float(u.j - u.i - 1),  # observed phrase length beyond one word
+        float(len(top.text.split(" ")) - 1) if top else 0.0,
+        float(top is not None and top.relation.startswith("profile:")),
+        float(lm.in_vocabulary(u.observed.split(" ")[0])),
+    ]
+
+
+def _posteriors(units: list[Unit], rho: float, calibrated: bool = True) -> None:
+    from .calibration import unit_weights
+
+    prior = math.log(rho / (1 - rho))
+    by_type: dict[str, list[Unit]] = {}
+    for u in units:
+        by_type.setdefault(u.observed, []).append(u)
+    weights = unit_weights() if calibrated else None
+    for group in by_type.values():
+        total = sum(_log(u.A) for u in group)
+        for u in group:
+            own = _log(u.A)
+            if weights is None:
+                # Uncalibrated fallback: the noisy-channel posterior with pooled type evidence.
+                name = _NAME_PRIOR if u.name else 1.0
+                u.log_odds = prior + own + math.log(name) + (math.log(_CASE_BREAK) if u.case_break else 0.0)
+                u.log_odds += _TYPE_POOL * (total - own)
+            else:
+                f = unit_features(u, rho, total - own, len(group))
+                u.log_odds = weights[0] + sum(w * x for w, x in zip(weights[1:], f))
+            u.posterior = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, u.log_odds))))
