@@ -27,7 +27,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..tokenize import tokenize
+from ..tokenize import TOKEN_RE
 
 # Closed-class words that thesaurus spinners leave alone. Chosen by measurement, not
 # by grammar: on the dev pairs each of these changed in < 2.5% of its occurrences,
@@ -49,8 +49,8 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: spreads 54-bit ids ov
 
 
 def tokenize_lower(text: str) -> list[str]:
-    """Lower-cased word tokens (see `despin.tokenize`)."""
-    return [t.text.lower() for t in tokenize(text)]
+    """Lower-cased word tokens, same definition as `despin.tokenize` (no offsets: fast)."""
+    return TOKEN_RE.findall(text.lower())
 
 
 def skeleton_symbols(words: Sequence[str]) -> list[int]:
@@ -59,7 +59,7 @@ def skeleton_symbols(words: Sequence[str]) -> list[int]:
     for w in words:
         s = _SYMBOL.get(w, GAP)
         if s == GAP and seq and seq[-1] == GAP:
-            continue  # one word or five: a spinner may change the length of a gap
+            continue
         seq.append(s)
     return seq
 
@@ -71,20 +71,43 @@ def skeleton_shingles(text_or_words: str | Sequence[str], n: int = 9) -> np.ndar
     whole skeleton, so short texts can still match an identical short skeleton.
     """
     words = tokenize_lower(text_or_words) if isinstance(text_or_words, str) else text_or_words
-    seq = np.asarray(skeleton_symbols(words), dtype=np.uint64)
+    return np.unique(skeleton_shingle_seq(words, n)[0])
+
+
+def skeleton_shingle_seq(words: Sequence[str], n: int = 9) -> tuple[np.ndarray, list[int]]:
+    """Skeleton shingle ids in text order (uint32, repeats kept) and, for each shingle,
+    the index of the word that ends it: chunks of a document are slices of this."""
+    seq: list[int] = []
+    ends: list[int] = []
+    for k, w in enumerate(words):
+        s = _SYMBOL.get(w, GAP)
+        if s == GAP and seq and seq[-1] == GAP:
+            continue  # one word or five: a spinner may change the length of a gap
+        seq.append(s)
+        ends.append(k)
     if len(seq) < n:
         if len(seq) < 4:
-            return np.zeros(0, dtype=np.uint32)
-        ids = np.zeros(1, dtype=np.uint64)
-        for k, s in enumerate(seq):
-            ids |= s << np.uint64(6 * k)
-        ids |= np.uint64(len(seq)) << np.uint64(58)  # keep short ones apart from 9-grams
+            return np.zeros(0, dtype=np.uint32), []
+        ids = [len(seq) << 58 | _pack(seq)]  # keep short ones apart from n-grams
+        pos = [ends[-1]]
     else:
-        m = len(seq) - n + 1
-        ids = np.zeros(m, dtype=np.uint64)
-        for k in range(n):
-            ids |= seq[k : k + m] << np.uint64(6 * k)
-    return np.unique(((ids * _MIX) >> np.uint64(32)).astype(np.uint32))
+        # Rolling 6-bit packing: an n-gram id is exact (no collisions) up to n = 10.
+        mask = (1 << (6 * n)) - 1
+        v = _pack(seq[: n - 1])
+        ids = []
+        for s in seq[n - 1 :]:
+            v = ((v << 6) | s) & mask
+            ids.append(v)
+        pos = ends[n - 1 :]
+    arr = np.fromiter(ids, dtype=np.uint64, count=len(ids))
+    return ((arr * _MIX) >> np.uint64(32)).astype(np.uint32), pos
+
+
+def _pack(symbols: Sequence[int]) -> int:
+    v = 0
+    for s in symbols:
+        v = (v << 6) | s
+    return v
 
 
 def plain_shingles(text_or_words: str | Sequence[str], n: int = 5) -> np.ndarray:
@@ -94,14 +117,26 @@ def plain_shingles(text_or_words: str | Sequence[str], n: int = 5) -> np.ndarray
     2
     """
     words = tokenize_lower(text_or_words) if isinstance(text_or_words, str) else text_or_words
+    return np.unique(plain_shingle_seq(words, n)[0])
+
+
+def plain_shingle_seq(words: Sequence[str], n: int = 5) -> tuple[np.ndarray, list[int]]:
+    """Word ``n``-gram ids in text order with the index of each one's last word."""
     if len(words) < n:
         grams = [" ".join(words)] if words else []
+        pos = [len(words) - 1] if words else []
     else:
         grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
-    return np.unique(np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint32, count=len(grams)))
+        pos = list(range(n - 1, len(words)))
+    ids = np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint32, count=len(grams))
+    return ids, pos
 
 
-SHINGLERS = {"skeleton9": lambda w: skeleton_shingles(w, 9), "plain5": lambda w: plain_shingles(w, 5)}
+# name -> (distinct ids of a word list, ids in order with end positions)
+SHINGLERS = {
+    "skeleton9": (lambda w: skeleton_shingles(w, 9), lambda w: skeleton_shingle_seq(w, 9)),
+    "plain5": (lambda w: plain_shingles(w, 5), lambda w: plain_shingle_seq(w, 5)),
+}
 
 _PARA_RE = re.compile(r"\n[ \t\r]*\n")
 
@@ -122,25 +157,36 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out if text[s:e].strip()]
 
 
-def chunks(text: str, min_tokens: int = 200, max_chunks: int = 16) -> list[list[str]]:
-    """Lower-cased token lists of consecutive paragraph groups of >= ``min_tokens`` tokens.
+def paragraph_words(text: str) -> list[list[str]]:
+    """Lower-cased words of each paragraph (one tokenisation serves document and chunks)."""
+    return [tokenize_lower(text[s:e]) for s, e in paragraphs(text)]
+
+
+def chunk_bounds(par_words: list[list[str]], min_tokens: int = 200, max_chunks: int = 16) -> list[int]:
+    """Word indices where chunks end: consecutive paragraphs grouped to >= ``min_tokens``.
 
     Indexing chunks as well as whole documents lets an excerpt of a long source find it:
     an excerpt's Jaccard similarity to the whole document is at most its share of it.
+
+    >>> chunk_bounds([["w"] * 150, ["w"] * 100, ["w"] * 30], min_tokens=200)
+    [280]
+    >>> chunk_bounds([["w"] * 250, ["w"] * 100, ["w"] * 180], min_tokens=200)
+    [250, 530]
     """
-    groups: list[list[str]] = []
-    cur: list[str] = []
-    for s, e in paragraphs(text):
-        cur.extend(tokenize_lower(text[s:e]))
-        if len(cur) >= min_tokens:
-            groups.append(cur)
-            cur = []
+    bounds: list[int] = []
+    total = cur = 0
+    for words in par_words:
+        total += len(words)
+        cur += len(words)
+        if cur >= min_tokens:
+            bounds.append(total)
+            cur = 0
     if cur:
-        if groups and len(cur) < min_tokens // 2:
-            groups[-1].extend(cur)
+        if bounds and cur < min_tokens // 2:
+            bounds[-1] = total  # a short tail joins the last chunk
         else:
-            groups.append(cur)
-    if len(groups) > max_chunks:  # bound the rows a very long document costs
-        per = -(-len(groups) // max_chunks)
-        groups = [sum(groups[i : i + per], []) for i in range(0, len(groups), per)]
-    return groups
+            bounds.append(total)
+    if len(bounds) > max_chunks:  # bound the rows a very long document costs
+        per = -(-len(bounds) // max_chunks)
+        bounds = bounds[per - 1 :: per] if bounds[-1] in bounds[per - 1 :: per] else bounds[per - 1 :: per] + [bounds[-1]]
+    return bounds
