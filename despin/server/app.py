@@ -1,0 +1,447 @@
+"""The HTTP adapter: a FastAPI app over `despin.check`, plus the web page at ``/``.
+
+Endpoints (schema at ``/openapi.json``):
+
+- ``POST /v1/check``   ``{"text", "options"?}`` -> the `Report` JSON, exactly ``Report.to_dict()``
+- ``POST /v1/restore`` ``{"text", "options"?}`` -> ``{"restored"}``
+- ``POST /v1/trace``   ``{"text", "top"?}`` -> ``{"matches": [...]}`` (404 without ``--index``)
+- ``GET /healthz``     liveness, version, what is loaded
+
+Guards, all enforced here rather than by the deployment: a request-body limit checked
+before anything parses the body (413, chunked bodies too), a per-request time limit (503),
+422 with a one-line ``detail`` for malformed JSON or fields, CORS off unless origins are
+given, and no request ever names a file (profiles and the index are fixed at start-up).
+
+>>> from fastapi.testclient import TestClient
+>>> from despin.report import empty_report
+>>> app = create_app(checker=lambda text, config: empty_report(text))
+>>> TestClient(app).post("/v1/check", json={"text": "Hello."}).json()
+{'score': 0.0, 'verdict': 'clean', 'spans': [], 'restored': 'Hello.'}
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import json
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable, Literal, Sequence, TypeVar
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import __version__
+from ..config import DEFAULT, Config
+from ..errors import DataError, DespinError
+from ..report import Report
+
+log = logging.getLogger("despin.server")
+
+STATIC_DIR = Path(__file__).with_name("static")
+DEFAULT_MAX_BODY = 1_000_000
+# Generous next to the detector's cost on a news article (milliseconds once warm), tight
+# enough that one pathological request cannot hold a worker for minutes.
+DEFAULT_TIMEOUT_S = 10.0
+# Environment variable carrying create_app's settings to `--workers N` processes.
+SETTINGS_ENV = "DESPIN_SERVE_SETTINGS"
+
+Checker = Callable[[str, Config], Report]
+T = TypeVar("T")
+
+_EXAMPLE_TEXT = "The Top Priest informed journalists on Tuesday that the inventory marketplace would recuperate swiftly."
+
+
+# ----------------------------------------------------------------------------- schema
+class CheckOptions(BaseModel):
+    """Per-request overrides of `despin.Config`."""
+
+    model_config = ConfigDict(extra="forbid")
+    threshold: float | None = Field(
+        None, ge=0.0, le=1.0, description="Flag a word when P(substituted) is at least this (default 0.5)."
+    )
+    max_suggestions: int | None = Field(None, ge=1, le=20, description="Suggestions per span (default 5).")
+
+
+class CheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": _EXAMPLE_TEXT}]})
+    text: str = Field(..., description="The text to check (UTF-8; the request body is limited, 1 MB by default).")
+    options: CheckOptions | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _valid_unicode(cls, text: str) -> str:
+        return _valid_unicode(text)
+
+
+class TraceRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": _EXAMPLE_TEXT, "top": 3}]})
+    text: str = Field(..., description="The text whose source to look up in the configured index.")
+    top: int = Field(5, ge=1, le=100, description="How many candidate sources to return.")
+
+    @field_validator("text")
+    @classmethod
+    def _valid_unicode(cls, text: str) -> str:
+        return _valid_unicode(text)
+
+
+class SuggestionModel(BaseModel):
+    text: str
+    score: float
+
+
+class SpanModel(BaseModel):
+    start: int = Field(..., ge=0, description="Python str index (code points) into the submitted text.")
+    end: int = Field(..., ge=0)
+    text: str
+    score: float = Field(..., description="P(this span was substituted).")
+    suggestions: list[SuggestionModel]
+    reason: str
+
+
+class ReportModel(BaseModel):
+    """The `Report` JSON contract (DESIGN.md)."""
+
+    score: float = Field(..., ge=0.0, le=1.0)
+    verdict: Literal["clean", "spun"]
+    spans: list[SpanModel]
+    restored: str
+    source: dict[str, Any] | None = Field(None, description="Present when a source document was used.")
+
+
+class RestoreResponse(BaseModel):
+    restored: str
+
+
+class TraceResponse(BaseModel):
+    matches: list[dict[str, Any]]
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+    version: str
+    profiles: list[str]
+    index: bool
+
+
+class ErrorResponse(BaseModel):
+    detail: str = Field(..., description="One line saying what was wrong.")
+    errors: list[dict[str, Any]] | None = Field(None, description="Field-level details (422 only).")
+
+
+def _err(description: str) -> dict[str, Any]:
+    return {"model": ErrorResponse, "description": description}
+
+
+_COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: _err("Request body over the configured limit."),
+    422: _err("Malformed JSON, missing or invalid fields."),
+    503: _err("The request took longer than the per-request time limit."),
+}
+
+
+# ------------------------------------------------------------------------ middleware
+class BodyLimit:
+    """Refuse request bodies over ``max_body`` bytes with 413 before the app parses them.
+
+    ``Content-Length`` is checked first; chunked bodies are counted while buffered, so a
+    client cannot stream past the limit. The limit is small (1 MB), so buffering is fine.
+    """
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0  # h11/httptools reject these first; count the bytes instead
+                if declared > self.max_body:
+                    await self._too_large(send)
+                    return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.max_body:
+                await self._too_large(send)
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()  # later calls wait for the disconnect, as usual
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, send: Send) -> None:
+        body = json.dumps({"detail": f"request body is over the {self.max_body} byte limit"}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+# The page loads nothing from elsewhere; say so to the browser too.
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    ),
+]
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), *_SECURITY_HEADERS]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# ------------------------------------------------------------------------------- app
+def create_app(
+    profile: Any = None,
+    index: Any = None,
+    max_body: int = DEFAULT_MAX_BODY,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    cors_origins: Sequence[str] = (),
+    *,
+    checker: Checker | None = None,
+    workers: int = 2,
+    warm: bool = True,
+) -> FastAPI:
+    """Build the app. ``profile``: loaded profile(s) or path(s); ``index``: an opened index or its directory.
+
+    ``checker(text, config) -> Report`` replaces `despin.check` (tests inject a fake one).
+    ``workers`` threads run checks; a request waiting longer than ``timeout_s`` in all
+    (queue included) gets 503. ``warm`` runs one check at start-up so the first user does
+    not pay for loading the lexicon and language model.
+
+    >>> create_app(max_body=10).title
+    'despin'
+    """
+    profiles = _load_profiles(profile)
+    opened_index = _open_index(index)
+    if checker is None:
+        checker = _default_checker(profiles, opened_index)
+    executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="despin-check")
+
+    async def run_limited(fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(executor, functools.partial(fn, *args))
+        try:
+            return await asyncio.wait_for(future, timeout_s)
+        except asyncio.TimeoutError:
+            # The thread cannot be killed; it finishes in the background. A queued job is
+            # cancelled, so an overloaded server sheds load instead of piling it up.
+            raise HTTPException(
+                503,
+                f"the request took longer than the {timeout_s:g} s limit; try a shorter text or retry later",
+                headers={"Retry-After": "5"},
+            ) from None
+        except DespinError as e:
+            raise HTTPException(422, str(e)) from None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            try:
+                await run_limited(checker, _EXAMPLE_TEXT, DEFAULT)
+            except Exception as e:  # a broken detector should still let /healthz answer
+                log.warning("warm-up check failed: %s", e)
+        yield
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(
+        title="despin",
+        version=__version__,
+        description="Find machine-spun text, show what was changed, restore the original wording.",
+        lifespan=lifespan,
+        # Swagger UI and ReDoc load from a CDN; this server loads nothing from elsewhere.
+        docs_url=None,
+        redoc_url=None,
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+                  for e in exc.errors()]
+        return JSONResponse({"detail": _describe(exc.errors()), "errors": errors}, status_code=422)
+
+    @app.post("/v1/check", response_model=ReportModel, responses=_COMMON_ERRORS,
+              summary="Is this text spun, where, and what did it say?")
+    async def check(req: CheckRequest) -> JSONResponse:
+        report = await run_limited(checker, req.text, _config(req.options))
+        # Exactly Report.to_dict(): the contract other tools parse (no nulls added).
+        return JSONResponse(report.to_dict())
+
+    @app.post("/v1/restore", response_model=RestoreResponse, responses=_COMMON_ERRORS,
+              summary="The most likely original wording; only flagged spans change.")
+    async def restore(req: CheckRequest) -> RestoreResponse:
+        report = await run_limited(checker, req.text, _config(req.options))
+        return RestoreResponse(restored=report.restored)
+
+    @app.post("/v1/trace", response_model=TraceResponse,
+              responses={**_COMMON_ERRORS, 404: _err("No trace index is configured on this server.")},
+              summary="Which indexed documents was this text copied from?")
+    async def trace(req: TraceRequest) -> TraceResponse:
+        if opened_index is None:
+            raise HTTPException(404, "no trace index is configured on this server; start it with --index DIR")
+        found = await run_limited(opened_index.query, req.text, req.top)
+        return TraceResponse(matches=[_match_dict(m) for m in found])
+
+    @app.get("/healthz", response_model=HealthResponse, summary="Liveness and what is loaded.")
+    async def healthz() -> HealthResponse:
+        return HealthResponse(
+            status="ok",
+            version=__version__,
+            profiles=[str(getattr(p, "name", "profile")) for p in profiles],
+            index=opened_index is not None,
+        )
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    # Outermost last: CORS must also decorate a 413 so a cross-origin page can read it.
+    app.add_middleware(BodyLimit, max_body=max_body)
+    if cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["content-type"])
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` worker processes: settings come as JSON in an env variable."""
+    settings = json.loads(os.environ.get(SETTINGS_ENV, "{}"))
+    return create_app(**settings)
+
+
+# --------------------------------------------------------------------------- helpers
+def _default_checker(profiles: Sequence[Any], index: Any) -> Checker:
+    from ..core import check
+
+    def run(text: str, config: Config) -> Report:
+        return check(text, profile=list(profiles) or None, index=index, config=config)
+
+    return run
+
+
+def _config(options: CheckOptions | None) -> Config:
+    if options is None:
+        return DEFAULT
+    changes = {k: v for k, v in options.model_dump().items() if v is not None}
+    return DEFAULT.replace(**changes) if changes else DEFAULT
+
+
+def _load_profiles(profile: Any) -> list[Any]:
+    if profile is None:
+        return []
+    items = list(profile) if isinstance(profile, (list, tuple)) else [profile]
+    paths = [p for p in items if isinstance(p, (str, os.PathLike))]
+    loaded = [p for p in items if not isinstance(p, (str, os.PathLike))]
+    if paths:
+        try:
+            from ..profile import load_many
+        except ImportError as e:  # pragma: no cover - profiles ship with the core
+            raise DataError(f"cannot load profiles: {e}") from None
+        loaded.extend(load_many(paths))
+    return loaded
+
+
+def _open_index(index: Any) -> Any:
+    if index is None or not isinstance(index, (str, os.PathLike)):
+        return index
+    try:
+        from ..trace import Index
+    except ImportError as e:
+        raise DataError(f"--index needs the trace extra (pip install 'despin[trace]'): {e}") from None
+    return Index.open(index)
+
+
+def _match_dict(m: Any) -> dict[str, Any]:
+    if hasattr(m, "to_dict"):
+        return dict(m.to_dict())
+    if dataclasses.is_dataclass(m) and not isinstance(m, type):
+        return jsonable_encoder(dataclasses.asdict(m))
+    if isinstance(m, dict):
+        return jsonable_encoder(m)
+    if isinstance(m, (tuple, list)) and len(m) == 2:
+        return {"id": str(m[0]), "similarity": float(m[1])}
+    return {"match": jsonable_encoder(m)}
+
+
+def _valid_unicode(text: str) -> str:
+    # JSON may spell a lone surrogate ("\\ud800"); it is not text, and the reply could not encode it.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise ValueError(f"contains an unpaired surrogate at position {e.start}; send valid Unicode") from None
+    return text
+
+
+def _describe(errors: Sequence[Any]) -> str:
+    """One line for a list of pydantic errors: what is wrong, and where."""
+    parts = []
+    for e in errors[:5]:
+        loc = [str(x) for x in e.get("loc", ()) if x != "body"]
+        kind = e.get("type", "")
+        if kind == "json_invalid":
+            why = (e.get("ctx") or {}).get("error", "")
+            parts.append(f"request body is not valid JSON ({why})" if why else "request body is not valid JSON")
+        elif not loc and kind == "missing":
+            parts.append('request body is required: a JSON object with a "text" field')
+        elif not loc:
+            parts.append(f"request body: {e.get('msg', 'invalid')} (expected a JSON object)")
+        else:
+            parts.append(f"{'.'.join(loc)}: {str(e.get('msg', 'invalid')).removeprefix('Value error, ')}")
+    if len(errors) > 5:
+        parts.append(f"and {len(errors) - 5} more")
+    return "; ".join(parts)
