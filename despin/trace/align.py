@@ -29,6 +29,9 @@ from .shingles import paragraphs
 MAX_PHRASE = 6
 # A copy paragraph is aligned only to a source paragraph sharing this share of its words.
 MIN_PARAGRAPH_OVERLAP = 0.3
+# A shorter copy paragraph (a title, a byline) is aligned only to a source paragraph
+# with the same words: three words match a random source paragraph too easily.
+MIN_PARAGRAPH_TOKENS = 6
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,12 @@ def _pairs(spun: str, source: str, a: list[Token], b: list[Token]) -> list[tuple
     for s, e in sp:
         toks = _tokens_in(a, s, e)
         if not toks:
+            continue
+        if len(toks) < MIN_PARAGRAPH_TOKENS:
+            low = [t.text.lower() for t in toks]
+            same = [p for p in src_pars if [t.text.lower() for t in p] == low]
+            if same:
+                out.append((toks, same[0]))
             continue
         bag = Counter(t.text.lower() for t in toks)
         scores = [sum((bag & sb).values()) for sb in src_bags]

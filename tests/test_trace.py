@@ -1,0 +1,405 @@
+"""despin trace: index, query, align, restore through the source, cluster, CLI errors.
+
+Every text here is written for these tests; the spinner is a small seeded dict spinner.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from despin.cli import main
+from despin.errors import IndexCorruptError
+from despin.report import apply
+from despin.trace import Index, align, cluster, report_from_index, similarity, source_excerpt
+from despin.trace.cluster import star_clusters
+
+SHARED = Path(__file__).parents[1].parent / "shared" / "data"
+
+DOCS = {
+    "harbour": (
+        "The harbour board of Kellswater met on Tuesday to decide the future of the old grain pier, which has "
+        "stood empty since the mill closed in 2019. Members heard from the engineers that the timber piles are "
+        "rotten below the waterline and that repairs would cost at least 4.2 million pounds.\n\n"
+        "Several fishermen asked the board to keep the pier open for small boats during the winter, when the "
+        "main quay is crowded. The chair, Agnes Mulvaney, said that the board would look at a lighter structure "
+        "for the inner berths and would publish a plan before the end of the year.\n\n"
+        "A local history group wants part of the pier kept as a memorial to the grain trade, and it has "
+        "collected more than three thousand signatures in support of the idea."
+    ),
+    "orchard": (
+        "Growers in the Tarrow valley expect a small apple harvest this autumn after a late frost damaged the "
+        "blossom in April. The cooperative said its members had lost about a third of the early crop, and that "
+        "prices for cider apples were likely to rise as a result.\n\n"
+        "Some farmers have begun to plant later varieties that flower after the last frost, but the new trees "
+        "will not bear fruit for at least five years. In the meantime the cooperative will buy apples from "
+        "growers in the north to keep its presses running through the winter.\n\n"
+        "Insurance against frost is expensive and few small orchards can afford it, according to a survey "
+        "published by the regional farming union in March."
+    ),
+    "library": (
+        "The city library on Marsh Street will close for eight months from June while the roof is replaced and "
+        "the reading rooms are rewired. Staff will run a reduced service from a shop unit in the market hall, "
+        "where members can collect books they have ordered online.\n\n"
+        "The council approved the work after an inspection found water damage in the archive, which holds "
+        "parish records going back to 1640. Those records will be moved to a store at the county museum until "
+        "the building reopens.\n\n"
+        "Readers who use the computers for job searches will be able to book sessions at the community centre "
+        "in Brook Lane, the council said in a statement."
+    ),
+    "ferry": (
+        "The island ferry will run a winter timetable with two fewer crossings each day, the operator announced "
+        "on Friday, blaming a shortage of trained crew and the rising cost of fuel. Passengers with cars are "
+        "advised to book at least a week ahead.\n\n"
+        "Residents of Inchmore said the cuts would make it harder to reach the hospital on the mainland and "
+        "asked the transport minister to intervene. A spokesman for the operator said that an extra sailing "
+        "would be added for medical appointments on Wednesdays.\n\n"
+        "The company expects two new vessels to enter service in the spring of next year, which should allow "
+        "the summer timetable to return in full."
+    ),
+    "choir": (
+        "A choir from the mining town of Penhallow has won the national competition for the third time in "
+        "five years, beating forty other groups at the final in the capital on Saturday night. The judges "
+        "praised the choir for the clarity of its singing and for a bold choice of modern songs.\n\n"
+        "The conductor, Idris Powell, said the singers had rehearsed twice a week since January, often after "
+        "long shifts at work. The prize of ten thousand pounds will pay for a tour of schools in the region.\n\n"
+        "The choir was founded in 1921 by workers at the colliery, which closed in the 1980s, and it still "
+        "meets in the old welfare hall at the top of the hill."
+    ),
+    "bridge": (
+        "Engineers have found cracks in two of the steel beams that carry the Ardley road bridge over the "
+        "river, and the county has limited traffic to one lane in each direction while they carry out further "
+        "tests. Heavy lorries must use a diversion through the industrial estate.\n\n"
+        "The bridge was built in 1967 and carries about twenty thousand vehicles a day. A full repair could "
+        "take a year, and the county has asked the government for help with the cost, which it puts at "
+        "between six and nine million pounds."
+    ),
+}
+
+# A tiny thesaurus in the spirit of a table spinner (single words and phrases).
+SYNONYMS = {
+    "board": "panel", "decide": "determine", "future": "destiny", "old": "ancient", "empty": "vacant",
+    "closed": "shut", "heard": "learned", "rotten": "decayed", "repairs": "fixes", "cost": "price",
+    "asked": "requested", "keep": "retain", "small": "little", "winter": "wintertime", "crowded": "packed",
+    "look": "glance", "lighter": "less heavy", "publish": "put out", "end": "close", "wants": "desires",
+    "part": "portion", "collected": "gathered", "support": "backing", "idea": "notion", "expect": "anticipate",
+    "harvest": "crop yield", "late": "belated", "damaged": "harmed", "lost": "mislaid", "likely": "probable",
+    "rise": "climb", "begun": "started", "plant": "sow", "new": "fresh", "trees": "plants", "buy": "purchase",
+    "running": "operating", "expensive": "costly", "afford": "manage", "survey": "poll", "close": "shut down",
+    "replaced": "substituted", "reduced": "diminished", "collect": "pick up", "ordered": "requested",
+    "approved": "authorised", "found": "discovered", "damage": "harm", "moved": "relocated",
+    "store": "depot", "use": "utilize", "book": "reserve", "run": "operate", "fewer": "less",
+    "announced": "declared", "shortage": "lack", "trained": "skilled", "rising": "increasing",
+    "advised": "counselled", "harder": "more difficult", "reach": "get to", "extra": "additional",
+    "added": "included", "won": "triumphed in", "beating": "defeating", "praised": "lauded",
+    "clarity": "clearness", "bold": "daring", "choice": "selection", "modern": "contemporary",
+    "rehearsed": "practised", "long": "lengthy", "shifts": "stints", "prize": "award", "pay": "fund",
+    "founded": "established", "workers": "labourers", "meets": "gathers", "cracks": "fissures",
+    "limited": "restricted", "further": "additional", "heavy": "weighty", "built": "constructed",
+    "carries": "bears", "full": "complete", "help": "assistance", "said": "stated", "city": "town",
+}
+
+
+def spin(text: str, rate: float, seed: int) -> str:
+    """Replace each word with an entry, with probability ``rate`` (case of the first letter kept)."""
+    rng = random.Random(seed)
+
+    def sub(m: re.Match[str]) -> str:
+        w = m.group()
+        s = SYNONYMS.get(w.lower())
+        if s is None or rng.random() >= rate:
+            return w
+        return s[0].upper() + s[1:] if w[0].isupper() else s
+
+    return re.sub(r"[A-Za-z]+", sub, text)
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("trace") / "idx"
+    Index.build(d, DOCS.items()).close()
+    return d
+
+
+@pytest.fixture(scope="module")
+def ix(index_dir: Path) -> Index:
+    return Index.open(index_dir)
+
+
+def test_spinner_changes_text() -> None:
+    spun = spin(DOCS["harbour"], 0.5, 1)
+    assert spun != DOCS["harbour"]
+    assert spin(DOCS["harbour"], 0.5, 1) == spun  # seeded
+
+
+@pytest.mark.parametrize("rate", [0.1, 0.3, 0.6, 1.0])
+@pytest.mark.parametrize("doc", sorted(DOCS))
+def test_trace_spun_copy_finds_source(ix: Index, doc: str, rate: float) -> None:
+    matches = ix.query(spin(DOCS[doc], rate, seed=7), top=3)
+    assert matches and matches[0].id == doc
+    assert matches[0].similarity >= 0.45
+    assert all(m.similarity < matches[0].similarity for m in matches[1:])
+
+
+def test_unrelated_text_and_empty_text_have_no_confident_source(ix: Index) -> None:
+    assert ix.query("") == []
+    assert ix.query("   \n ") == []
+    unrelated = (
+        "Quarterly results at the software firm beat forecasts as cloud revenue grew by a fifth, and the "
+        "shares rose sharply in early trading on the exchange, where analysts had expected a weaker report."
+    )
+    m = ix.query(unrelated)
+    assert not m or m[0].similarity < 0.45
+    assert report_from_index(unrelated, ix) is None
+    assert report_from_index("", ix) is None
+
+
+def test_align_offsets_exact() -> None:
+    src = "The old pier has stood empty since 2019, the board heard."
+    spun = "The ancient pier has stood vacant since 2019, the panel learned."
+    got = [(a.op, spun[a.spun_start : a.spun_end], src[a.source_start : a.source_end], a.spun_start, a.spun_end,
+            a.source_start, a.source_end) for a in align(spun, src)]
+    assert got == [
+        ("equal", "The", "The", 0, 3, 0, 3),
+        ("replace", "ancient", "old", 4, 11, 4, 7),
+        ("equal", "pier has stood", "pier has stood", 12, 26, 8, 22),
+        ("replace", "vacant", "empty", 27, 33, 23, 28),
+        ("equal", "since 2019, the", "since 2019, the", 34, 49, 29, 44),
+        ("replace", "panel learned", "board heard", 50, 63, 45, 56),
+    ]
+
+
+def test_align_phrase_length_change_and_lowercased_name() -> None:
+    src = "Agnes Mulvaney said the board would publish a plan before the end of the year."
+    spun = "agnes Mulvaney stated the panel would put out a plan before the close of the year."
+    pairs = [(spun[a.spun_start : a.spun_end], src[a.source_start : a.source_end]) for a in align(spun, src) if a.op == "replace"]
+    assert ("agnes", "Agnes") in pairs
+    assert ("put out", "publish") in pairs
+    assert ("close", "end") in pairs
+
+
+def test_align_insertion_and_deletion_fold_into_a_neighbour() -> None:
+    src = "They gave the plan to the council on Monday and left."
+    spun = "They gave up the plan to the council on Monday and then left."
+    reps = [(spun[a.spun_start : a.spun_end], src[a.source_start : a.source_end]) for a in align(spun, src) if a.op == "replace"]
+    assert reps == [("gave up", "gave"), ("and then", "and")]
+
+
+@pytest.mark.parametrize("doc", sorted(DOCS))
+def test_restoration_through_source_is_exact(ix: Index, doc: str) -> None:
+    spun = spin(DOCS[doc], 0.5, seed=3)
+    r = report_from_index(spun, ix)
+    assert r is not None
+    assert r.source is not None and set(r.source) == {"id", "similarity"}
+    assert r.source["id"] == doc and 0.45 <= r.source["similarity"] <= 1.0
+    assert r.verdict == "spun" and r.score > 0.5
+    assert r.restored == DOCS[doc]
+    assert apply(spun, r.spans) == r.restored
+    for s in r.spans:
+        assert spun[s.start : s.end] == s.text and s.reason == "source"
+    # Outside spans the input is byte-identical, at the shifted offsets.
+    pos = shift = 0
+    for s in sorted(r.spans, key=lambda s: s.start):
+        assert r.restored[pos + shift : s.start + shift] == spun[pos : s.start]
+        shift += len(s.suggestions[0].text) - (s.end - s.start)
+        pos = s.end
+    assert r.restored[pos + shift :] == spun[pos:]
+
+
+def test_restore_exact_copy_is_clean(ix: Index) -> None:
+    r = report_from_index(DOCS["ferry"], ix)
+    assert r is not None and r.verdict == "clean" and r.spans == () and r.restored == DOCS["ferry"]
+
+
+def test_reordered_dropped_boilerplate_and_excerpt(ix: Index) -> None:
+    pars = DOCS["orchard"].split("\n\n")
+    spun_pars = [spin(p, 0.5, seed=11) for p in pars]
+    boiler = "Subscribe to our newsletter for the best stories of the week, delivered free to your inbox every day."
+    copy = "\n\n".join([spun_pars[2], spun_pars[0], boiler])  # reordered, one dropped, boilerplate added
+    r = report_from_index(copy, ix)
+    assert r is not None and r.source["id"] == "orchard"
+    assert r.restored == "\n\n".join([pars[2], pars[0], boiler])
+    # An excerpt: one paragraph of the source.
+    excerpt = spun_pars[1]
+    m = ix.query(excerpt)
+    assert m[0].id == "orchard"
+    assert source_excerpt(excerpt, m[0].source_text) == pars[1]
+    assert report_from_index(excerpt, ix).restored == pars[1]
+
+
+def test_index_reopens_and_several_readers(index_dir: Path) -> None:
+    a, b = Index.open(index_dir), Index.open(index_dir)
+    try:
+        assert len(a) == len(b) == len(DOCS)
+        assert a.get("choir") == DOCS["choir"]
+        assert b.query(spin(DOCS["bridge"], 0.3, 2))[0].id == "bridge"
+        assert sorted(a.ids()) == sorted(DOCS)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_add_is_idempotent(tmp_path: Path) -> None:
+    d = tmp_path / "idx"
+    first = dict(list(DOCS.items())[:3])
+    Index.build(d, first.items()).close()
+    with Index.open(d, writable=True) as ix:
+        assert ix.add(DOCS.items()) == (3, 3)
+        assert ix.add(DOCS.items()) == (0, 6)
+        assert len(ix) == 6
+    with Index.open(d) as ix:
+        assert ix.query(spin(DOCS["choir"], 0.4, 5))[0].id == "choir"
+
+
+def test_build_refuses_to_overwrite(tmp_path: Path) -> None:
+    from despin.errors import InputError
+
+    d = tmp_path / "idx"
+    Index.build(d, DOCS.items()).close()
+    with pytest.raises(InputError):
+        Index.build(d, DOCS.items())
+    Index.build(d, list(DOCS.items())[:2], overwrite=True).close()
+    with Index.open(d) as ix:
+        assert len(ix) == 2
+
+
+def test_signatures_equal_datasketch(ix: Index) -> None:
+    from datasketch import MinHash
+
+    signer = ix._signer
+    ids = np.arange(1, 400, 3, dtype=np.uint32) * np.uint32(2654435761)
+    sig = signer.signatures(ids, [0, 50])
+    for k, (lo, hi) in enumerate([(0, 50), (50, len(ids))]):
+        m = MinHash(num_perm=128, seed=1, hashfunc=lambda x: x, scheme="affine32")
+        m.update_batch(ids[lo:hi].tolist())
+        assert np.array_equal(m.hashvalues, sig[k])
+
+
+def test_plain_baseline_index(tmp_path: Path) -> None:
+    with Index.build(tmp_path / "p", DOCS.items(), shingles="plain5") as ix:
+        assert ix.query(spin(DOCS["library"], 0.1, 1))[0].id == "library"
+        assert ix.info()["params"]["shingles"] == "plain5"
+
+
+def test_similarity_bounds() -> None:
+    assert similarity("", DOCS["ferry"]) == 0.0
+    assert similarity(DOCS["ferry"], DOCS["ferry"]) == 1.0
+    assert similarity(DOCS["ferry"], DOCS["choir"]) < 0.45
+
+
+# ------------------------------------------------------------------ cluster
+def test_cluster_groups_copies_with_source() -> None:
+    texts = [DOCS["harbour"], spin(DOCS["ferry"], 0.4, 1), spin(DOCS["harbour"], 0.5, 2), DOCS["choir"],
+             spin(DOCS["harbour"], 0.3, 3), DOCS["ferry"], DOCS["bridge"]]
+    assert cluster(texts) == [0, 1, 0, 2, 0, 1, 3]
+
+
+def test_star_clusters_do_not_chain_weak_links() -> None:
+    # 0-1 and 1-2 verified, 0-2 not: a chain. 3 is verified against 1 too.
+    edges = {0: {1: 0.9}, 1: {0: 0.9, 2: 0.5, 3: 0.8}, 2: {1: 0.5}, 3: {1: 0.8}, 4: {}}
+    ids = star_clusters(5, edges)
+    assert ids == [0, 0, 0, 0, 1]  # 1 is the centre: every member verified against it
+    edges = {0: {1: 0.9}, 1: {0: 0.9, 2: 0.5}, 2: {1: 0.5, 3: 0.9}, 3: {2: 0.9}}
+    ids = star_clusters(4, edges)
+    assert ids == [0, 0, 0, 1]  # centre 1 takes 0 and 2; 3 is not verified against 1: no A-B-C-D chain
+
+
+# ------------------------------------------------------------------ CLI
+def _write_jsonl(path: Path, rows: list[dict[str, str]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_cli_build_add_info_trace_pairs(tmp_path: Path) -> None:
+    runner = CliRunner()
+    src = _write_jsonl(tmp_path / "src.jsonl", [{"id": k, "text": v} for k, v in DOCS.items()])
+    idx = tmp_path / "idx"
+    r = runner.invoke(main, ["index", "build", str(src), "-o", str(idx)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["index", "add", str(idx), str(src)])
+    assert r.exit_code == 0 and "added 0, already present 6" in r.output
+    r = runner.invoke(main, ["index", "info", str(idx), "--json"])
+    assert json.loads(r.output)["documents"] == 6
+    spun = spin(DOCS["choir"], 0.5, 9)
+    (tmp_path / "copy.txt").write_text(spun, encoding="utf-8")
+    q = _write_jsonl(tmp_path / "q.jsonl", [{"id": "c1", "text": spin(DOCS["bridge"].split("\n\n")[1], 0.5, 1)},
+                                             {"id": "c2", "text": "Nothing like any source at all here."}])
+    pairs = tmp_path / "pairs.jsonl"
+    r = runner.invoke(main, ["trace", str(tmp_path / "copy.txt"), "--jsonl", str(q), "--index", str(idx), "--json",
+                             "--emit-pairs", str(pairs)])
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(x) for x in r.output.splitlines() if x.startswith("{")]
+    assert [x["source"] for x in lines] == ["choir", "bridge", None]
+    for a in lines[0]["alignment"]:
+        assert spun[a["spun_start"] : a["spun_end"]] == a["spun"]
+        assert DOCS["choir"][a["source_start"] : a["source_end"]] == a["source"]
+    emitted = [json.loads(x) for x in pairs.read_text().splitlines()]
+    assert [(p["id"], p["original"]) for p in emitted] == [
+        (str(tmp_path / "copy.txt"), DOCS["choir"]),
+        ("c1", DOCS["bridge"].split("\n\n")[1]),
+    ]
+    r = runner.invoke(main, ["trace", str(tmp_path / "copy.txt"), "--index", str(idx)])
+    assert r.exit_code == 0 and "source choir" in r.output
+
+
+def test_cli_cluster(tmp_path: Path) -> None:
+    rows = [{"id": "a", "text": DOCS["ferry"]}, {"id": "b", "text": DOCS["bridge"]},
+            {"id": "c", "text": spin(DOCS["ferry"], 0.5, 4)}]
+    src = _write_jsonl(tmp_path / "c.jsonl", rows)
+    out = tmp_path / "out.jsonl"
+    r = CliRunner().invoke(main, ["cluster", str(src), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    got = [json.loads(x) for x in out.read_text().splitlines()]
+    assert got == [{"id": "a", "cluster": 0}, {"id": "b", "cluster": 1}, {"id": "c", "cluster": 0}]
+
+
+@pytest.mark.parametrize("damage", ["missing", "no_manifest", "bad_manifest", "old_version", "bad_db", "no_db"])
+def test_cli_corrupt_index_exit_1(tmp_path: Path, damage: str) -> None:
+    idx = tmp_path / "idx"
+    Index.build(idx, DOCS.items()).close()
+    if damage == "missing":
+        idx = tmp_path / "nowhere"
+    elif damage == "no_manifest":
+        (idx / "manifest.json").unlink()
+    elif damage == "bad_manifest":
+        (idx / "manifest.json").write_text("{not json")
+    elif damage == "old_version":
+        m = json.loads((idx / "manifest.json").read_text())
+        (idx / "manifest.json").write_text(json.dumps({**m, "version": 0}))
+    elif damage == "bad_db":
+        (idx / "index.sqlite").write_bytes(b"this is not a database at all" * 200)
+    elif damage == "no_db":
+        (idx / "index.sqlite").unlink()
+    (tmp_path / "q.txt").write_text(DOCS["ferry"])
+    for args in (["trace", str(tmp_path / "q.txt"), "--index", str(idx)], ["index", "info", str(idx)]):
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code == 1, r.output
+        assert r.output.startswith("Error: ") and str(idx) in r.output
+        assert "Traceback" not in r.output
+    with pytest.raises(IndexCorruptError):
+        Index.open(idx)
+
+
+def test_cli_trace_empty_input_is_no_match(tmp_path: Path, index_dir: Path) -> None:
+    (tmp_path / "empty.txt").write_text("")
+    r = CliRunner().invoke(main, ["trace", str(tmp_path / "empty.txt"), "--index", str(index_dir), "--json"])
+    assert r.exit_code == 0
+    assert json.loads(r.output.splitlines()[0])["source"] is None
+
+
+# ------------------------------------------------------------------ dev data (optional)
+@pytest.mark.shared_data
+def test_dev_pairs_trace_and_restore(tmp_path: Path) -> None:
+    pairs_path = SHARED / "dev-pairs" / "nlpaug-wordnet.jsonl"
+    if not pairs_path.exists():
+        pytest.skip("../shared/data is absent")
+    pairs = [json.loads(x) for x in pairs_path.read_text(encoding="utf-8").splitlines()[:30]]
+    with Index.build(tmp_path / "i", ((p["id"], p["original"]) for p in pairs)) as ix:
+        for p in pairs:
+            r = report_from_index(p["spun"], ix)
+            assert r is not None and r.source["id"] == p["id"]
