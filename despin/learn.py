@@ -205,12 +205,19 @@ class Learner:
             by_len[len(w.split())].add(w)
         kept: Counter[str] = Counter()
         for run in self.runs:
+            # Every word seen unchanged is counted, entry or not: "the spinner met this
+            # word and left it" rules it out as the original of an unseen substitute.
+            kept.update(run)
             for n, phrases in by_len.items():
+                if n == 1:
+                    continue
                 for i in range(len(run) - n + 1):
                     g = run[i] if n == 1 else " ".join(run[i:i + n])
                     if g in phrases:
                         kept[g] += 1
-        return {w: kept.get(w, 0) for w in sorted(wanted)}
+        out = {w: kept.get(w, 0) for w in wanted}
+        out.update(kept)
+        return dict(sorted(out.items()))
 
 
 def learn_pairs(

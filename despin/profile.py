@@ -23,8 +23,9 @@ File format (JSONL, UTF-8, one JSON object per line; documented in docs/learn.md
   "casing", "summary"}``;
 - ``{"spun": PHRASE, "originals": [{"text", "count", "capitalised", "left", "right"}]}``
   one line per entry, most frequent first;
-- ``{"kept": PHRASE, "count": N}``: times a phrase that appears in some entry was seen
-  unchanged in the training pairs (so the profile knows how often an entry is applied);
+- ``{"kept": PHRASE, "count": N}``: times a word (any word), or a phrase that appears in
+  some entry, was seen unchanged in the training pairs (so the profile knows how often
+  an entry is applied, and which words the spinner leaves alone);
 - ``{"recase": WORD, "forms": {SURFACE: N}, "kept": N}``: words whose capitals the
   spinner removed (``forms``) versus left alone (``kept``).
 
@@ -47,7 +48,8 @@ from .tokenize import Token, tokenize
 FORMAT = "despin-profile"
 VERSION = 1
 
-# Context words kept per original and side: enough to separate senses, small on disk.
+# Context words kept per original and side for entries with one original (only a
+# merge can make them ambiguous); entries with several originals keep all of theirs.
 MAX_CONTEXT_WORDS = 12
 
 
@@ -63,13 +65,14 @@ class Original:
     left: dict[str, int] = field(default_factory=dict)
     right: dict[str, int] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, all_context: bool = True) -> dict[str, Any]:
+        n = None if all_context else MAX_CONTEXT_WORDS
         return {
             "text": self.text,
             "count": self.count,
             "capitalised": self.capitalised,
-            "left": dict(_top(self.left, MAX_CONTEXT_WORDS)),
-            "right": dict(_top(self.right, MAX_CONTEXT_WORDS)),
+            "left": dict(_top(self.left, n)),
+            "right": dict(_top(self.right, n)),
         }
 
 
@@ -84,8 +87,8 @@ class Profile:
     name: str
     max_ngram: int
     entries: dict[str, dict[str, Original]]
-    # Times each phrase that occurs in an entry (as spun or as original) was seen
-    # unchanged in training text.
+    # Times each word, and each phrase that occurs in an entry (as spun or as
+    # original), was seen unchanged in training text.
     kept: dict[str, int] = field(default_factory=dict)
     # Whole-profile casing counts over substitutions: original capitalised and spun
     # capitalised ("kept"), original capitalised and spun lower ("lowered"), original
@@ -143,8 +146,8 @@ class Profile:
     def context_originals(self, spun: str, left: str | None, right: str | None) -> list[tuple[str, float]]:
         """Like `originals`, re-weighted by the spun-side neighbouring words.
 
-        Naive Bayes with add-0.5 smoothing over the learned left/right context counts;
-        the total mass (the substitution probability) is unchanged.
+        Naive Bayes over the learned left/right neighbour counts, smoothed towards the
+        entry's pooled neighbours; the total mass (the substitution probability) is unchanged.
 
         >>> p = Profile.from_counts("t", {"bank": {"shore": 2, "lender": 2}})
         >>> p.entries["bank"]["shore"].left = {"river": 2}
@@ -158,13 +161,27 @@ class Profile:
         origs = self.entries[_norm(spun)]
         mass = sum(p for _, p in base)
         scored: list[tuple[str, float]] = []
+        # Dirichlet smoothing towards the entry-wide neighbour distribution: a neighbour
+        # never seen with any original says nothing; one seen with only one says a lot.
+        pooled: dict[str, dict[str, int]] = {"left": {}, "right": {}}
+        for o in origs.values():
+            _add(pooled["left"], o.left)
+            _add(pooled["right"], o.right)
         for text, p in base:
             o = origs[text]
             logp = math.log(p)
-            for word, ctx in ((left, o.left), (right, o.right)):
-                if word:
-                    # Smoothing keeps an unseen neighbour from vetoing a frequent original.
-                    logp += math.log((ctx.get(word.lower(), 0) + 0.5) / (o.count + 0.5 * (len(ctx) + 1)))
+            for side, word, ctx in (("left", left, o.left), ("right", right, o.right)):
+                if not word:
+                    continue
+                word = word.lower()
+                pool = pooled[side]
+                if word not in pool:
+                    continue  # never seen next to any original: no evidence either way
+                bg = pool[word] / sum(pool.values())
+                # Witten-Bell: an original seen in many different contexts keeps more
+                # mass for new ones than one seen in a single context.
+                n, types = max(o.count, sum(ctx.values())), max(1, len(ctx))
+                logp += math.log((ctx.get(word, 0) + types * bg) / (n + types))
             scored.append((text, logp))
         top = max(s for _, s in scored)
         z = sum(math.exp(s - top) for _, s in scored)
@@ -179,6 +196,31 @@ class Profile:
         applied = sum(e[o].count for e in self.entries.values() if o in e)
         total = applied + self.kept.get(o, 0)
         return applied / total if total else None
+
+    def evidence(self, spun: str) -> tuple[int, int]:
+        """(times ``spun`` was a substitution, times it was seen unchanged) in training.
+
+        (0, 0) means the profile knows nothing about it; (0, n) means the spinner met
+        the phrase ``n`` times and left it alone.
+        """
+        key = _norm(spun)
+        subs = sum(o.count for o in self.entries.get(key, {}).values())
+        return subs, self.kept.get(key, 0)
+
+    def unseen_substitution_prior(self, original: str) -> float:
+        """P(the spinner turns ``original`` into a substitute this profile has not seen).
+
+        A fixed-table spinner replaces a word the same way every time: a word seen
+        left alone (or replaced by known substitutes) ``n`` times is an unlikely
+        original for a new substitute; 1.0 when the profile has never seen the word.
+
+        >>> p = Profile.from_counts("t", {"sizable": {"big": 3}}, kept={"the": 40})
+        >>> p.unseen_substitution_prior("the") < 0.02, p.unseen_substitution_prior("zebra")
+        (True, 1.0)
+        """
+        o = _norm(original)
+        n = self.kept.get(o, 0) + sum(e[o].count for e in self.entries.values() if o in e)
+        return 1.0 if n == 0 else 0.5 / (n + 0.5)
 
     @property
     def applied_share(self) -> float:
@@ -240,7 +282,7 @@ class Profile:
         order = sorted(self.entries.items(), key=lambda kv: (-sum(o.count for o in kv[1].values()), kv[0]))
         for spun, origs in order:
             ranked = sorted(origs.values(), key=lambda o: (-o.count, o.text))
-            yield json.dumps({"spun": spun, "originals": [o.to_dict() for o in ranked]}, ensure_ascii=False)
+            yield json.dumps({"spun": spun, "originals": [o.to_dict(len(ranked) > 1) for o in ranked]}, ensure_ascii=False)
         for phrase, count in sorted(self.kept.items()):
             yield json.dumps({"kept": phrase, "count": count}, ensure_ascii=False)
         for word, forms in sorted(self.recase.items()):
@@ -506,8 +548,10 @@ def restore_with_profile(
 ) -> Report:
     """Profile-only restoration: replace every phrase the profile says is a substitution.
 
-    Greedy longest match, left to right; a phrase is replaced by its best original in
-    context when P(substituted) >= ``threshold``. With ``gate`` the document is left
+    Greedy longest match, left to right; a phrase with P(substituted) >= ``threshold``
+    becomes a span whose suggestions are its originals in context, and, as
+    `despin.report.apply` decides, it is replaced when its best original is more
+    likely than the phrase as written. With ``gate`` the document is left
     alone unless the best profile's `match_score` is positive, i.e. the text looks
     like that spinner's output (this is what keeps clean text byte-identical). With
     several profiles the best-matching one is used.
@@ -557,15 +601,17 @@ def restore_with_profile(
         if not done:
             fixed = _recase_word(profile, words[i])
             if fixed is not None:
-                spans.append(Span(toks[i].start, toks[i].end, words[i], 0.5, (Suggestion(fixed, 0.5),),
+                form, share = fixed
+                spans.append(Span(toks[i].start, toks[i].end, words[i], share, (Suggestion(form, share),),
                                   f"profile:{profile.name}:case"))
             i += 1
     if not spans:
         return empty_report(text)
     from .report import apply
 
+    # A spinner output replaces 15-50% of tokens; 20% flagged reads as certainly spun.
     score = min(1.0, len(spans) / max(1, len(toks)) * 5)
-    return Report(score=score, verdict="spun" if spans else "clean", spans=tuple(spans), restored=apply(text, spans))
+    return Report(score=score, verdict="spun", spans=tuple(spans), restored=apply(text, spans))
 
 
 def _contiguous(text: str, toks: Sequence[Token]) -> bool:
@@ -586,15 +632,14 @@ def _recase(profile: Profile, key: str, original: str, surface: str) -> str:
     return original
 
 
-def _recase_word(profile: Profile, word: str) -> str | None:
-    """Original capitals for a word the spinner lower-cased without replacing it."""
+def _recase_word(profile: Profile, word: str) -> tuple[str, float] | None:
+    """Original capitals (and their probability) for a word the spinner lower-cased."""
     forms = profile.recase.get(word)
     if not forms or not word.islower():
         return None
     form, n = max(forms.items(), key=lambda kv: (kv[1], kv[0]))
-    if n > profile.recase_kept.get(word, 0) and form != word:
-        return form
-    return None
+    share = n / (sum(forms.values()) + profile.recase_kept.get(word, 0))
+    return (form, share) if form != word else None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -602,7 +647,7 @@ def _norm(phrase: str) -> str:
     return " ".join(t.text for t in tokenize(phrase.lower()))
 
 
-def _top(d: Mapping[str, int], n: int) -> list[tuple[str, int]]:
+def _top(d: Mapping[str, int], n: int | None) -> list[tuple[str, int]]:
     return sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
