@@ -56,6 +56,14 @@ STOPWORDS = frozenset(
     on off over under again further once as until while because per via""".split()
 )
 
+# Never replaced: articles, pronouns, the copula and the commonest particles. Other
+# function words form a last tier of the table, used only at high rates ("during" -> "amid").
+NEVER = frozenset(
+    """a an the i me my we us our you your he him his she her it its they them their who whom
+    whose which what that this these those and or not no is am are was were be been being
+    to of in on at by as""".split()
+)
+
 # A substitute a spinner could plausibly print: letters, inner spaces, hyphens, apostrophes.
 _PLAIN = re.compile(r"^[a-z][a-z' -]*[a-z]$")
 # Inflection tags tried when analysing a form, most specific first.
@@ -329,14 +337,29 @@ class _Site:
     is_name: bool
 
 
+# Share of word tokens a thesaurus can replace in news text (non-function words with
+# synonyms), used to size an uncalibrated table; `Spinner.calibrate` measures it instead.
+_CANDIDATE_SHARE = 0.5
+
+
 class Spinner:
     """Spin text the way one preset does; the same (preset, thesaurus, rate, seed) gives the same output.
 
-    ``rate`` is the target share of word tokens changed (0.10-0.60); the simulator
-    stops early when a text has too few replaceable words.
+    ``rate`` is the target share of word tokens changed (0.10-0.60). The ``random``
+    preset meets it in every text (as far as the text has replaceable words). Table
+    presets own one global table - a word type is in it when its seeded rank is below
+    ``table_share`` - so the rate holds on average over a corpus and varies from text
+    to text, as with real table spinners; `calibrate` fits ``table_share`` to a corpus.
     """
 
-    def __init__(self, preset: str | Preset, thesaurus: Thesaurus, rate: float = 0.3, seed: int = 0) -> None:
+    def __init__(
+        self,
+        preset: str | Preset,
+        thesaurus: Thesaurus,
+        rate: float = 0.3,
+        seed: int = 0,
+        table_share: float | None = None,
+    ) -> None:
         if isinstance(preset, str):
             if preset not in PRESETS:
                 raise ValueError(f"unknown spinner preset {preset!r}; choose from {', '.join(PRESETS)}")
@@ -347,7 +370,61 @@ class Spinner:
         self.thesaurus = thesaurus
         self.rate = rate
         self.seed = seed
-        self._subs_cache: dict[str, tuple[str, ...]] = {}
+        # Content words rank in [0, 1), function words in [1, 2): a share above 1 reaches them.
+        self.table_share = min(2.0, rate / _CANDIDATE_SHARE) if table_share is None else table_share
+        self._subs_cache: dict[str, tuple[tuple[str, ...], tuple[str, str] | None]] = {}
+
+    def _rank(self, key: str) -> float:
+        """A word type's seeded place in the table; types ranked below ``table_share`` are in it."""
+        u = _unit(self.seed, "type", key)
+        if key in STOPWORDS:
+            return 1.0 + u
+        # Phrase presets put their phrase entries first in the table.
+        return u * (1.0 - self.preset.phrase_share) if " " in key else u
+
+    def _names_ok(self, key: str) -> bool:
+        return _unit(self.seed, "name", key) < self.preset.names
+
+    def calibrate(self, texts: Sequence[str], rounds: int = 3) -> "Spinner":
+        """A copy whose table size makes ``rate`` the share of tokens changed over ``texts``.
+
+        >>> th = Thesaurus.from_dict("toy", {"big": ["large"], "dog": ["hound"], "red": ["crimson"],
+        ...     "cat": ["feline"], "old": ["aged"], "hat": ["cap"], "wet": ["damp"], "mat": ["rug"]})
+        >>> text = "one big dog, one red cat, one old hat, one wet mat"
+        >>> sp = Spinner("table", th, rate=0.5).calibrate([text])
+        >>> sp.table_share < 1.0, sp.spin(text).n_changed
+        (True, 6)
+        """
+        if not self.preset.fixed or not texts:
+            return self
+        ranks: list[tuple[float, int]] = []
+        total = 0
+        for text in texts:
+            toks = tokenize(text)
+            total += len(toks)
+            sites, _ = self._sites(text, toks, self._names_ok)
+            ranks.extend((self._rank(s.key), s.last - s.first) for s in sites)
+        ranks.sort()
+        need = self.rate * total / self.preset.apply_prob
+        best: tuple[float, Spinner] | None = None
+        for _ in range(max(1, rounds)):
+            acc, share = 0, 2.0
+            for r, n in ranks:
+                acc += n
+                if acc >= need:
+                    share = r + 1e-12
+                    break
+            spinner = Spinner(self.preset, self.thesaurus, self.rate, self.seed, share)
+            spinner._subs_cache = self._subs_cache
+            # Overlapping phrase and word sites make the first estimate low: correct by the measured share.
+            got = sum(spinner.spin(t).n_changed for t in texts) / max(total, 1)
+            if best is None or abs(got - self.rate) < best[0]:
+                best = (abs(got - self.rate), spinner)
+            if got <= 0 or abs(got - self.rate) < 0.005:
+                break
+            need *= self.rate / got
+        assert best is not None
+        return best[1]
 
     def describe(self) -> dict[str, Any]:
         """The ``spinner`` field of a pair record: everything needed to rerun it."""
@@ -357,6 +434,7 @@ class Spinner:
             "resource": self.thesaurus.name,
             "rate": self.rate,
             "seed": self.seed,
+            "table_share": round(self.table_share, 6) if self.preset.fixed else None,
         }
 
     # -- candidates ---------------------------------------------------------
@@ -462,7 +540,7 @@ class Spinner:
                             sites.append(_Site(i, j, key, subs, form, False))
         for i, t in enumerate(toks):
             key = t.text.lower()
-            if blocked[i] or key in STOPWORDS:
+            if blocked[i] or key in NEVER:
                 continue
             if is_name[i] and not rng_names(key):
                 continue
@@ -479,8 +557,7 @@ class Spinner:
         toks = tokenize(text)
         n = len(toks)
         rng = random.Random(int(_unit(self.seed, p.name, self.rate, text) * 2**53))
-        names_ok = lambda key: _unit(self.seed, "name", key) < p.names  # noqa: E731
-        sites, is_name = self._sites(text, toks, names_ok)
+        sites, is_name = self._sites(text, toks, self._names_ok)
         target = round(self.rate * n)
 
         taken = [False] * n
@@ -499,21 +576,20 @@ class Spinner:
             for s in sites:
                 by_key.setdefault(s.key, []).append(s)
 
-            def rank(key: str) -> float:
-                u = _unit(self.seed, "type", key)
-                # Phrase presets put their phrase entries first in the table.
-                return u * (1.0 - p.phrase_share) if " " in key else u
-
-            for key in sorted(by_key, key=rank):
-                if covered >= target:
-                    break
+            # Phrase entries (longer) win over the words inside them: they come first.
+            for key in sorted(by_key, key=lambda k: (-k.count(" "), self._rank(k))):
+                if self._rank(key) >= self.table_share:
+                    continue
                 for s in by_key[key]:
                     if any(taken[s.first:s.last]) or rng.random() >= p.apply_prob:
                         continue
                     take(s, self._choose(s, rng))
         else:
-            order = list(sites)
+            order = [s for s in sites if s.key not in STOPWORDS]
             rng.shuffle(order)
+            tail = [s for s in sites if s.key in STOPWORDS]
+            rng.shuffle(tail)
+            order += tail  # function words only when content words run out
             for s in order:
                 if covered >= target:
                     break

@@ -1,6 +1,7 @@
 """`despin spin`: labelled spun text from clean text (a thin adapter over despin.spin)."""
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -15,6 +16,8 @@ from ._common import encoding_option, user_errors
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson")
 # Report the first few malformed lines one by one, then only count them.
 MAX_LINE_MESSAGES = 20
+# Table presets size their table on the first documents so that --rate holds on average.
+CALIBRATION_DOCS = 50
 
 
 def _iter_texts(
@@ -102,13 +105,23 @@ def _spin(
         if name != "-" and not Path(name).exists():
             raise InputError(f"{name}: no such file")
     spinner = Spinner(preset, Thesaurus.from_lexicon(resource), rate=rate, seed=seed)
-    described = spinner.describe()
     skipped = [0]
     empty = n = tokens = changed = 0
+    docs = _iter_texts(inputs, field, encoding, skipped)
+    head: list[tuple[str, str]] = []
+    for doc_id, text in docs:
+        if not text.strip():
+            empty += 1
+            continue
+        head.append((doc_id, text))
+        if len(head) >= min(CALIBRATION_DOCS, limit or CALIBRATION_DOCS):
+            break
+    spinner = spinner.calibrate([t for _, t in head], rounds=2)
+    described = spinner.describe()
     out: TextIO
     out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
     try:
-        for doc_id, text in _iter_texts(inputs, field, encoding, skipped):
+        for doc_id, text in itertools.chain(head, docs):
             if limit is not None and n >= limit:
                 break
             if not text.strip():
