@@ -1,0 +1,339 @@
+"""Trace benchmark: find the source of spun copies in a large index, restore through it.
+
+    python benchmarks/trace.py                  # 100,000-document index (about 10 minutes on one core)
+    python benchmarks/trace.py --docs 20000     # smaller index, same measurements
+
+Index: the news-dev articles (title + blank line + body, as in the dev pairs) minus a
+held-out set, plus generated distractors up to ``--docs``: each distractor recombines
+8-16 random sentences of the indexed articles into 2-4 paragraphs, so it shares whole
+sentences (and their skeletons) with real sources -- hard negatives. Without
+../shared/data, sources are generated word salad from wordfreq (figures then mean little).
+
+Queries (each a spun copy whose original is known):
+  table@10/30/40/50/60%   `despin.spin` table preset (Moby thesaurus) at that rate
+  damage@50%, phrase@50%  names replaced and lower-cased, artefacts / phrase expansion
+  excerpt@40%             one or two paragraphs of the source only
+  reorder@40%             paragraphs shuffled, one dropped, a boilerplate paragraph added
+  dev-nlpaug              the 400 dev pairs' spun side (nlpaug WordNet, 22.7% of tokens; dev-set)
+  held-out@30%            spun copies of articles that are NOT indexed (must find nothing)
+
+Systems, in the same run, on the same documents:
+  skeleton   despin.trace: skeleton 9-gram MinHash LSH (64x2 bands), containment and
+             alignment re-ranking
+  plain5     the same pipeline over ordinary word 5-grams (a generous baseline: same
+             banding and re-ranking)
+  lsh0.5     ordinary near-duplicate MinHash: datasketch MinHashLSH(threshold=0.5) over
+             word 5-grams, best candidate by estimated Jaccard
+
+recall@1 = share of queries whose top match is the source; precision = share of
+confident top matches (similarity >= 0.45; for lsh0.5 any candidate) that are right.
+Restoration (skeleton only): WER of spun vs original and of restored vs original,
+pooled; reduction = 1 - after / before. Clustering: pairwise precision/recall of
+`despin cluster` on sources + spun copies + unrelated articles + distractors.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+from despin.evaluate import token_strings, word_edit_distance  # noqa: E402
+from despin.trace import Index, report_from_index  # noqa: E402
+from despin.trace.cluster import cluster  # noqa: E402
+from despin.trace.restore import MIN_SIMILARITY  # noqa: E402
+from despin.trace.shingles import plain_shingles  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+BOILERPLATE = (
+    "Sign up for our free morning briefing and get the stories that matter delivered to your inbox. "
+    "Follow us for more updates, and share this article with your friends."
+)
+_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+# ----------------------------------------------------------------------------- data
+def load_sources() -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+    arts_path = DATA / "news-dev" / "articles.jsonl"
+    dev_path = DATA / "dev-pairs" / "nlpaug-wordnet.jsonl"
+    if not arts_path.exists():
+        return generated_sources(3000), []
+    arts = [json.loads(x) for x in arts_path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    sources = [(a["id"], f"{a['title']}\n\n{a['text']}") for a in arts]
+    dev = [json.loads(x) for x in dev_path.read_text(encoding="utf-8").splitlines()] if dev_path.exists() else []
+    return sources, dev
+
+
+def generated_sources(n: int) -> list[tuple[str, str]]:
+    from wordfreq import top_n_list, word_frequency
+
+    words = top_n_list("en", 5000)
+    weights = [word_frequency(w, "en") for w in words]
+    rng = random.Random(0)
+    out = []
+    for i in range(n):
+        pars = [" ".join(rng.choices(words, weights, k=rng.randint(40, 90))).capitalize() + "." for _ in range(3)]
+        out.append((f"gen/{i}", "\n\n".join(pars)))
+    return out
+
+
+def distractors(sources: list[tuple[str, str]], n: int, seed: int = 0) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    sentences = [s for _, t in sources for p in t.split("\n\n")[1:] for s in _SENT.split(p) if len(s) > 30]
+    out = []
+    for i in range(n):
+        k = rng.randint(8, 16)
+        picked = rng.sample(sentences, k)
+        cuts = sorted(rng.sample(range(1, k), rng.randint(1, 3)))
+        pars = [" ".join(picked[a:b]) for a, b in zip([0] + cuts, cuts + [k])]
+        out.append((f"distractor/{i}", "\n\n".join(pars)))
+    return out
+
+
+# ----------------------------------------------------------------------------- queries
+def make_queries(
+    sources: list[tuple[str, str]], held_out: list[tuple[str, str]], dev: list[dict[str, Any]], n: int, seed: int
+) -> dict[str, list[tuple[str | None, str, str]]]:
+    """setting -> [(source id or None, original, spun)]."""
+    from despin.spin import Spinner, Thesaurus
+
+    th = Thesaurus.from_lexicon("moby")
+    rng = random.Random(seed)
+    out: dict[str, list[tuple[str | None, str, str]]] = {}
+
+    def spun_set(name: str, preset: str, rate: float, pool: list[tuple[str, str]], transform: Callable[[str, random.Random], str] | None, known: bool) -> None:
+        sp = Spinner(preset, th, rate=rate, seed=rng.randrange(1 << 30))
+        picked = rng.sample(pool, min(n, len(pool)))
+        rows = []
+        for sid, text in picked:
+            original = transform(text, rng) if transform else text
+            rows.append((sid if known else None, original, sp.spin(original).spun))
+        out[name] = rows
+
+    for rate in (0.1, 0.3, 0.4, 0.5, 0.6):
+        spun_set(f"table@{int(rate * 100)}%", "table", rate, sources, None, True)
+    spun_set("damage@50%", "damage", 0.5, sources, None, True)
+    spun_set("phrase@50%", "phrase", 0.5, sources, None, True)
+    multi = [s for s in sources if s[1].count("\n\n") >= 3]
+    spun_set("excerpt@40%", "table", 0.4, multi, excerpt, True)
+    spun_set("reorder@40%", "table", 0.4, multi, reorder, True)
+    if dev:
+        out["dev-nlpaug"] = [(d["id"], d["original"], d["spun"]) for d in dev]
+    spun_set("held-out@30%", "table", 0.3, held_out, None, False)
+    return out
+
+
+def excerpt(text: str, rng: random.Random) -> str:
+    pars = text.split("\n\n")[1:]  # no title
+    k = rng.randint(1, 2)
+    i = rng.randrange(0, len(pars) - k + 1)
+    return "\n\n".join(pars[i : i + k])
+
+
+def reorder(text: str, rng: random.Random) -> str:
+    pars = text.split("\n\n")
+    pars.pop(rng.randrange(len(pars)))
+    rng.shuffle(pars)
+    return "\n\n".join(pars + [BOILERPLATE])
+
+
+# ----------------------------------------------------------------------------- systems
+class PlainLSH:
+    """Ordinary near-duplicate detection: datasketch MinHashLSH over word 5-grams."""
+
+    def __init__(self, docs: list[tuple[str, str]], threshold: float = 0.5) -> None:
+        from datasketch import MinHash, MinHashLSH
+
+        self._mh = lambda ids: self._minhash(MinHash, ids)
+        self.lsh = MinHashLSH(threshold=threshold, num_perm=128)
+        self.sigs: dict[str, Any] = {}
+        with self.lsh.insertion_session() as session:
+            for doc_id, text in docs:
+                m = self._mh(plain_shingles(text))
+                self.sigs[doc_id] = m
+                session.insert(doc_id, m)
+
+    @staticmethod
+    def _minhash(cls: Any, ids: np.ndarray) -> Any:
+        m = cls(num_perm=128, seed=1, hashfunc=int, scheme="affine32")
+        m.update_batch(ids.tolist())
+        return m
+
+    def top(self, text: str) -> str | None:
+        ids = plain_shingles(text)
+        if not len(ids):
+            return None
+        m = self._mh(ids)
+        cands = self.lsh.query(m)
+        if not cands:
+            return None
+        return max(cands, key=lambda c: (m.jaccard(self.sigs[c]), c))
+
+
+def dir_bytes(p: Path) -> int:
+    return sum(f.stat().st_size for f in p.iterdir() if f.is_file())
+
+
+def pct(xs: list[float], q: float) -> float:
+    return float(np.percentile(xs, q)) if xs else float("nan")
+
+
+# ----------------------------------------------------------------------------- main
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=100_000, help="documents in the index (sources + distractors)")
+    ap.add_argument("--queries", type=int, default=120, help="spun copies per setting")
+    ap.add_argument("--cluster-sources", type=int, default=100, help="sources with 2 copies each in the clustering test")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-baselines", action="store_true", help="skip plain5 and lsh0.5")
+    ap.add_argument("--json-out", default=None, help="also write the figures as JSON")
+    args = ap.parse_args()
+    t_start = time.time()
+    all_sources, dev = load_sources()
+    dev_ids = {d["id"] for d in dev}
+    rng = random.Random(args.seed)
+    candidates_out = [s for s in all_sources if s[0] not in dev_ids]
+    held_out = rng.sample(candidates_out, min(200, len(candidates_out) // 10))
+    held_ids = {s[0] for s in held_out}
+    sources = [s for s in all_sources if s[0] not in held_ids][: args.docs]
+    docs = sources + distractors(sources, max(0, args.docs - len(sources)), args.seed)
+    print(f"index: {len(sources)} sources + {len(docs) - len(sources)} distractors = {len(docs)} documents; "
+          f"held out {len(held_out)}", flush=True)
+
+    t = time.time()
+    queries = make_queries(sources, held_out, dev, args.queries, args.seed)
+    print(f"queries: {sum(len(v) for v in queries.values())} in {len(queries)} settings ({time.time() - t:.0f} s to spin)", flush=True)
+
+    tmp = Path(tempfile.mkdtemp(prefix="despin-trace-bench-"))
+    results: dict[str, Any] = {"docs": len(docs), "sources": len(sources), "queries_per_setting": args.queries}
+    systems: dict[str, Callable[[str], tuple[str | None, bool]]] = {}
+    try:
+        import datasketch  # noqa: F401  (import time is not build time)
+
+        for name, shingles in (("skeleton", "skeleton9"), ("plain5", "plain5")):
+            if name == "plain5" and args.no_baselines:
+                continue
+            t, c = time.time(), time.process_time()
+            ix = Index.build(tmp / name, docs, shingles=shingles)
+            wall, cpu = time.time() - t, time.process_time() - c
+            b = dir_bytes(tmp / name)
+            results[f"build_{name}"] = {"docs_per_s_wall": len(docs) / wall, "docs_per_cpu_s": len(docs) / cpu,
+                                        "bytes_per_doc": b / len(docs), "seconds": wall}
+            print(f"build {name}: {len(docs) / wall:.0f} docs/s wall, {len(docs) / cpu:.0f} docs per CPU-second "
+                  f"(one process), {b / len(docs):.0f} bytes/doc", flush=True)
+
+            def run(text: str, ix: Index = ix) -> tuple[str | None, bool]:
+                m = ix.query(text, top=1)
+                return (m[0].id, m[0].similarity >= MIN_SIMILARITY) if m else (None, False)
+
+            systems[name] = run
+        if not args.no_baselines:
+            t = time.time()
+            plain = PlainLSH(docs)
+            print(f"build lsh0.5: {len(docs) / (time.time() - t):.0f} docs/s wall (in memory)", flush=True)
+            systems["lsh0.5"] = lambda text: (lambda top: (top, top is not None))(plain.top(text))
+
+        # ----------------------------------------------------------- recall / precision / latency
+        table: dict[str, dict[str, Any]] = {}
+        latencies: list[float] = []
+        for setting, rows in queries.items():
+            table[setting] = {}
+            for sys_name, run in systems.items():
+                hit = conf = conf_right = 0
+                for sid, _orig, spun in rows:
+                    t = time.perf_counter()
+                    top, confident = run(spun)
+                    if sys_name == "skeleton":
+                        latencies.append(time.perf_counter() - t)
+                    hit += top is not None and top == sid
+                    conf += confident
+                    conf_right += confident and top == sid
+                cell: dict[str, Any] = {"n": len(rows), "confident": conf}
+                if rows and rows[0][0] is not None:
+                    cell["recall@1"] = hit / len(rows)
+                    cell["precision"] = conf_right / conf if conf else float("nan")
+                else:  # held out: any confident match is a false one
+                    cell["false_match_rate"] = conf / len(rows)
+                table[setting][sys_name] = cell
+            print(f"  {setting:14s} " + "  ".join(
+                f"{s}: " + (f"R@1 {c['recall@1']:.3f} P {c['precision']:.3f}" if "recall@1" in c else f"false matches {c['false_match_rate']:.3f}")
+                for s, c in table[setting].items()), flush=True)
+        results["trace"] = table
+        results["query_latency_ms"] = {"p50": pct(latencies, 50) * 1000, "p99": pct(latencies, 99) * 1000}
+        print(f"query latency (skeleton, top=1, one process): p50 {pct(latencies, 50) * 1000:.1f} ms, "
+              f"p99 {pct(latencies, 99) * 1000:.1f} ms", flush=True)
+
+        # ----------------------------------------------------------- restoration through the source
+        ix = Index.open(tmp / "skeleton")
+        wer: dict[str, Any] = {}
+        for setting, rows in queries.items():
+            if rows and rows[0][0] is None:
+                continue
+            before = after = total = 0
+            for _sid, orig, spun in rows:
+                o = token_strings(orig)
+                r = report_from_index(spun, ix)
+                restored = r.restored if r is not None else spun
+                before += word_edit_distance(token_strings(spun), o)
+                after += word_edit_distance(token_strings(restored), o)
+                total += len(o)
+            wer[setting] = {"wer_before": before / total, "wer_after": after / total,
+                            "reduction": 1 - after / before if before else float("nan")}
+            print(f"  restore {setting:14s} WER {before / total:.3f} -> {after / total:.3f} "
+                  f"(reduction {wer[setting]['reduction']:.3f})", flush=True)
+        results["restoration"] = wer
+
+        # ----------------------------------------------------------- clustering
+        from despin.spin import Spinner, Thesaurus
+
+        th = Thesaurus.from_lexicon("moby")
+        crng = random.Random(args.seed + 7)
+        base = crng.sample(sources, min(len(sources), args.cluster_sources * 4))
+        with_copies, alone = base[: args.cluster_sources], base[args.cluster_sources :]
+        corpus: list[tuple[str, str]] = []  # (gold cluster, text)
+        for sid, text in with_copies:
+            corpus.append((sid, text))
+            for k in range(2):
+                rate = crng.choice((0.1, 0.3, 0.5, 0.6))
+                sp = Spinner("table", th, rate=rate, seed=crng.randrange(1 << 30))
+                original = excerpt(text, crng) if (k == 1 and text.count("\n\n") >= 3 and crng.random() < 0.3) else text
+                corpus.append((sid, sp.spin(original).spun))
+        corpus += [(sid, t) for sid, t in alone]
+        corpus += [(did, t) for did, t in distractors(with_copies, args.cluster_sources, args.seed + 3)]
+        crng.shuffle(corpus)
+        t = time.time()
+        pred = cluster([t for _, t in corpus])
+        ct = time.time() - t
+        gold = [g for g, _ in corpus]
+        tp = fp = fn = 0
+        for i in range(len(corpus)):
+            for j in range(i + 1, len(corpus)):
+                same_p, same_g = pred[i] == pred[j], gold[i] == gold[j]
+                tp += same_p and same_g
+                fp += same_p and not same_g
+                fn += same_g and not same_p
+        cp, cr = tp / (tp + fp) if tp + fp else float("nan"), tp / (tp + fn) if tp + fn else float("nan")
+        results["cluster"] = {"documents": len(corpus), "pairwise_precision": cp, "pairwise_recall": cr, "seconds": ct}
+        print(f"cluster: {len(corpus)} documents, pairwise precision {cp:.3f}, recall {cr:.3f} ({ct:.0f} s)", flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    results["total_seconds"] = time.time() - t_start
+    print(f"total {time.time() - t_start:.0f} s", flush=True)
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
