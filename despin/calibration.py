@@ -31,9 +31,9 @@ def _load() -> dict[str, Any] | None:
 
 def unit_weights() -> list[float] | None:
     d = _load()
-    return list(d["unit"]) if d else None
+    return list(d["unit"]) if d and d.get("unit") else None
 
 
 def doc_weights() -> list[float] | None:
     d = _load()
-    return list(d["doc"]) if d else None
+    return list(d["doc"]) if d and d.get("doc") else None

@@ -18,7 +18,7 @@ from . import lexicon, lm
 
 # Keep this many candidates per observed type (ranked by unigram prior × channel):
 # beyond ~25 the language model mostly finds chance alternatives, and time grows linearly.
-MAX_CANDIDATES = 30
+MAX_CANDIDATES = 20
 # Weight of an inflected form that does not match the observed word's inflection:
 # some spinners re-inflect, some do not; the language model decides between forms.
 _OTHER_FORM = 0.5
@@ -70,7 +70,8 @@ def forms(phrase: str) -> tuple[str, ...]:
 _BASE_TAGS = frozenset({"VB", "VBP", "NN", "JJ", "RB"})
 
 
-def _inflected(orig: str, observed_tags: frozenset[str]) -> list[tuple[str, float]]:
+@lru_cache(maxsize=200_000)
+def _inflected(orig: str, observed_tags: frozenset[str]) -> tuple[tuple[str, float], ...]:
     """Forms of ``orig`` with weights: the observed inflection counts fully."""
     words = orig.split(" ")
     table = dict(_inflection_table(words[0]))
@@ -80,11 +81,13 @@ def _inflected(orig: str, observed_tags: frozenset[str]) -> list[tuple[str, floa
             preferred.add(" ".join([f, *words[1:]]))
     if not observed_tags or observed_tags <= _BASE_TAGS:
         preferred.add(orig)  # observed is a base form: the original's base form fits
-    return [(f, 1.0 if f in preferred else _OTHER_FORM) for f in forms(orig)]
+    return tuple((f, 1.0 if f in preferred else _OTHER_FORM) for f in forms(orig))
 
 
 # Lemma-level candidates kept before inflecting (ranked by unigram prior × channel).
 _MAX_LEMMAS = 30
+# Entries read from each inverted list (per source and look-up key).
+_PER_LIST = 20
 
 
 @lru_cache(maxsize=100_000)
@@ -100,7 +103,8 @@ def candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
     raw: dict[str, tuple[float, str]] = {}
     for source in sources:
         for key in keys:
-            for orig, n in lexicon.inverse_entries(key, source):
+            # Lists come sorted by plausibility (scripts/build_lexicon.py): the head suffices.
+            for orig, n in lexicon.inverse_entries(key, source)[:_PER_LIST]:
                 q = share / n
                 if orig not in raw or raw[orig][0] < q:
                     raw[orig] = (q, source)
@@ -134,5 +138,6 @@ def _log(x: float) -> float:
     return math.log(x)
 
 
+@lru_cache(maxsize=500_000)
 def _prior(text: str) -> float:
     return sum(lm.unigram(w) for w in text.split(" "))

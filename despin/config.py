@@ -26,8 +26,9 @@ class SubstitutionSource(Protocol):
 
 @dataclass(frozen=True)
 class Config:
-    # Span decision threshold on the posterior that a token was substituted.
-    threshold: float = 0.5
+    # Span threshold on the posterior that a unit was substituted (0.4: best localisation
+    # F1 on simulator data; replacement in `restored` has its own rule, see report.replaces).
+    threshold: float = 0.4
     # Lexicon resources used for candidate originals ("wordnet", "moby").
     resources: tuple[str, ...] = ("wordnet", "moby")
     # Longest spun phrase (in tokens) looked up in the phrase table.

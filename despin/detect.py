@@ -142,8 +142,10 @@ def analyse(
             phrase = " ".join(low[i:j])
             if length == 1:
                 if _is_function_word(phrase):
-                    continue  # not alone, but it may start a phrase ("get well")
+                    break  # the skeleton: neither replaced alone nor the edge of a phrase
                 n_eligible += 1
+            elif _is_function_word(low[j - 1]):
+                continue
             cands = _profile_candidates(phrase, profiles) + candidates(phrase, sources)
             if cands:
                 units.append(Unit(i, j, phrase, cands))
@@ -164,6 +166,8 @@ def analyse(
         rho = min(_RHO_MAX, max(_RHO_MIN, sum(u.posterior for u in units if u.j - u.i == 1) / max(1, n_eligible)))
     _posteriors(units, rho, calibrated=False)
     llr = sum(math.log1p(rho * (u.A - 1.0)) for u in units if u.j - u.i == 1)
+    if config.explain:
+        _rescore_with_neighbours(units, low, sid)
     _posteriors(units, rho, calibrated=True)
     return Analysis(tokens, units, rho, llr, n_eligible)
 
@@ -233,7 +237,7 @@ def _score_unit(u: Unit, low: list[str], sid: list[int]) -> None:
         seq = left + words + right
         return lm.window_logprob(seq, len(left), len(seq))
 
-    observed = low[u.i:u.j]
+    observed = u.observed.split(" ")
     base = window(observed)
     u.odds = []
     for c in u.cands:
@@ -241,6 +245,29 @@ def _score_unit(u: Unit, low: list[str], sid: list[int]) -> None:
         d = window(words) - base - _NATS_PER_WORD * max(0, len(observed) - len(words))
         u.odds.append(c.q * math.exp(min(d, 50.0)))
     u.A = sum(u.odds)
+
+
+def _rescore_with_neighbours(units: list[Unit], low: list[str], sid: list[int]) -> None:
+    """Second pass: judge each unit with its likely-spun neighbours restored.
+
+    Adjacent substitutions ("inventory marketplace" for "stock market") each look odd in
+    the other's spun context; replacing confident neighbours by their best candidate lets
+    the language model see the pair together.
+    """
+    replaced: dict[int, str] = {}
+    for u in units:
+        if u.j - u.i == 1 and u.posterior >= 0.5 and u.odds:
+            best = u.cands[u.odds.index(max(u.odds))].text
+            if " " not in best:
+                replaced[u.i] = best
+    if not replaced:
+        return
+    low2 = list(low)
+    for k, w in replaced.items():
+        low2[k] = w
+    for u in units:
+        if any(k in replaced for k in (u.i - 2, u.i - 1, u.j, u.j + 1)):
+            _score_unit(u, low2, sid)
 
 
 def _log(x: float) -> float:

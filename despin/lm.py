@@ -56,14 +56,12 @@ def in_vocabulary(word: str) -> bool:
     return _model().prob([word]) * _LN_BASE > _OOV_CUTOFF
 
 
-@lru_cache(maxsize=2_000_000)
-def logprob(word: str, history: tuple[str, ...] = ()) -> float:
+def logprob(word: str, history: Sequence[str] = ()) -> float:
     """Natural log P(word | history); ``history`` in reading order, the last word nearest.
 
     Words are expected lower-case; ``<s>``/``</s>`` mark sentence boundaries.
     """
-    m = _model()
-    p = m.prob([word, *reversed(history[-2:])]) * _LN_BASE
+    p = _model().prob([word, *reversed(history[-2:])]) * _LN_BASE
     if p > _OOV_CUTOFF:
         return p
     return unigram(word) - _OOV_PENALTY
@@ -71,7 +69,11 @@ def logprob(word: str, history: tuple[str, ...] = ()) -> float:
 
 def window_logprob(words: Sequence[str], start: int, stop: int) -> float:
     """Sum of log P(words[k] | two previous words) for k in [start, stop)."""
+    # The hot loop of the detector: pocketsphinx is called directly (≈1 µs a call);
+    # a Python-level cache costs more than the look-up it saves.
+    prob = _model().prob
     total = 0.0
     for k in range(start, min(stop, len(words))):
-        total += logprob(words[k], tuple(words[max(0, k - 2):k]))
+        p = prob([words[k], *reversed(words[max(0, k - 2):k])]) * _LN_BASE
+        total += p if p > _OOV_CUTOFF else unigram(words[k]) - _OOV_PENALTY
     return total

@@ -11,7 +11,8 @@ Output, in ``despin/data/`` (gzip, UTF-8, sorted, one entry per line):
   write for ``word``);
 - ``inverse-<source>.tsv.gz``: ``word<TAB>orig1 n1|orig2 n2|...`` (inverted: which entries
   list ``word`` as a synonym, each with its number of synonyms ``n``, so the detector can
-  estimate P(spinner writes word | original) ≈ 1/n).
+  estimate P(spinner writes word | original) ≈ 1/n), most plausible first by wordfreq
+  unigram frequency / n, at most 60 per word.
 Words are lower-cased; multiword entries are joined with single spaces.
 
 Usage: python scripts/build_lexicon.py [--wordnet-dir /usr/share/wordnet] [--out despin/data]
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
+import math
 import os
 import re
 from collections import defaultdict
@@ -77,6 +79,15 @@ def moby_forward() -> dict[str, set[str]]:
     return fwd
 
 
+MAX_INVERSE = 60
+
+
+def _unigram(phrase: str) -> float:
+    from wordfreq import word_frequency
+
+    return sum(math.log(max(word_frequency(w, "en"), 1e-9)) for w in phrase.split(" "))
+
+
 def _gz_text(path: Path) -> io.TextIOWrapper:
     # mtime=0 and a fixed name: byte-identical output on every rebuild.
     raw = gzip.GzipFile(filename="", mode="wb", compresslevel=9, mtime=0, fileobj=open(path, "wb"))
@@ -97,7 +108,9 @@ def write(out: Path, source: str, fwd: dict[str, set[str]]) -> None:
     with _gz_text(out / f"inverse-{source}.tsv.gz") as fh:
         fh.write(HEADER.format(source=source, n=len(inv)))
         for w in sorted(inv):
-            origs = sorted(inv[w])
+            # Most plausible originals first (frequent, with few synonyms), at most
+            # MAX_INVERSE: the detector scores only the head of the list in context.
+            origs = sorted(inv[w], key=lambda o: (-(_unigram(o) - math.log(len(fwd[o]))), o))[:MAX_INVERSE]
             fh.write(f"{w}\t{'|'.join(f'{o} {len(fwd[o])}' for o in origs)}\n")
     print(f"{source}: {len(fwd)} headwords, {sum(map(len, fwd.values()))} pairs, {len(inv)} inverse keys")
 

@@ -51,7 +51,7 @@ def detector_options(fn: Any) -> Any:
             click.option("--index", "index_dir", type=click.Path(file_okay=False),
                          help="Trace index: restore exactly from a found source document."),
             click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
-                         help="Span decision threshold (default 0.5; higher = fewer, surer changes)."),
+                         help="Span threshold on P(substituted) (default 0.4; higher = fewer, surer spans)."),
             click.option("--resources", default=None, metavar="wordnet,moby",
                          help="Lexicons for candidate originals (default: both)."),
         ]
