@@ -89,7 +89,7 @@ class DocResult:
     score_orig: float
     seconds: float  # checker time, both calls
     spans: tuple[Span, ...] = ()
-    # (spun phrase, original phrase) of gold changes no span touched, for error analysis.
+    # (changed spun words no span touched, original words of their diff block), for error analysis.
     missed: tuple[tuple[str, str], ...] = ()
 
 
@@ -216,10 +216,11 @@ def evaluate_pair(pair: Pair, checker: Checker) -> DocResult:
     orig_str = token_strings(pair.original)
     gold, ops = gold_changes(spun_str, orig_str)
     pred = predicted_tokens(spun_toks, rep_spun.spans)
+    # Unflagged changed tokens of each diff block, with the block's original words for context.
     missed = tuple(
-        (" ".join(spun_str[i1:i2]), " ".join(orig_str[j1:j2]))
+        (" ".join(spun_str[i] for i in range(i1, i2) if i not in pred), " ".join(orig_str[j1:j2]))
         for i1, i2, j1, j2 in ops
-        if i2 > i1 and not pred.intersection(range(i1, i2))
+        if any(i not in pred for i in range(i1, i2))
     )
     return DocResult(
         id=pair.id,
