@@ -18,6 +18,7 @@ from despin.errors import IndexCorruptError
 from despin.report import apply
 from despin.trace import Index, align, cluster, report_from_index, similarity, source_excerpt
 from despin.trace.cluster import star_clusters
+from despin.trace.restore import MIN_SIMILARITY
 
 SHARED = Path(__file__).parents[1].parent / "shared" / "data"
 
@@ -142,7 +143,7 @@ def test_spinner_changes_text() -> None:
 def test_trace_spun_copy_finds_source(ix: Index, doc: str, rate: float) -> None:
     matches = ix.query(spin(DOCS[doc], rate, seed=7), top=3)
     assert matches and matches[0].id == doc
-    assert matches[0].similarity >= 0.45
+    assert matches[0].similarity >= MIN_SIMILARITY
     assert all(m.similarity < matches[0].similarity for m in matches[1:])
 
 
@@ -154,7 +155,7 @@ def test_unrelated_text_and_empty_text_have_no_confident_source(ix: Index) -> No
         "shares rose sharply in early trading on the exchange, where analysts had expected a weaker report."
     )
     m = ix.query(unrelated)
-    assert not m or m[0].similarity < 0.45
+    assert not m or m[0].similarity < MIN_SIMILARITY
     assert report_from_index(unrelated, ix) is None
     assert report_from_index("", ix) is None
 
@@ -196,7 +197,7 @@ def test_restoration_through_source_is_exact(ix: Index, doc: str) -> None:
     r = report_from_index(spun, ix)
     assert r is not None
     assert r.source is not None and set(r.source) == {"id", "similarity"}
-    assert r.source["id"] == doc and 0.45 <= r.source["similarity"] <= 1.0
+    assert r.source["id"] == doc and MIN_SIMILARITY <= r.source["similarity"] <= 1.0
     assert r.verdict == "spun" and r.score > 0.5
     assert r.restored == DOCS[doc]
     assert apply(spun, r.spans) == r.restored
@@ -289,7 +290,7 @@ def test_plain_baseline_index(tmp_path: Path) -> None:
 def test_similarity_bounds() -> None:
     assert similarity("", DOCS["ferry"]) == 0.0
     assert similarity(DOCS["ferry"], DOCS["ferry"]) == 1.0
-    assert similarity(DOCS["ferry"], DOCS["choir"]) < 0.45
+    assert similarity(DOCS["ferry"], DOCS["choir"]) < MIN_SIMILARITY
 
 
 # ------------------------------------------------------------------ cluster

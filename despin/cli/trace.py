@@ -233,7 +233,7 @@ def _print_text(name: str, text: str, matches: list[Any], best: Any, aligned: li
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
               help='JSONL: {"id", "cluster"} per document, in input order.')
 @click.option("--min-similarity", default=None, type=click.FloatRange(0.0, 1.0),
-              help="Aligned share that verifies a pair (default 0.45).")
+              help="Aligned share that verifies a pair (default 0.40).")
 @text_field_option
 @id_field_option
 @encoding_option

@@ -171,18 +171,31 @@ def align(spun: str, source: str, max_phrase: int = MAX_PHRASE) -> list[AlignedS
     return out
 
 
+def _weight(token: Token) -> float:
+    # Numbers and names are what a spinner leaves alone and what tells two look-alike
+    # sources apart (Reuters earnings reports share every word but the figures): with
+    # equal weights a spun report matched a twin report at 0.55; weighted, at most 0.33.
+    t = token.text
+    if any(c.isdigit() for c in t):
+        return 3.0
+    return 2.0 if t[:1].isupper() else 1.0
+
+
 def similarity(spun: str, source: str) -> float:
-    """Share of the words of ``spun`` aligned unchanged (case aside) to ``source``, 0..1.
+    """Weighted share of the words of ``spun`` aligned unchanged (case aside) to ``source``.
+
+    Words with digits count 3, capitalised words 2, others 1; 0..1.
 
     >>> similarity("the firm said profits rose", "The company said profits rose")
     0.8
     """
-    n = len(tokenize(spun))
-    if not n:
+    toks = tokenize(spun)
+    total = sum(_weight(t) for t in toks)
+    if not total:
         return 0.0
-    same = 0
+    same = 0.0
     for pa, pb, regions in _all_regions(spun, source, MAX_PHRASE):
         for op, i1, i2, j1, j2 in regions:
             if op in ("equal", "case"):
-                same += i2 - i1
-    return same / n
+                same += sum(_weight(t) for t in pa[i1:i2])
+    return round(same / total, 4)

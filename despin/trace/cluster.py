@@ -22,7 +22,7 @@ from typing import Iterable, Sequence
 from .index import Index
 
 # Same figure as restoration's trust threshold: a verified pair is one we would restore through.
-MIN_SIMILARITY = 0.45
+MIN_SIMILARITY = 0.40
 
 
 def verified_edges(
