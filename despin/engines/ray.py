@@ -34,6 +34,7 @@ except ImportError as e:  # pragma: no cover - depends on extras
 
 # Records per block handed from a reading task to checking tasks.
 READ_BLOCK_RECORDS = 256
+TARGET_BLOCK_BYTES = 1 << 20
 _RECORD_SCHEMA = pa.schema(
     [("file", pa.string()), ("line", pa.int64()), ("id", pa.string()), ("text", pa.string()),
      ("markup", pa.string()), ("error", pa.string())]
@@ -119,13 +120,20 @@ def _read_files(batch: "pa.Table", *, text_field: str, id_field: str, encoding: 
             yield pa.Table.from_pylist(buf, schema=_RECORD_SCHEMA)
 
 
-def _rows_table(batch: "pa.Table", *, mode: str, profile_paths: tuple[str, ...], index_path: str | None) -> "pa.Table":
-    profiles, index = load_resources(profile_paths, index_path)
-    rows = [
-        row_for_record(Record(r["file"], r["line"], r["id"], r["text"], r["markup"], r["error"]), mode, profiles, index)
-        for r in batch.to_pylist()
-    ]
-    return pa.Table.from_pylist(rows, schema=row_schema())
+class _RowsUDF:
+    """Checks blocks of records in a long-lived actor: resources load once per actor."""
+
+    def __init__(self, mode: str, profile_paths: tuple[str, ...], index_path: str | None) -> None:
+        self.mode = mode
+        self.profiles, self.index = load_resources(profile_paths, index_path)
+
+    def __call__(self, batch: "pa.Table") -> "pa.Table":
+        rows = [
+            row_for_record(Record(r["file"], r["line"], r["id"], r["text"], r["markup"], r["error"]),
+                           self.mode, self.profiles, self.index)
+            for r in batch.to_pylist()
+        ]
+        return pa.Table.from_pylist(rows, schema=row_schema())
 
 
 def scan_batches(
@@ -152,13 +160,21 @@ def scan_batches(
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True  # rows come back in input order
         ctx.enable_progress_bars = False  # despin shows its own
+        # Small blocks, so that even one big input file is spread over all checking actors
+        # (Ray's default coalesces a task's output into blocks of up to 128 MiB).
+        ctx.target_max_block_size = TARGET_BLOCK_BYTES
         if not files:
             return
         ds = ray.data.from_items([{"path": f.path, "kind": f.kind} for f in files], override_num_blocks=len(files))
-        ds = ds.map_batches(_read_files, batch_size=1, batch_format="pyarrow",
+        # Reading is light (parse JSON, decode files): zero CPUs reserved, so it streams
+        # while every CPU runs a checking actor. Separate operators, not fused, so that a
+        # single large file is still checked in parallel.
+        ds = ds.map_batches(_read_files, batch_size=1, batch_format="pyarrow", num_cpus=0,
                             fn_kwargs={"text_field": text_field, "id_field": id_field, "encoding": encoding})
-        ds = ds.map_batches(_rows_table, batch_size=batch_size, batch_format="pyarrow",
-                            fn_kwargs={"mode": mode, "profile_paths": profiles, "index_path": index})
+        actors = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        ds = ds.map_batches(_RowsUDF, batch_size=batch_size, batch_format="pyarrow", num_cpus=1,
+                            concurrency=actors,
+                            fn_constructor_kwargs={"mode": mode, "profile_paths": profiles, "index_path": index})
         for table in ds.iter_batches(batch_format="pyarrow", batch_size=None):
             yield table.to_pylist()
     finally:

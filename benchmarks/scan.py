@@ -1,0 +1,210 @@
+"""Throughput of `despin scan`: docs/s per core per mode, a MinHash reference, 1 vs N workers, Ray vs local.
+
+    python benchmarks/scan.py                   # 10,000 news-length documents
+    python benchmarks/scan.py --docs 2000       # smaller
+    python benchmarks/scan.py --placeholder     # engine overhead only (detector replaced by a no-op)
+
+Documents come from ../shared/data/news-dev/articles.jsonl when present (3,000 Reuters
+articles, repeated and shuffled up to --docs, each copy with its own id), else from
+text generated here. Figures (all measured in this run):
+
+- per core: the per-record function (`despin.scan.annotate`) in this one process, for
+  screen, check and restore, on the first --per-core-docs documents;
+- the reference: a datasketch MinHash (128 permutations, word 5-gram shingles) over
+  the same documents, in the same process; ratio screen / MinHash;
+- end to end: `run_scan` with 1 and with N local workers (screen by default), docs/s,
+  docs/s per worker, peak RSS per worker; then the Ray engine on the same input with
+  N CPUs (Ray start-up timed separately).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+NEWS = ROOT.parent / "shared" / "data" / "news-dev" / "articles.jsonl"
+
+
+def make_corpus(path: Path, n: int, seed: int = 0) -> str:
+    """Write ``n`` documents to ``path`` (JSONL); returns where the text came from."""
+    rng = random.Random(seed)
+    if NEWS.exists():
+        with open(NEWS, encoding="utf-8") as fh:
+            base = [json.loads(line) for line in fh if line.strip()]
+        source = f"{NEWS} ({len(base)} articles, repeated and shuffled)"
+    else:
+        base = [{"id": f"gen/{i}", "text": _generated_article(rng)} for i in range(500)]
+        source = "generated text (shared data absent)"
+    with open(path, "w", encoding="utf-8") as out:
+        copy = 0
+        written = 0
+        while written < n:
+            order = list(range(len(base)))
+            rng.shuffle(order)
+            for i in order[: n - written]:
+                out.write(json.dumps({"id": f"{base[i]['id']}#{copy}", "text": base[i]["text"]}) + "\n")
+                written += 1
+            copy += 1
+    return source
+
+
+_WORDS = ("the council said on monday that prices of grain and steel would rise in the second quarter as "
+          "exports fell while the central bank kept rates steady and analysts expected growth to slow").split()
+
+
+def _generated_article(rng: random.Random) -> str:
+    paras = []
+    for _ in range(rng.randint(2, 4)):
+        sents = [" ".join(rng.choice(_WORDS) for _ in range(rng.randint(12, 24))).capitalize() + "."
+                 for _ in range(rng.randint(4, 7))]
+        paras.append(" ".join(sents))
+    return "\n\n".join(paras)
+
+
+def placeholder_check(text: str, **_: Any) -> Any:
+    """The skeleton's no-op detector: measures everything but detection."""
+    from despin.report import empty_report
+
+    return empty_report(text)
+
+
+def install_placeholder() -> None:
+    import despin.core
+
+    despin.core.check = placeholder_check  # type: ignore[assignment]
+
+
+def rate(fn: Callable[[str], Any], texts: list[str]) -> float:
+    t = time.perf_counter()
+    for text in texts:
+        fn(text)
+    return len(texts) / (time.perf_counter() - t)
+
+
+def minhash_rate(texts: list[str]) -> float:
+    from datasketch import MinHash
+
+    def one(text: str) -> None:
+        words = re.findall(r"\w+", text.lower())
+        m = MinHash(num_perm=128)
+        m.update_batch([" ".join(words[i:i + 5]).encode() for i in range(max(1, len(words) - 4))])
+
+    return rate(one, texts)
+
+
+class _Clock:
+    """A `despin.scan.Progress` that notes when rows arrive (Ray's start-up vs steady rate)."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.marks: list[tuple[float, int]] = []
+
+    def set_total(self, total: int | None) -> None:
+        self.start = time.perf_counter()
+
+    def advance(self, n: int) -> None:
+        done = (self.marks[-1][1] if self.marks else 0) + n
+        self.marks.append((time.perf_counter(), done))
+
+    def first_after(self) -> float:
+        return self.marks[0][0] - self.start if self.marks else float("nan")
+
+    def steady_rate(self) -> float:
+        if len(self.marks) < 2:
+            return float("nan")
+        (t0, n0), (t1, n1) = self.marks[0], self.marks[-1]
+        return (n1 - n0) / (t1 - t0) if t1 > t0 else float("nan")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=10_000, help="documents in the corpus (default 10000)")
+    ap.add_argument("--per-core-docs", type=int, default=2000, help="documents for the in-process per-core figures")
+    ap.add_argument("--workers", type=int, default=2, help="N for the N-worker and Ray runs (default 2)")
+    ap.add_argument("--engine-modes", default="screen", help="modes for the end-to-end runs, comma separated")
+    ap.add_argument("--no-ray", action="store_true", help="skip the Ray run")
+    ap.add_argument("--placeholder", action="store_true", help="replace the detector by a no-op (engine overhead)")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = ap.parse_args()
+
+    from despin.scan import annotate, run_scan
+
+    if args.placeholder:
+        install_placeholder()
+    work = Path(tempfile.mkdtemp(prefix="despin-bench-"))
+    results: dict[str, Any] = {"docs": args.docs, "placeholder": args.placeholder}
+    try:
+        corpus = work / "corpus.jsonl"
+        results["source"] = make_corpus(corpus, args.docs)
+        texts = [json.loads(line)["text"] for line in open(corpus, encoding="utf-8")]
+        words = sum(len(t.split()) for t in texts) / len(texts)
+        print(f"corpus: {len(texts)} documents, mean {words:.0f} words, from {results['source']}")
+        print(f"detector: {'PLACEHOLDER (no-op)' if args.placeholder else 'despin.core.check'}")
+        sample = texts[: args.per_core_docs]
+        annotate(sample[0], "check")  # load lazily loaded data before timing
+
+        print(f"\nper core (one process, {len(sample)} documents)")
+        mh = minhash_rate(sample)
+        results["minhash_docs_s"] = round(mh, 1)
+        for mode in ("screen", "check", "restore"):
+            r = rate(lambda t: annotate(t, mode), sample)
+            results[f"{mode}_docs_s_per_core"] = round(r, 1)
+            extra = f"  ({r / mh:.2f}x MinHash)" if mode == "screen" else ""
+            print(f"  {mode:8s} {r:10.1f} docs/s{extra}")
+        print(f"  {'minhash':8s} {mh:10.1f} docs/s  (datasketch, 128 perms, word 5-grams)")
+        results["screen_vs_minhash"] = round(results["screen_docs_s_per_core"] / mh, 2)
+
+        print(f"\nend to end: run_scan over {len(texts)} documents (JSONL in, Parquet out)")
+        for mode in args.engine_modes.split(","):
+            for w in sorted({1, args.workers}):
+                out = work / f"out-{mode}-{w}"
+                s = run_scan([corpus], out, mode=mode, workers=w)
+                dps = s["docs_per_s_this_run"]
+                results[f"local_{mode}_{w}w"] = {"docs_s": dps, "docs_s_per_worker": round(dps / w, 1),
+                                                 "seconds": s["seconds_this_run"],
+                                                 "peak_rss_mb_per_worker": s["peak_rss_mb_per_worker"]}
+                print(f"  local {mode:7s} {w} worker(s): {dps:9.1f} docs/s  {dps / w:9.1f} per worker  "
+                      f"{s['seconds_this_run']:7.1f} s  peak RSS/worker {max(s['peak_rss_mb_per_worker'])} MB")
+                shutil.rmtree(out)
+
+        if not args.no_ray:
+            import ray
+
+            t = time.perf_counter()
+            setup = {"worker_process_setup_hook": install_placeholder} if args.placeholder else {}
+            ray.init(num_cpus=args.workers, include_dashboard=False, logging_level="WARNING", runtime_env=setup)
+            results["ray_init_s"] = round(time.perf_counter() - t, 1)
+            for mode in args.engine_modes.split(","):
+                out = work / f"out-ray-{mode}"
+                clock = _Clock()
+                s = run_scan([corpus], out, mode=mode, engine="ray", workers=args.workers, progress=clock)
+                dps = s["docs_per_s_this_run"]
+                steady = clock.steady_rate()
+                local = results[f"local_{mode}_{args.workers}w"]["docs_s"]
+                results[f"ray_{mode}_{args.workers}cpu"] = {
+                    "docs_s": dps, "seconds": s["seconds_this_run"], "first_rows_after_s": clock.first_after(),
+                    "steady_docs_s": steady}
+                print(f"  ray   {mode:7s} {args.workers} CPUs     : {dps:9.1f} docs/s  "
+                      f"{s['seconds_this_run']:7.1f} s  ({dps / local:.2f}x local; first rows after "
+                      f"{clock.first_after():.1f} s, then {steady:.1f} docs/s; ray.init "
+                      f"{results['ray_init_s']} s not included)")
+            ray.shutdown()
+        results["main_process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        print(f"\nmain process peak RSS: {results['main_process_peak_rss_mb']} MB")
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=1) + "\n")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
