@@ -25,7 +25,7 @@ Both are callables ``text -> Report``, like ``despin.check``.
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .errors import DataError
 from .report import Report, Span, Suggestion, empty_report

@@ -24,24 +24,25 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from .tokenize import Token, tokenize
 
 __all__ = [
     "PRESETS",
-    "Preset",
-    "Thesaurus",
     "Edit",
+    "Preset",
     "SpinResult",
     "Spinner",
-    "apply_edits",
-    "unspin",
+    "Thesaurus",
     "analyse",
-    "reinflect",
+    "apply_edits",
     "match_case",
+    "reinflect",
+    "unspin",
 ]
 
 # Function words: no thesaurus spinner we looked at touches these reliably, and
@@ -138,7 +139,7 @@ class Thesaurus:
     frequency: Callable[[str], float] | None = field(default=None, compare=False)
 
     @classmethod
-    def from_dict(cls, name: str, table: Mapping[str, Sequence[str]]) -> "Thesaurus":
+    def from_dict(cls, name: str, table: Mapping[str, Sequence[str]]) -> Thesaurus:
         """A thesaurus from a plain dict (tests, user tables).
 
         >>> Thesaurus.from_dict("t", {"in spite of": ["despite"]}).phrases
@@ -148,7 +149,7 @@ class Thesaurus:
         return cls(name, lambda w: frozen.get(w, ()), frozenset(k for k in frozen if " " in k))
 
     @classmethod
-    def from_lexicon(cls, source: str) -> "Thesaurus":
+    def from_lexicon(cls, source: str) -> Thesaurus:
         """WordNet or Moby from ``despin.lexicon``, with wordfreq as the readability prior."""
         return _lexicon_thesaurus(source)
 
@@ -195,7 +196,7 @@ class Edit:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Edit":
+    def from_dict(cls, d: Mapping[str, Any]) -> Edit:
         return cls(
             int(d["orig_start"]),
             int(d["orig_end"]),
@@ -385,7 +386,7 @@ class Spinner:
     def _names_ok(self, key: str) -> bool:
         return _unit(self.seed, "name", key) < self.preset.names
 
-    def calibrate(self, texts: Sequence[str], rounds: int = 3) -> "Spinner":
+    def calibrate(self, texts: Sequence[str], rounds: int = 3) -> Spinner:
         """A copy whose table size makes ``rate`` the share of tokens changed over ``texts``.
 
         >>> th = Thesaurus.from_dict("toy", {"big": ["large"], "dog": ["hound"], "red": ["crimson"],

@@ -18,10 +18,22 @@ import pytest
 from click.testing import CliRunner
 
 import despin.cli.eval as eval_cli
-from despin.baselines import KnownListChecker, ThesaurusUnigramChecker, list_from_pairs, parse_list
+from despin.baselines import (
+    KnownListChecker,
+    ThesaurusUnigramChecker,
+    list_from_pairs,
+    parse_list,
+)
 from despin.cli import main
 from despin.errors import DataError
-from despin.evaluate import Pair, evaluate, resource_setting, roc_auc, tpr_at_fpr, word_edit_distance
+from despin.evaluate import (
+    Pair,
+    evaluate,
+    resource_setting,
+    roc_auc,
+    tpr_at_fpr,
+    word_edit_distance,
+)
 from despin.report import Report, Span, Suggestion
 
 SHARED = Path(__file__).parents[1].parent / "shared" / "data"

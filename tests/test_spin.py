@@ -16,7 +16,17 @@ import pytest
 from click.testing import CliRunner
 
 from despin.cli import main
-from despin.spin import PRESETS, Edit, Spinner, Thesaurus, analyse, apply_edits, match_case, reinflect, unspin
+from despin.spin import (
+    PRESETS,
+    Edit,
+    Spinner,
+    Thesaurus,
+    analyse,
+    apply_edits,
+    match_case,
+    reinflect,
+    unspin,
+)
 from despin.tokenize import tokenize
 
 TOY = Thesaurus.from_dict(

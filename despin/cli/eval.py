@@ -6,12 +6,22 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import click
 
 from ..errors import InputError
-from ..evaluate import DocResult, Metrics, Pair, evaluate_pair, peak_rss_mb, resource_setting, summarize, worst
+from ..evaluate import (
+    DocResult,
+    Metrics,
+    Pair,
+    evaluate_pair,
+    peak_rss_mb,
+    resource_setting,
+    summarize,
+    worst,
+)
 from ..io.text import iter_jsonl, read_text_file
 from ..report import Report
 from ._common import user_errors
