@@ -26,10 +26,11 @@ import functools
 import json
 import logging
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable, Literal, Sequence, TypeVar
+from typing import Any, AsyncIterator, Callable, Literal, Sequence, TypeVar
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
@@ -61,18 +62,25 @@ _EXAMPLE_TEXT = "The Top Priest informed journalists on Tuesday that the invento
 
 
 # ----------------------------------------------------------------------------- schema
+def _integral(v: Any) -> Any:
+    # JSON Schema counts 10.0 as an integer; strict mode otherwise refuses it (and "10", true).
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
 class CheckOptions(BaseModel):
     """Per-request overrides of `despin.Config`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     threshold: float | None = Field(
         None, ge=0.0, le=1.0, description="Flag a word when P(substituted) is at least this (default 0.5)."
     )
     max_suggestions: int | None = Field(None, ge=1, le=20, description="Suggestions per span (default 5).")
 
+    _integral = field_validator("max_suggestions", mode="before")(_integral)
+
 
 class CheckRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": _EXAMPLE_TEXT}]})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{"text": _EXAMPLE_TEXT}]})
     text: str = Field(..., description="The text to check (UTF-8; the request body is limited, 1 MB by default).")
     options: CheckOptions | None = None
 
@@ -83,9 +91,11 @@ class CheckRequest(BaseModel):
 
 
 class TraceRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": _EXAMPLE_TEXT, "top": 3}]})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{"text": _EXAMPLE_TEXT, "top": 3}]})
     text: str = Field(..., description="The text whose source to look up in the configured index.")
     top: int = Field(5, ge=1, le=100, description="How many candidate sources to return.")
+
+    _integral = field_validator("top", mode="before")(_integral)
 
     @field_validator("text")
     @classmethod
@@ -150,7 +160,8 @@ _COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
 
 # ------------------------------------------------------------------------ middleware
 class BodyLimit:
-    """Refuse request bodies over ``max_body`` bytes with 413 before the app parses them.
+    """Refuse request bodies over ``max_body`` bytes with 413 before the app parses them,
+    and bodies that are not UTF-8 with 422.
 
     ``Content-Length`` is checked first; chunked bodies are counted while buffered, so a
     client cannot stream past the limit. The limit is small (1 MB), so buffering is fine.
@@ -187,27 +198,34 @@ class BodyLimit:
             chunks.append(body)
             if not message.get("more_body", False):
                 break
+        data = b"".join(chunks)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            # JSON is UTF-8 (RFC 8259); FastAPI would answer an unexplained 400 here.
+            await self._reply(send, 422, f"request body is not valid UTF-8 (byte {e.start}); send UTF-8 JSON")
+            return
         replayed = False
 
         async def replay() -> Message:
             nonlocal replayed
             if not replayed:
                 replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+                return {"type": "http.request", "body": data, "more_body": False}
             return await receive()  # later calls wait for the disconnect, as usual
 
         await self.app(scope, replay, send)
 
     async def _too_large(self, send: Send) -> None:
-        body = json.dumps({"detail": f"request body is over the {self.max_body} byte limit"}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")],
-            }
-        )
+        await self._reply(send, 413, f"request body is over the {self.max_body} byte limit")
+
+    @staticmethod
+    async def _reply(send: Send, status: int, detail: str) -> None:
+        body = json.dumps({"detail": detail}).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        if status == 413:
+            headers.append((b"connection", b"close"))  # the rest of the body is not read
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 
@@ -266,11 +284,18 @@ def create_app(
     opened_index = _open_index(index)
     if checker is None:
         checker = _default_checker(profiles, opened_index)
-    executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="despin-check")
+    # Created on first use and dropped at shutdown, so one app object survives several
+    # lifespans (test clients start and stop it repeatedly).
+    pool: list[ThreadPoolExecutor] = []
+
+    def executor() -> ThreadPoolExecutor:
+        if not pool:
+            pool.append(ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="despin-check"))
+        return pool[0]
 
     async def run_limited(fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(executor, functools.partial(fn, *args))
+        future = loop.run_in_executor(executor(), functools.partial(fn, *args))
         try:
             return await asyncio.wait_for(future, timeout_s)
         except asyncio.TimeoutError:
@@ -292,7 +317,8 @@ def create_app(
             except Exception as e:  # a broken detector should still let /healthz answer
                 log.warning("warm-up check failed: %s", e)
         yield
-        executor.shutdown(wait=False, cancel_futures=True)
+        if pool:
+            pool.pop().shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
         title="despin",
@@ -397,13 +423,30 @@ def _load_profiles(profile: Any) -> list[Any]:
 
 
 def _open_index(index: Any) -> Any:
-    if index is None or not isinstance(index, (str, os.PathLike)):
-        return index
-    try:
-        from ..trace import Index
-    except ImportError as e:
-        raise DataError(f"--index needs the trace extra (pip install 'despin[trace]'): {e}") from None
-    return Index.open(index)
+    if index is None:
+        return None
+    if isinstance(index, (str, os.PathLike)):
+        try:
+            from ..trace import Index
+        except ImportError as e:
+            raise DataError(f"--index needs the trace extra (pip install 'despin[trace]'): {e}") from None
+        index = Index.open(index)
+    return _SerializedIndex(index)
+
+
+class _SerializedIndex:
+    """One query at a time: the index shares one SQLite connection between request threads."""
+
+    def __init__(self, index: Any) -> None:
+        self._index = index
+        self._lock = threading.Lock()
+
+    def query(self, text: str, top: int = 5) -> Any:
+        with self._lock:
+            return self._index.query(text, top=top)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._index, name)
 
 
 def _match_dict(m: Any) -> dict[str, Any]:

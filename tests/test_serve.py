@@ -1,0 +1,303 @@
+"""The HTTP API: contract, guards (413, 422, 503, CORS), the page, the CLI, and a schemathesis run."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+fastapi = pytest.importorskip("fastapi", reason="needs the serve extra (pip install 'despin[serve]')")
+
+from click.testing import CliRunner  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+import despin  # noqa: E402
+from despin.cli import main  # noqa: E402
+from despin.config import Config  # noqa: E402
+from despin.errors import InputError  # noqa: E402
+from despin.report import Report, Span, Suggestion, apply, empty_report  # noqa: E402
+from despin.server.app import SETTINGS_ENV, create_app, create_app_from_env  # noqa: E402
+
+# Written for these tests (see tests/test_browser.py for the longer paragraph).
+SPUN = ("The Top Priest informed journalists on Tuesday that the inventory marketplace would "
+        "recuperate swiftly after the abrupt autumn in gas costs.")
+
+
+def echo_checker(text: str, config: Config) -> Report:
+    """Flags every 'quick' with the suggestion 'fast' at the configured threshold as score."""
+    spans = []
+    pos = text.find("quick")
+    while pos >= 0:
+        spans.append(Span(pos, pos + 5, "quick", config.threshold, (Suggestion("fast", 0.8),), "test"))
+        pos = text.find("quick", pos + 5)
+    return Report(0.9 if spans else 0.0, "spun" if spans else "clean", tuple(spans), apply(text, spans))
+
+
+@pytest.fixture(scope="module")
+def real() -> Iterator[TestClient]:
+    with TestClient(create_app()) as client:  # the lifespan warms the detector once
+        yield client
+
+
+@pytest.fixture()
+def fake() -> Iterator[TestClient]:
+    with TestClient(create_app(checker=echo_checker, max_body=2_000, warm=False)) as client:
+        yield client
+
+
+# ------------------------------------------------------------------ contract
+def test_check_is_exactly_the_report_json(real: TestClient) -> None:
+    r = real.post("/v1/check", json={"text": SPUN})
+    assert r.status_code == 200
+    assert r.json() == despin.check(SPUN).to_dict()
+    assert r.headers["content-type"] == "application/json"
+
+
+def test_restore_matches_check(real: TestClient) -> None:
+    r = real.post("/v1/restore", json={"text": SPUN})
+    assert r.status_code == 200
+    assert r.json() == {"restored": despin.check(SPUN).restored}
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\n"])
+def test_empty_text_scores_zero_without_spans(real: TestClient, text: str) -> None:
+    r = real.post("/v1/check", json={"text": text})
+    assert r.status_code == 200
+    assert r.json() == {"score": 0.0, "verdict": "clean", "spans": [], "restored": text}
+
+
+def test_options_reach_the_checker(fake: TestClient) -> None:
+    r = fake.post("/v1/check", json={"text": "a quick fox", "options": {"threshold": 0.25, "max_suggestions": 2}})
+    assert r.status_code == 200
+    assert r.json()["spans"][0]["score"] == 0.25
+    assert r.json()["restored"] == "a fast fox"
+
+
+def test_healthz(fake: TestClient) -> None:
+    r = fake.get("/healthz")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "version": despin.__version__, "profiles": [], "index": False}
+
+
+# ------------------------------------------------------------------ 413
+def test_oversized_body_is_413_before_parsing(fake: TestClient) -> None:
+    r = fake.post("/v1/check", json={"text": "x" * 3_000})
+    assert r.status_code == 413
+    assert r.json() == {"detail": "request body is over the 2000 byte limit"}
+    # Not JSON at all, and still 413: the limit comes before any parsing.
+    assert fake.post("/v1/check", content=b"\xff" * 2_001).status_code == 413
+
+
+def test_chunked_body_over_the_limit_is_413(fake: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the server must count
+        yield b'{"text": "'
+        for _ in range(10):
+            yield b"y" * 500
+        yield b'"}'
+
+    r = fake.post("/v1/check", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_chunked_body_under_the_limit_is_read_whole(fake: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"text": "a qu'
+        yield b'ick fox"}'
+
+    r = fake.post("/v1/check", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 200 and r.json()["restored"] == "a fast fox"
+
+
+def test_default_limit_is_one_megabyte() -> None:
+    with TestClient(create_app(checker=echo_checker, warm=False)) as client:
+        assert client.post("/v1/check", json={"text": "x" * 1_000_000}).status_code == 413
+        assert client.post("/v1/check", json={"text": "x" * 999_000}).status_code == 200
+
+
+# ------------------------------------------------------------------ 422
+@pytest.mark.parametrize(
+    "body, needle",
+    [
+        (b"{", "not valid JSON"),
+        (b"", "request body is required"),
+        (b"[1, 2]", "expected a JSON object"),
+        (b'"text"', "expected a JSON object"),
+        (b"{}", "text: Field required"),
+        (b'{"text": 3}', "text: Input should be a valid string"),
+        (b'{"text": null}', "text: Input should be a valid string"),
+        (b'{"text": "a", "colour": "red"}', "colour: Extra inputs are not permitted"),
+        (b'{"text": "a", "options": {"threshold": 2}}', "options.threshold: Input should be less than or equal to 1"),
+        (b'{"text": "a", "options": {"max_suggestions": 0}}', "options.max_suggestions"),
+        (b'{"text": "\\ud800 x"}', "text: contains an unpaired surrogate at position 0"),
+    ],
+)
+def test_malformed_requests_are_422_with_one_line(fake: TestClient, body: bytes, needle: str) -> None:
+    r = fake.post("/v1/check", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert needle in detail and "\n" not in detail
+    assert isinstance(r.json()["errors"], list)
+
+
+def test_body_that_is_not_utf8_is_422(fake: TestClient) -> None:
+    r = fake.post("/v1/check", content=b'{"text": "caf\xe9"}', headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["detail"] == "request body is not valid UTF-8 (byte 13); send UTF-8 JSON"
+
+
+def test_input_error_from_the_checker_is_422() -> None:
+    def refuse(text: str, config: Config) -> Report:
+        raise InputError("text: too many control characters")
+
+    with TestClient(create_app(checker=refuse, warm=False)) as client:
+        r = client.post("/v1/check", json={"text": "\x01\x02"})
+    assert r.status_code == 422 and r.json()["detail"] == "text: too many control characters"
+
+
+# ------------------------------------------------------------------ 503
+def test_slow_check_times_out_with_503() -> None:
+    def slow(text: str, config: Config) -> Report:
+        time.sleep(1.0)
+        return empty_report(text)
+
+    with TestClient(create_app(checker=slow, timeout_s=0.1, warm=False)) as client:
+        t0 = time.monotonic()
+        r = client.post("/v1/check", json={"text": "hello"})
+        assert time.monotonic() - t0 < 0.9
+    assert r.status_code == 503
+    assert "0.1 s limit" in r.json()["detail"]
+    assert r.headers["retry-after"] == "5"
+
+
+# ------------------------------------------------------------------ trace
+def test_trace_without_index_is_404(fake: TestClient) -> None:
+    r = fake.post("/v1/trace", json={"text": "anything"})
+    assert r.status_code == 404
+    assert "--index" in r.json()["detail"]
+
+
+def test_trace_and_check_with_a_real_index(tmp_path: Path) -> None:
+    trace = pytest.importorskip("despin.trace", reason="needs the trace extra")
+    source = ("The company said on Monday that profits rose steeply in March and April, and that it "
+              "would open two new factories in the north before the end of the year.")
+    other = "Heavy rain closed several roads in the valley on Sunday, and schools stayed shut."
+    trace.Index.build(tmp_path / "ix", [("s1", source), ("s2", other)]).close()
+    spun = source.replace("company", "firm").replace("steeply", "sharply")
+    with TestClient(create_app(index=str(tmp_path / "ix"), warm=False)) as client:
+        assert client.get("/healthz").json()["index"] is True
+        r = client.post("/v1/trace", json={"text": spun, "top": 2})
+        assert r.status_code == 200
+        matches = r.json()["matches"]
+        assert matches[0]["id"] == "s1" and matches[0]["similarity"] > 0.5
+        report = client.post("/v1/check", json={"text": spun}).json()
+        assert report["source"]["id"] == "s1"
+        assert report["restored"] == source
+
+
+def test_bad_index_path_is_a_one_line_cli_error(tmp_path: Path) -> None:
+    pytest.importorskip("despin.trace", reason="needs the trace extra")
+    r = CliRunner().invoke(main, ["serve", "--index", str(tmp_path / "nowhere")])
+    assert r.exit_code == 1
+    assert r.output.startswith("Error: ") and "Traceback" not in r.output
+
+
+# ------------------------------------------------------------------ CORS, page, no file access
+def test_cors_is_off_by_default(fake: TestClient) -> None:
+    r = fake.post("/v1/check", json={"text": "a"}, headers={"origin": "https://example.org"})
+    assert "access-control-allow-origin" not in r.headers
+    pre = fake.options("/v1/check", headers={"origin": "https://example.org", "access-control-request-method": "POST"})
+    assert "access-control-allow-origin" not in pre.headers
+
+
+def test_cors_when_configured() -> None:
+    app = create_app(checker=echo_checker, cors_origins=["https://editor.example"], max_body=100, warm=False)
+    with TestClient(app) as client:
+        ok = client.post("/v1/check", json={"text": "a"}, headers={"origin": "https://editor.example"})
+        assert ok.headers["access-control-allow-origin"] == "https://editor.example"
+        other = client.post("/v1/check", json={"text": "a"}, headers={"origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+        # A refused body still carries CORS headers, so the page can show the 413.
+        big = client.post("/v1/check", json={"text": "a" * 200}, headers={"origin": "https://editor.example"})
+        assert big.status_code == 413
+        assert big.headers["access-control-allow-origin"] == "https://editor.example"
+
+
+def test_page_and_static_files_are_served_from_the_package(fake: TestClient) -> None:
+    page = fake.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert '<label for="input-text"' in page.text
+    assert "http" not in "".join(line for line in page.text.splitlines() if "src=" in line or "href=" in line
+                                 if "openapi" not in line)
+    for name, kind in [("app.js", "javascript"), ("app.css", "text/css")]:
+        r = fake.get(f"/static/{name}")
+        assert r.status_code == 200 and kind in r.headers["content-type"]
+
+
+@pytest.mark.parametrize("path", ["/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2fapp.py",
+                                  "/static//etc/passwd", "/docs", "/redoc"])
+def test_no_file_access_outside_static_and_no_cdn_docs(fake: TestClient, path: str) -> None:
+    r = fake.get(path)
+    assert r.status_code == 404
+    assert "create_app" not in r.text and "root:" not in r.text
+
+
+def test_openapi_describes_the_api(fake: TestClient) -> None:
+    spec = fake.get("/openapi.json").json()
+    assert set(spec["paths"]) == {"/v1/check", "/v1/restore", "/v1/trace", "/healthz"}
+    req = spec["components"]["schemas"]["CheckRequest"]
+    assert req["required"] == ["text"] and req["additionalProperties"] is False
+    report = spec["components"]["schemas"]["ReportModel"]
+    assert set(report["required"]) == {"score", "verdict", "spans", "restored"}
+    assert {"413", "422", "503"} <= set(spec["paths"]["/v1/check"]["post"]["responses"])
+
+
+# ------------------------------------------------------------------ CLI
+def test_serve_cli_defaults_to_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append({"app": app, **kw}))
+    r = CliRunner().invoke(main, ["serve"])
+    assert r.exit_code == 0, r.output
+    assert calls[0]["host"] == "127.0.0.1" and calls[0]["port"] == 8000
+
+    calls.clear()
+    monkeypatch.delenv(SETTINGS_ENV, raising=False)
+    r = CliRunner().invoke(main, ["serve", "--workers", "2", "--port", "9001", "--max-body", "500",
+                                  "--cors-origin", "https://a.example"])
+    assert r.exit_code == 0, r.output
+    assert calls[0]["app"] == "despin.server.app:create_app_from_env" and calls[0]["factory"] is True
+    settings_json = json.loads(__import__("os").environ[SETTINGS_ENV])
+    assert settings_json["max_body"] == 500 and settings_json["cors_origins"] == ["https://a.example"]
+    with TestClient(create_app_from_env()) as client:
+        assert client.post("/v1/check", json={"text": "a" * 600}).status_code == 413
+
+
+def test_serve_cli_bad_profile_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "p.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    for args in (["--profile", str(tmp_path / "missing.jsonl")], ["--profile", str(bad)]):
+        r = CliRunner().invoke(main, ["serve", *args])
+        assert r.exit_code == 1, r.output
+        assert r.output.startswith("Error: ") and r.output.count("\n") == 1
+
+
+def test_serve_cli_usage_errors_exit_2() -> None:
+    assert CliRunner().invoke(main, ["serve", "--port", "99999"]).exit_code == 2
+    assert CliRunner().invoke(main, ["serve", "--timeout", "0"]).exit_code == 2
+
+
+# ------------------------------------------------------------------ schemathesis
+schemathesis = pytest.importorskip("schemathesis", reason="needs schemathesis (test extra)")
+# The real detector behind the app: fuzzed text must never make it fail with a 5xx.
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(warm=False, timeout_s=30))
+
+
+@schema.parametrize()
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_fuzz_never_5xx(case: Any) -> None:
+    case.call_and_validate()
