@@ -340,7 +340,7 @@ class _Site:
 
 # Share of word tokens a thesaurus can replace in news text (non-function words with
 # synonyms), used to size an uncalibrated table; `Spinner.calibrate` measures it instead.
-_CANDIDATE_SHARE = 0.5
+_CANDIDATE_SHARE = 0.43
 
 
 class Spinner:
