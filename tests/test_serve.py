@@ -172,6 +172,25 @@ def test_slow_check_times_out_with_503() -> None:
     assert r.headers["retry-after"] == "5"
 
 
+def test_busy_server_answers_503_busy_not_a_hang() -> None:
+    httpx = pytest.importorskip("httpx")
+    import asyncio
+
+    def slow(text: str, config: Config) -> Report:
+        time.sleep(0.5)
+        return empty_report(text)
+
+    app = create_app(checker=slow, workers=1, timeout_s=5, queue_timeout_s=0.1, warm=False)
+
+    async def two_at_once() -> list[Any]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await asyncio.gather(*(client.post("/v1/check", json={"text": "x"}) for _ in range(2)))
+
+    codes = sorted(r.status_code for r in asyncio.run(two_at_once()))
+    assert codes == [200, 503]
+
+
 # ------------------------------------------------------------------ trace
 def test_trace_without_index_is_404(fake: TestClient) -> None:
     r = fake.post("/v1/trace", json={"text": "anything"})

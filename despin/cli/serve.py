@@ -21,6 +21,10 @@ from ._common import user_errors
               help="Largest request body in bytes; larger ones get 413.")
 @click.option("--timeout", "timeout_s", default=10.0, show_default=True, type=click.FloatRange(min=0.01),
               help="Per-request time limit in seconds; slower requests get 503.")
+@click.option("--queue-timeout", "queue_timeout_s", default=60.0, show_default=True, type=click.FloatRange(min=0.01),
+              help="Longest wait for a free worker under load before 503 'busy'.")
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Checks run at once per worker process.")
 @click.option("--cors-origin", "cors_origins", multiple=True,
               help="Allow browser pages from this origin to call the API (repeatable; off by default).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
@@ -29,7 +33,7 @@ from ._common import user_errors
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @user_errors
 def serve(host: str, port: int, profiles: tuple[str, ...], index: str | None, max_body: int, timeout_s: float,
-          cors_origins: tuple[str, ...], workers: int, log_level: str) -> None:
+          queue_timeout_s: float, threads: int, cors_origins: tuple[str, ...], workers: int, log_level: str) -> None:
     """Serve the HTTP API (/v1/check, /v1/restore, /v1/trace, /healthz) and the web page at /.
 
     \b
@@ -44,7 +48,7 @@ def serve(host: str, port: int, profiles: tuple[str, ...], index: str | None, ma
     except ImportError as e:
         raise click.ClickException(f"serve needs the serve extra (pip install 'despin[serve]'): {e}") from None
     settings = {"profile": list(profiles) or None, "index": index, "max_body": max_body, "timeout_s": timeout_s,
-                "cors_origins": list(cors_origins)}
+                "queue_timeout_s": queue_timeout_s, "workers": threads, "cors_origins": list(cors_origins)}
     # Build once here even with several workers: a bad profile or index fails now, with one line.
     app = create_app(**settings)  # type: ignore[arg-type]
     click.echo(f"despin serve: http://{'[' + host + ']' if ':' in host else host}:{port}/", err=True)

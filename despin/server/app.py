@@ -52,6 +52,8 @@ DEFAULT_MAX_BODY = 1_000_000
 # Generous next to the detector's cost on a news article (milliseconds once warm), tight
 # enough that one pathological request cannot hold a worker for minutes.
 DEFAULT_TIMEOUT_S = 10.0
+# Waiting for a free worker: under a burst, requests queue this long before a 503 "busy".
+DEFAULT_QUEUE_TIMEOUT_S = 60.0
 # Environment variable carrying create_app's settings to `--workers N` processes.
 SETTINGS_ENV = "DESPIN_SERVE_SETTINGS"
 
@@ -268,14 +270,15 @@ def create_app(
     *,
     checker: Checker | None = None,
     workers: int = 2,
+    queue_timeout_s: float = DEFAULT_QUEUE_TIMEOUT_S,
     warm: bool = True,
 ) -> FastAPI:
     """Build the app. ``profile``: loaded profile(s) or path(s); ``index``: an opened index or its directory.
 
     ``checker(text, config) -> Report`` replaces `despin.check` (tests inject a fake one).
-    ``workers`` threads run checks; a request waiting longer than ``timeout_s`` in all
-    (queue included) gets 503. ``warm`` runs one check at start-up so the first user does
-    not pay for loading the lexicon and language model.
+    ``workers`` threads run checks; a check running longer than ``timeout_s``, or waiting
+    longer than ``queue_timeout_s`` for a free worker, gets 503. ``warm`` runs one check at
+    start-up so the first user does not pay for loading the lexicon and language model.
 
     >>> create_app(max_body=10).title
     'despin'
@@ -285,25 +288,43 @@ def create_app(
     if checker is None:
         checker = _default_checker(profiles, opened_index)
     # Created on first use and dropped at shutdown, so one app object survives several
-    # lifespans (test clients start and stop it repeatedly).
+    # lifespans (test clients start and stop it repeatedly, each in its own event loop).
     pool: list[ThreadPoolExecutor] = []
+    gate: dict[str, Any] = {}
 
     def executor() -> ThreadPoolExecutor:
         if not pool:
             pool.append(ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="despin-check"))
         return pool[0]
 
-    async def run_limited(fn: Callable[..., T], *args: Any) -> T:
+    def slots() -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(executor(), functools.partial(fn, *args))
+        if gate.get("loop") is not loop:
+            gate.update(loop=loop, slots=asyncio.Semaphore(max(1, workers)))
+        return gate["slots"]
+
+    async def run_limited(fn: Callable[..., T], *args: Any) -> T:
+        # Two limits: waiting for a free worker (queue_timeout_s: the server is busy, not the
+        # request's fault) and the work itself (timeout_s: this request is too costly).
+        free = slots()
         try:
-            return await asyncio.wait_for(future, timeout_s)
-        except asyncio.TimeoutError:
-            # The thread cannot be killed; it finishes in the background. A queued job is
-            # cancelled, so an overloaded server sheds load instead of piling it up.
+            async with asyncio.timeout(queue_timeout_s):
+                await free.acquire()
+        except TimeoutError:
+            raise HTTPException(
+                503, f"the server is busy (no free worker within {queue_timeout_s:g} s); retry later",
+                headers={"Retry-After": "5"},
+            ) from None
+        future = asyncio.get_running_loop().run_in_executor(executor(), functools.partial(fn, *args))
+        # A thread cannot be killed: its slot frees when it really finishes, not at the time-out,
+        # so a pathological text holds one worker, not all of them.
+        future.add_done_callback(lambda _: free.release())
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout_s)
+        except TimeoutError:
             raise HTTPException(
                 503,
-                f"the request took longer than the {timeout_s:g} s limit; try a shorter text or retry later",
+                f"the request took longer than the {timeout_s:g} s limit; try a shorter text",
                 headers={"Retry-After": "5"},
             ) from None
         except DespinError as e:
