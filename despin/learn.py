@@ -269,7 +269,8 @@ class BigramLM:
         return math.log(0.7 * p_bi + 0.3 * self.unigram(w))
 
 
-CandidateFn = Callable[[str], Sequence[str]]
+# Candidate originals of a spun word: plain words, or (word, P(spun | word)) pairs.
+CandidateFn = Callable[[str], Sequence["str | tuple[str, float]"]]
 
 
 def learn_unpaired(
@@ -280,6 +281,7 @@ def learn_unpaired(
     name: str = "unpaired",
     min_occurrences: int = 2,
     min_gain: float = 1.0,
+    rate: float = 0.3,
 ) -> Profile:
     """Type-level decipherment: estimate a substitution table without pairs.
 
@@ -290,7 +292,9 @@ def learn_unpaired(
     (the spinner left it alone). Because a table spinner replaces a type the same way
     everywhere, pooling the contexts makes the choice far surer than one context alone.
     An entry is kept when the best original beats leaving ``w`` alone by ``min_gain``
-    nats per occurrence; its count is the number of occurrences.
+    nats per occurrence; its count is the number of occurrences. ``candidates`` may
+    give ``(original, P(spun | original))`` pairs (e.g. 1 / number of synonyms of the
+    original); ``rate`` is the spinner's assumed share of replaced words.
 
     >>> clean = ["the big dog barked", "a big house stood", "the big car"] * 5
     >>> spun = ["the sizable dog barked", "a sizable house"]
@@ -312,16 +316,24 @@ def learn_unpaired(
     for w, ctxs in contexts.items():
         if len(ctxs) < min_occurrences or not w.isalpha():
             continue
-        cands = [c.lower() for c in candidates(w) if c and c.lower() != w and " " not in c]
-        if not cands:
+        channel: dict[str, float] = {}
+        for c in candidates(w):
+            o, prob = (c, 1.0) if isinstance(c, str) else (c[0], float(c[1]))
+            o = o.lower()
+            # An original the clean text never uses cannot be supported by its contexts.
+            if o and o != w and " " not in o and lm.unigrams.get(o, 0) > 0:
+                channel[o] = max(channel.get(o, 0.0), prob)
+        if not channel:
             continue
         decided += 1
 
         def score(o: str) -> float:
             return sum(lm.logp(left, o) + lm.logp(o, right) for left, right in ctxs)
 
-        own = score(w)
-        best_o, best_s = max(((o, score(o)) for o in cands), key=lambda x: x[1])
+        # The table is chosen once per type, so the channel term counts once, not per
+        # occurrence: P(w | o) for a substitution, P(w | w) = 1 - rate for none.
+        own = score(w) + math.log(1.0 - rate)
+        best_o, best_s = max(((o, score(o) + math.log(rate * p)) for o, p in channel.items()), key=lambda x: x[1])
         if (best_s - own) / len(ctxs) >= min_gain:
             o = Original(best_o, len(ctxs))
             for left, right in ctxs:

@@ -452,6 +452,41 @@ def merge(profiles: Sequence[Profile], name: str | None = None) -> Profile:
     return out
 
 
+def with_fallback(primary: Profile, fallback: Profile, name: str | None = None) -> Profile:
+    """``primary`` plus the entries of ``fallback`` for phrases ``primary`` knows nothing about.
+
+    For a profile learned from pairs (precise, small) backed by one learned without
+    pairs (broad, noisier): the paired profile's word on a phrase, including "seen
+    unchanged", always wins.
+
+    >>> a = Profile.from_counts("a", {"sizable": {"big": 2}}, kept={"hound": 3})
+    >>> b = Profile.from_counts("b", {"sizable": {"large": 9}, "hound": {"dog": 9}, "auto": {"car": 4}})
+    >>> c = with_fallback(a, b)
+    >>> c.originals("sizable")[0][0], c.originals("hound"), c.originals("auto")[0][0]
+    ('big', [], 'car')
+    """
+    out = Profile(
+        name=name or f"{primary.name}|{fallback.name}",
+        max_ngram=max(primary.max_ngram, fallback.max_ngram),
+        entries={k: dict(v) for k, v in primary.entries.items()},
+        kept=dict(primary.kept),
+        casing=dict(primary.casing),
+        recase={k: dict(v) for k, v in primary.recase.items()},
+        recase_kept=dict(primary.recase_kept),
+        summary=dict(primary.summary),
+    )
+    for spun, origs in fallback.entries.items():
+        if spun in out.entries or primary.kept.get(spun, 0) > 0:
+            continue
+        out.entries[spun] = dict(origs)
+        out.kept[spun] = fallback.kept.get(spun, 0)
+        for o in origs:
+            out.kept.setdefault(o, fallback.kept.get(o, 0))
+    out.summary["fallback"] = fallback.name
+    out.summary = out.recompute_summary()
+    return out
+
+
 # ------------------------------------------------------------------------------ match
 @lru_cache(maxsize=1)
 def _background() -> Any:
@@ -545,6 +580,7 @@ def restore_with_profile(
     *,
     threshold: float = 0.5,
     gate: bool = True,
+    lm_weight: float = 0.0,
 ) -> Report:
     """Profile-only restoration: replace every phrase the profile says is a substitution.
 
@@ -554,7 +590,10 @@ def restore_with_profile(
     likely than the phrase as written. With ``gate`` the document is left
     alone unless the best profile's `match_score` is positive, i.e. the text looks
     like that spinner's output (this is what keeps clean text byte-identical). With
-    several profiles the best-matching one is used.
+    several profiles the best-matching one is used. With ``lm_weight`` > 0 the
+    originals and the phrase as written are re-ranked by the profile's probability
+    times the trigram language model (`despin.lm`) to that power, over the phrase and
+    the two words after it.
 
     >>> p = Profile.from_counts("t", {"in the course of": {"during": 4}, "sizable": {"big": 4}})
     >>> restore_with_profile("In the course of a sizable storm", p, gate=False).restored
@@ -574,8 +613,12 @@ def restore_with_profile(
     else:
         profile = plist[0]
     lower = [w.lower() for w in words]
+    # The text as restored so far (lower case): left context for the language model.
+    out: list[str] = []
     spans: list[Span] = []
     i = 0
+    # With the language model a weaker profile entry may still win; below this it never does.
+    floor = min(threshold, 0.2) if lm_weight > 0 else threshold
     while i < len(toks):
         done = False
         for n in range(min(profile.max_ngram, len(toks) - i), 0, -1):
@@ -588,8 +631,14 @@ def restore_with_profile(
             right = lower[i + n] if i + n < len(toks) else None
             cands = profile.context_originals(key, left, right)
             p_sub = sum(p for _, p in cands)
-            if p_sub < threshold:
+            if p_sub < floor:
                 continue
+            if lm_weight > 0:
+                cands, p_sub = _lm_rerank(cands, p_sub, key, out[-2:], lower[i + n:i + n + 2], lm_weight)
+                if p_sub < threshold:
+                    continue
+                best = cands[0]
+                out.extend((best[0] if best[1] > 1 - p_sub else key).split())
             surface = text[toks[i].start:toks[i + n - 1].end]
             sugg = tuple(
                 Suggestion(_recase(profile, key, o, surface), p) for o, p in cands[:5]
@@ -604,6 +653,7 @@ def restore_with_profile(
                 form, share = fixed
                 spans.append(Span(toks[i].start, toks[i].end, words[i], share, (Suggestion(form, share),),
                                   f"profile:{profile.name}:case"))
+            out.append(lower[i])
             i += 1
     if not spans:
         return empty_report(text)
@@ -612,6 +662,24 @@ def restore_with_profile(
     # A spinner output replaces 15-50% of tokens; 20% flagged reads as certainly spun.
     score = min(1.0, len(spans) / max(1, len(toks)) * 5)
     return Report(score=score, verdict="spun", spans=tuple(spans), restored=apply(text, spans))
+
+
+def _lm_rerank(
+    cands: list[tuple[str, float]], p_sub: float, key: str, left: list[str], right: list[str], weight: float
+) -> tuple[list[tuple[str, float]], float]:
+    """Posterior over the originals and "left as written", profile prior x LM^weight."""
+    from . import lm
+
+    options = [(o, p) for o, p in cands] + [(key, max(1.0 - p_sub, 1e-3))]
+    scores = []
+    for text, p in options:
+        seq = [*left, *text.split(), *right]
+        scores.append(math.log(max(p, 1e-9)) + weight * lm.window_logprob(seq, len(left), len(seq)))
+    top = max(scores)
+    z = sum(math.exp(x - top) for x in scores)
+    post = [math.exp(x - top) / z for x in scores]
+    ranked = sorted(((o, q) for (o, _), q in zip(options[:-1], post[:-1])), key=lambda x: -x[1])
+    return ranked, 1.0 - post[-1]
 
 
 def _contiguous(text: str, toks: Sequence[Token]) -> bool:

@@ -1,0 +1,192 @@
+"""Learning curves for spinner profiles, and profile-match accuracy.
+
+    python benchmarks/learn.py                 # everything (about 3-4 minutes on one core)
+    python benchmarks/learn.py --quick         # fewer documents, fewer spinners
+
+Prints, for each simulated spinner (`despin.spin` presets on news-dev articles)
+and for the dev pairs (nlpaug WordNet, a real third-party spinner): WER before and
+after restoration and the false-change rate on held-out documents, after learning
+from 0, 10, 30, 100, 300 pairs. Then profile-match accuracy among several simulated
+spinners (different presets, thesauri, rates and seeds) plus the dev spinner.
+
+Restoration is measured with ``--engine profile`` (default: `despin.profile.
+restore_with_profile`, the profile alone, no lexicon, no language model) or
+``--engine check`` (`despin.check(text, profile=...)`, the core detector with the
+profile; with 0 pairs this is the detector alone, i.e. the baseline). Metric
+definitions follow issue 3: tokens by `despin.tokenize`, WER = word Levenshtein /
+original tokens pooled, wer_reduction = 1 - after/before, false_change =
+WER(restore(original), original). Needs ../shared/data (skips what is absent).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from despin.evaluate import Pair, evaluate  # noqa: E402
+from despin.learn import learn_pairs  # noqa: E402
+from despin.profile import Profile, match, restore_with_profile  # noqa: E402
+from despin.report import Report, empty_report  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+CURVE = (0, 10, 30, 100, 300)
+
+
+# ------------------------------------------------------------------------- metrics
+Checker = Callable[[str], Report]
+
+
+def make_checker(engine: str, profile: Profile | None, resources: tuple[str, ...] | None) -> Checker:
+    """The restorer under test, as the evaluator's checker (text -> Report)."""
+    if engine == "profile":
+        if profile is None:
+            return empty_report  # no profile, no changes: the 0-pair point of the curve
+        return lambda text: restore_with_profile(text, profile)
+    import despin
+    from despin.config import Config
+
+    cfg = Config(resources=resources) if resources else Config()
+    return lambda text: despin.check(text, profile=profile, config=cfg)
+
+
+def curve(name: str, originals: list[str], spun: list[str], train: int, test: slice, engine: str,
+          resources: tuple[str, ...] | None, note: str = "") -> list[dict[str, object]]:
+    rows = []
+    pairs = [Pair(str(i), o, s) for i, (o, s) in enumerate(zip(originals[test], spun[test]))]
+    for k in CURVE:
+        if k > train:
+            continue
+        t0 = time.perf_counter()
+        profile = learn_pairs(zip(originals[:k], spun[:k]), name=f"{name}@{k}") if k else None
+        t_learn = time.perf_counter() - t0
+        m, _ = evaluate(pairs, make_checker(engine, profile, resources))
+        row = {
+            "spinner": name, "pairs": k, "engine": engine, "entries": profile.n_entries if profile else 0,
+            "coverage": round(profile.coverage, 4) if profile else 0.0,
+            **m.to_dict(), "learn_s": round(t_learn, 2), "note": note,
+        }
+        rows.append(row)
+        print(f"{name:26s} {k:5d} {row['entries']:7d} {m.wer_before:8.4f} {m.wer_after:8.4f} "
+              f"{m.wer_reduction:7.1%} {m.false_change:9.3%} {m.loc_p:6.3f} {m.loc_r:6.3f}  {note}", flush=True)
+    return rows
+
+
+def load_articles(n: int) -> list[str]:
+    path = DATA / "news-dev" / "articles.jsonl"
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            out.append(json.loads(line)["text"])
+            if len(out) >= n:
+                break
+    return out
+
+
+def spin_all(preset: str, resource: str, rate: float, seed: int, texts: list[str]) -> list[str]:
+    from despin.spin import Spinner, Thesaurus
+
+    sp = Spinner(preset, Thesaurus.from_lexicon(resource), rate=rate, seed=seed)
+    return [sp.spin(t).spun for t in texts]
+
+
+def other_resource(resource: str) -> str:
+    return "moby" if resource == "wordnet" else "wordnet"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="100 test docs, 2 curve spinners, 5 match spinners")
+    ap.add_argument("--engine", choices=("profile", "check"), default="profile")
+    ap.add_argument("--test-docs", type=int, default=100)
+    ap.add_argument("--json", type=Path, default=None, help="also write all rows to this JSON file")
+    args = ap.parse_args()
+    if not (DATA / "news-dev" / "articles.jsonl").exists():
+        print(f"skipped: {DATA}/news-dev is absent")
+        return
+    n_test = args.test_docs
+    train = max(CURVE)
+    articles = load_articles(train + n_test)
+    test = slice(train, train + n_test)
+    all_rows: list[dict[str, object]] = []
+    print(f"engine: {args.engine}; held-out docs: {n_test}; spun with despin.spin (rate 0.3) unless noted")
+    print(f"{'spinner':26s} {'pairs':>5s} {'entries':>7s} {'wer_bef':>8s} {'wer_aft':>8s} {'reduct':>7s} "
+          f"{'false_chg':>9s} {'loc_p':>6s} {'loc_r':>6s}")
+    curve_spinners = [("table", "wordnet", 0.3, 1), ("table", "moby", 0.3, 1),
+                      ("phrase", "wordnet", 0.3, 1), ("damage", "wordnet", 0.3, 1)]
+    if args.quick:
+        curve_spinners = curve_spinners[:1] + curve_spinners[2:3]
+    spun_cache: dict[tuple[str, str, float, int], list[str]] = {}
+    for preset, resource, rate, seed in curve_spinners:
+        spun = spin_all(preset, resource, rate, seed, articles)
+        spun_cache[(preset, resource, rate, seed)] = spun
+        # Cross-resource: the detector (engine check) uses the other thesaurus.
+        note = f"detector lexicon: {other_resource(resource)}" if args.engine == "check" else ""
+        all_rows += curve(f"{preset}/{resource}/s{seed}", articles, spun, train, test, args.engine,
+                          (other_resource(resource),), note)
+
+    dev_path = DATA / "dev-pairs" / "nlpaug-wordnet.jsonl"
+    dev_profile_text: tuple[list[str], list[str]] | None = None
+    if dev_path.exists():
+        recs = [json.loads(line) for line in open(dev_path, encoding="utf-8")]
+        o, s = [r["original"] for r in recs], [r["spun"] for r in recs]
+        dev_profile_text = (o, s)
+        all_rows += curve("dev:nlpaug-wordnet", o, s, 300, slice(300, 400), args.engine, None,
+                          "dev-set, random-synonym spinner")
+    else:
+        print(f"skipped dev pairs: {dev_path} is absent")
+
+    # ---------------------------------------------------------------- match
+    match_spinners = [("table", "wordnet", 0.3, 1), ("table", "wordnet", 0.3, 2), ("table", "moby", 0.3, 1),
+                      ("phrase", "wordnet", 0.3, 3), ("damage", "wordnet", 0.3, 4), ("table", "wordnet", 0.5, 5),
+                      ("damage", "moby", 0.2, 6)]
+    if args.quick:
+        match_spinners = match_spinners[:2] + match_spinners[3:6]
+    n_learn = 100
+    profiles: list[Profile] = []
+    tests: list[tuple[str, list[str]]] = []
+    for spec in match_spinners:
+        preset, resource, rate, seed = spec
+        spun = spun_cache.get(spec) or spin_all(preset, resource, rate, seed, articles)
+        name = f"{preset}/{resource}/r{rate}/s{seed}"
+        profiles.append(learn_pairs(zip(articles[:n_learn], spun[:n_learn]), name=name))
+        tests.append((name, spun[test]))
+    if dev_profile_text is not None:
+        o, s = dev_profile_text
+        profiles.append(learn_pairs(zip(o[:n_learn], s[:n_learn]), name="dev:nlpaug-wordnet"))
+        tests.append(("dev:nlpaug-wordnet", s[300:400]))
+    correct = correct_par = total = total_par = 0
+    confusions: dict[str, int] = {}
+    for name, docs in tests:
+        for doc in docs:
+            total += 1
+            best = match(doc, profiles)[0][0]
+            correct += best == name
+            if best != name:
+                confusions[f"{name} -> {best}"] = confusions.get(f"{name} -> {best}", 0) + 1
+            # A harder case: the first paragraph only.
+            para = doc.split("\n\n")[0]
+            total_par += 1
+            correct_par += match(para, profiles)[0][0] == name
+    # Clean originals should match no spinner (every score <= 0) most of the time.
+    clean_neg = sum(1 for d in articles[test] if match(d, profiles)[0][1] <= 0)
+    print()
+    print(f"profile match among {len(profiles)} spinners (profiles from {n_learn} pairs each, "
+          f"{len(tests[0][1])} held-out docs each):")
+    print(f"  whole documents: {correct}/{total} = {correct / total:.1%}")
+    print(f"  first paragraph only: {correct_par}/{total_par} = {correct_par / total_par:.1%}")
+    print(f"  clean originals scored <= 0 under every profile: {clean_neg}/{n_test} = {clean_neg / n_test:.1%}")
+    if confusions:
+        print("  confusions:", ", ".join(f"{k} x{v}" for k, v in sorted(confusions.items(), key=lambda kv: -kv[1])))
+    all_rows.append({"match_accuracy": correct / total, "match_accuracy_paragraph": correct_par / total_par,
+                     "match_spinners": [p.name for p in profiles], "clean_unmatched": clean_neg / n_test})
+    if args.json:
+        args.json.write_text(json.dumps(all_rows, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
