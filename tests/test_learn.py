@@ -279,3 +279,41 @@ def test_unpaired_decipherment_prefers_fitting_original() -> None:
     assert p.originals("sizable")[0][0] == "big"
     assert p.originals("tempest")[0][0] == "storm"
     assert p.originals("rapidly")[0][0] == "quickly"
+
+
+def test_cli_unpaired_learning(tmp_path: Path) -> None:
+    spun = tmp_path / "spun.jsonl"
+    clean = tmp_path / "clean.jsonl"
+    with open(spun, "w", encoding="utf-8") as fh:
+        for p in PARAGRAPHS:
+            fh.write(json.dumps({"text": table_spin(p)}) + "\n")
+        fh.write("not json\n")
+    with open(clean, "w", encoding="utf-8") as fh:
+        for p in PARAGRAPHS * 3:
+            fh.write(json.dumps({"original": p}) + "\n")
+    out = tmp_path / "u.profile"
+    r = CliRunner().invoke(main, ["learn", "--spun", str(spun), "--clean", str(clean), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert f"{spun}:9:" in r.output
+    p = load(out)
+    assert p.summary["method"] == "unpaired"
+    # The shipped lexicon lists these originals as synonyms of the spun words.
+    assert p.originals("tempest")[0][0] == "storm"
+    assert p.originals("sizable")[0][0] == "big"
+    # A word the clean text uses in the same places is left alone.
+    assert p.originals("the") == [] and p.originals("council") == []
+    r = CliRunner().invoke(main, ["learn", str(spun), "--spun", str(spun), "--clean", str(clean), "-o", str(out)])
+    assert r.exit_code == 2
+
+
+def test_lm_reranking_and_fallback(profile: Profile) -> None:
+    for p in PARAGRAPHS[6:]:
+        assert restore_with_profile(table_spin(p), profile, lm_weight=1.0).restored == p
+    from despin.profile import with_fallback
+
+    guess = Profile.from_counts("guess", {"sizable": {"large": 5}, "council": {"board": 3}, "mill": {"factory": 3}})
+    both = with_fallback(profile, guess)
+    assert both.originals("sizable")[0][0] == "big"  # the paired profile wins
+    assert both.originals("council") == []  # seen unchanged in the pairs: not taken from the guess
+    assert both.originals("mill")[0][0] == "factory"  # unknown to the pairs: taken
+    assert profile.kept["council"] > 0
