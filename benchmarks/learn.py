@@ -98,11 +98,49 @@ def other_resource(resource: str) -> str:
     return "moby" if resource == "wordnet" else "wordnet"
 
 
+def unpaired_section(articles: list[str], test: slice, spun: list[str],
+                     spec: tuple[str, str, float, int], engine: str) -> list[dict[str, object]]:
+    """Learn without pairs from 1,000 spun documents and unrelated clean ones; restore held-out docs."""
+    from despin import lexicon
+    from despin.learn import learn_unpaired
+    from despin.profile import with_fallback
+
+    preset, resource, rate, seed = spec
+    corpus = load_articles(3000)
+    spun_corpus = spin_all(preset, resource, rate, seed, corpus[400:1400])  # docs disjoint from train/test
+    clean = corpus[1400:]
+    pairs = [Pair(str(i), o, s) for i, (o, s) in enumerate(zip(articles[test], spun[test]))]
+    paired = learn_pairs(zip(articles[:100], spun[:100]), name="paired100")
+    rows = []
+    print()
+    print(f"unpaired learning: {preset}/{resource}/s{seed}, 1000 spun docs + {len(clean)} clean docs, no pairs")
+    for sources, label in (((other_resource(resource),), "cross-resource"), ((resource,), "same-resource (optimistic)")):
+        def cands(word: str, sources: tuple[str, ...] = sources) -> list[tuple[str, float]]:
+            best: dict[str, float] = {}
+            for src in sources:
+                for o, n in lexicon.inverse_entries(word, src):
+                    best[o] = max(best.get(o, 0.0), 1.0 / max(n, 1))
+            return list(best.items())
+
+        t0 = time.perf_counter()
+        guess = learn_unpaired(spun_corpus, clean, cands, name=f"unpaired/{sources[0]}")
+        t_learn = time.perf_counter() - t0
+        for name, prof in ((f"unpaired ({label})", guess), (f"100 pairs + unpaired ({label})", with_fallback(paired, guess))):
+            m, _ = evaluate(pairs, make_checker(engine, prof, (other_resource(resource),)))
+            rows.append({"spinner": f"{preset}/{resource}/s{seed}", "profile": name, "entries": prof.n_entries,
+                         "learn_s": round(t_learn, 1), **m.to_dict()})
+            print(f"  {name:44s} entries {prof.n_entries:5d}  wer_reduction {m.wer_reduction:6.1%}  "
+                  f"false_change {m.false_change:.3%}  loc_p {m.loc_p:.3f} loc_r {m.loc_r:.3f}  "
+                  f"(learned in {t_learn:.0f} s)", flush=True)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="100 test docs, 2 curve spinners, 5 match spinners")
     ap.add_argument("--engine", choices=("profile", "check"), default="profile")
     ap.add_argument("--test-docs", type=int, default=100)
+    ap.add_argument("--unpaired", action="store_true", help="also unpaired learning (about 2 more minutes)")
     ap.add_argument("--json", type=Path, default=None, help="also write all rows to this JSON file")
     args = ap.parse_args()
     if not (DATA / "news-dev" / "articles.jsonl").exists():
@@ -139,6 +177,10 @@ def main() -> None:
                           "dev-set, random-synonym spinner")
     else:
         print(f"skipped dev pairs: {dev_path} is absent")
+
+    # ---------------------------------------------------------------- unpaired
+    if args.unpaired:
+        all_rows += unpaired_section(articles, test, spun_cache[curve_spinners[0]], curve_spinners[0], args.engine)
 
     # ---------------------------------------------------------------- match
     match_spinners = [("table", "wordnet", 0.3, 1), ("table", "wordnet", 0.3, 2), ("table", "moby", 0.3, 1),

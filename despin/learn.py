@@ -318,11 +318,11 @@ def learn_unpaired(
             continue
         channel: dict[str, float] = {}
         for c in candidates(w):
-            o, prob = (c, 1.0) if isinstance(c, str) else (c[0], float(c[1]))
-            o = o.lower()
+            cand, prob = (c, 1.0) if isinstance(c, str) else (c[0], float(c[1]))
+            cand = cand.lower()
             # An original the clean text never uses cannot be supported by its contexts.
-            if o and o != w and " " not in o and lm.unigrams.get(o, 0) > 0:
-                channel[o] = max(channel.get(o, 0.0), prob)
+            if cand and cand != w and " " not in cand and lm.unigrams.get(cand, 0) > 0:
+                channel[cand] = max(channel.get(cand, 0.0), prob)
         if not channel:
             continue
         decided += 1
@@ -335,13 +335,13 @@ def learn_unpaired(
         own = score(w) + math.log(1.0 - rate)
         best_o, best_s = max(((o, score(o) + math.log(rate * p)) for o, p in channel.items()), key=lambda x: x[1])
         if (best_s - own) / len(ctxs) >= min_gain:
-            o = Original(best_o, len(ctxs))
+            found = Original(best_o, len(ctxs))
             for left, right in ctxs:
                 if left != "<s>":
-                    o.left[left] = o.left.get(left, 0) + 1
+                    found.left[left] = found.left.get(left, 0) + 1
                 if right != "</s>":
-                    o.right[right] = o.right.get(right, 0) + 1
-            entries[w] = {best_o: o}
+                    found.right[right] = found.right.get(right, 0) + 1
+            entries[w] = {best_o: found}
             kept[w] = 0
             # How often the chosen original still shows in the spun corpus says how
             # often the spinner leaves it alone.
