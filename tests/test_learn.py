@@ -317,3 +317,15 @@ def test_lm_reranking_and_fallback(profile: Profile) -> None:
     assert both.originals("council") == []  # seen unchanged in the pairs: not taken from the guess
     assert both.originals("mill")[0][0] == "factory"  # unknown to the pairs: taken
     assert profile.kept["council"] > 0
+
+
+def test_cli_match_clean_text_matches_nothing(tmp_path: Path) -> None:
+    pairs = write_pairs(tmp_path / "pairs.jsonl", PARAGRAPHS[:6])
+    runner = CliRunner()
+    runner.invoke(main, ["learn", str(pairs), "-o", str(tmp_path / "a.profile")])
+    text = tmp_path / "clean.txt"
+    text.write_text(PARAGRAPHS[7], encoding="utf-8")
+    r = runner.invoke(main, ["profile", "match", str(text), "-p", str(tmp_path / "a.profile"), "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["best"] is None
+    r = runner.invoke(main, ["profile", "match", str(text), "-p", str(tmp_path / "a.profile")])
+    assert "no profile matches" in r.output

@@ -217,8 +217,11 @@ def match(text_file: str, profile_paths: tuple[str, ...], as_json: bool, encodin
     text = read_text_file(text_file, encoding=encoding)
     ranked = match_text(text, load_many(profile_paths))
     if as_json:
-        click.echo(json.dumps({"file": text_file, "best": ranked[0][0] if ranked else None,
+        best = ranked[0][0] if ranked and ranked[0][1] > 0 else None
+        click.echo(json.dumps({"file": text_file, "best": best,
                                "scores": [{"profile": n, "score": round(s, 6)} for n, s in ranked]}))
         return
     for n, s in ranked:
         click.echo(f"{s:+.4f}\t{n}")
+    if ranked and ranked[0][1] <= 0:
+        click.echo("no profile matches: every score is <= 0 (not, or not recognisably, their output)", err=True)
