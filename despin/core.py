@@ -25,8 +25,8 @@ def check(
 
     >>> r = check("The Top Priest informed journalists on Tuesday that the inventory "
     ...           "marketplace would recuperate swiftly.")
-    >>> r.verdict, [s.text for s in r.spans][:1]
-    ('spun', ['Top'])
+    >>> r.verdict, "told reporters" in r.restored, "stock market" in r.restored
+    ('spun', True, True)
     >>> check("   ").verdict
     'clean'
     """

@@ -89,8 +89,24 @@ class Analysis:
         ]
 
 
+# Closed-class words (pronouns, determiners, conjunctions, prepositions): thesauri list
+# them loosely ("she" under "you"), and a wrong change to the skeleton of a sentence costs
+# more than a missed one. Modals too; other auxiliaries stay eligible: spinners do
+# rewrite "was".
+_CLOSED_CLASS = frozenset(
+    """i me my mine myself you your yours yourself he him his himself she her hers herself it its
+    itself we us our ours ourselves they them their theirs themselves this that these those who
+    whom whose which what a an the and or but nor so yet if than then because while although
+    though unless until since as of at by for from in into onto on off out over under with
+    within without about above across after against along among around before behind below
+    beneath beside between beyond down during except inside near outside per through
+    throughout to toward towards up upon via not no will would shall should can could may might
+    must""".split()
+)
+
+
 def _is_function_word(word: str) -> bool:
-    return lm.unigram(word) >= math.log(10 ** (_FUNCTION_ZIPF - 9))
+    return word in _CLOSED_CLASS or lm.unigram(word) >= math.log(10 ** (_FUNCTION_ZIPF - 9))
 
 
 def _eligible(tok: Token, low: str) -> bool:
@@ -168,6 +184,7 @@ def analyse(
     llr = sum(math.log1p(rho * (u.A - 1.0)) for u in units if u.j - u.i == 1)
     if config.explain:
         _rescore_with_neighbours(units, low, sid)
+        _pool_suggestions(units)
     _posteriors(units, rho, calibrated=True)
     return Analysis(tokens, units, rho, llr, n_eligible)
 
@@ -247,6 +264,9 @@ def _score_unit(u: Unit, low: list[str], sid: list[int]) -> None:
     u.A = sum(u.odds)
 
 
+_NEIGHBOUR_SHARE = 0.5
+
+
 def _rescore_with_neighbours(units: list[Unit], low: list[str], sid: list[int]) -> None:
     """Second pass: judge each unit with its likely-spun neighbours restored.
 
@@ -257,8 +277,10 @@ def _rescore_with_neighbours(units: list[Unit], low: list[str], sid: list[int]) 
     replaced: dict[int, str] = {}
     for u in units:
         if u.j - u.i == 1 and u.posterior >= 0.5 and u.odds:
-            best = u.cands[u.odds.index(max(u.odds))].text
-            if " " not in best:
+            top = max(u.odds)
+            best = u.cands[u.odds.index(top)].text
+            # Only a dominant restoration is a safe context for the neighbours.
+            if " " not in best and top >= _NEIGHBOUR_SHARE * u.A:
                 replaced[u.i] = best
     if not replaced:
         return
@@ -268,6 +290,33 @@ def _rescore_with_neighbours(units: list[Unit], low: list[str], sid: list[int]) 
     for u in units:
         if any(k in replaced for k in (u.i - 2, u.i - 1, u.j, u.j + 1)):
             _score_unit(u, low2, sid)
+
+
+# How much the other occurrences of a word type weigh in ranking one occurrence's
+# candidates: a table spinner restores "hebdomadary" to the same original everywhere.
+_POOL_RANKING = 0.5
+
+
+def _pool_suggestions(units: list[Unit]) -> None:
+    """Rank each occurrence's candidates with the evidence of the type's other occurrences."""
+    by_type: dict[str, list[Unit]] = {}
+    for u in units:
+        if u.A > 0:
+            by_type.setdefault(u.observed, []).append(u)
+    for group in by_type.values():
+        if len(group) < 2:
+            continue
+        mean_share: dict[str, float] = {}
+        for u in group:
+            for c, o in zip(u.cands, u.odds):
+                mean_share[c.text] = mean_share.get(c.text, 0.0) + _log(o / u.A) / len(group)
+        for u in group:
+            raw = [
+                math.exp((1 - _POOL_RANKING) * _log(o / u.A) + _POOL_RANKING * mean_share[c.text])
+                for c, o in zip(u.cands, u.odds)
+            ]
+            total = sum(raw)
+            u.odds = [u.A * r / total for r in raw]
 
 
 def _log(x: float) -> float:
