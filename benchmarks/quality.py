@@ -83,6 +83,27 @@ def fmt(r: dict[str, Any]) -> list[str]:
             pct(r["wer_reduction"]), pct(r["false_change"]), f"{r['docs_per_s']:.1f}"]
 
 
+def compact(rows: list[dict[str, Any]]) -> str:
+    """One line per dataset: despin / known-list / thesaurus-unigram side by side."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault((r["dataset"], r["setting"]), []).append(r)
+    cols = ["dataset", "setting", "checker resources", "AUC", "loc F1", "WER red.", "false change"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols),
+             "| | | | despin / known-list / unigram | despin / known-list / unigram "
+             "| despin / known-list / unigram | despin / known-list / unigram |"]
+
+    def trio(group: list[dict[str, Any]], key: str, pct: bool) -> str:
+        vals = [g[key] for g in group]
+        return " / ".join("n/a" if v is None else (f"{100 * v:.1f}%" if pct else f"{v:.2f}") for v in vals)
+
+    for (dataset, setting), group in groups.items():
+        res = group[0]["checker"].split("(")[-1].rstrip(")")
+        lines.append(f"| {dataset} | {setting} | {res} | {trio(group, 'auc', False)} | {trio(group, 'loc_f1', False)} "
+                     f"| {trio(group, 'wer_reduction', True)} | {trio(group, 'false_change', True)} |")
+    return "\n".join(lines)
+
+
 def markdown(rows: list[dict[str, Any]]) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(fmt(r)) + " |" for r in rows]
@@ -97,6 +118,8 @@ def main() -> None:
     ap.add_argument("--rates", default="0.15,0.30,0.50")
     ap.add_argument("--directions", default="moby>wordnet,wordnet>moby",
                     help="simulator thesaurus > checker thesaurus, comma-separated")
+    ap.add_argument("--optimistic", action=argparse.BooleanOptionalAction, default=True,
+                    help="also show table 30%% with a checker using both thesauri (same-resource, for contrast)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown table here")
@@ -164,10 +187,17 @@ def main() -> None:
                     test = [Pair(i, t, spinner.spin(t).spun) for i, t in test_docs]
                     train = [Pair(i, t, spinner.spin(t).spun) for i, t in train_docs]
                     run(f"sim {preset} {round(rate * 100)}% ({sim}>{det})", test, train, (det,), {sim}, False)
+            if args.optimistic:
+                # The same table spinner judged by a checker that also knows its thesaurus.
+                spinner = Spinner("table", thesaurus, rate=0.3, seed=args.seed)
+                spinner = spinner.calibrate([t for _, t in test_docs], rounds=2)
+                test = [Pair(i, t, spinner.spin(t).spun) for i, t in test_docs]
+                train = [Pair(i, t, spinner.spin(t).spun) for i, t in train_docs]
+                run(f"sim table 30% ({sim}>wordnet+moby)", test, train, ("wordnet", "moby"), {sim}, False)
     else:
         print(f"skipping {news}: absent (no simulated datasets)", file=sys.stderr)
 
-    table = markdown(rows)
+    table = compact(rows) + "\n\n" + markdown(rows)
     print(table)
     footer = (f"\n{len(rows)} rows, {time.perf_counter() - t_start:.0f} s, peak RSS {peak_rss_mb():.0f} MiB; "
               f"--limit {args.limit} --train {args.train} --seed {args.seed}")
