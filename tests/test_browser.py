@@ -217,8 +217,10 @@ def test_keyboard_choice_accept_all_compare_and_reject(fake_url: str, page: obje
     with page.expect_download() as dl:  # type: ignore[attr-defined]
         page.click("#download")  # type: ignore[attr-defined]
     assert Path(dl.value.path()).read_text(encoding="utf-8") == _result(page)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=fake_url)  # type: ignore[attr-defined]
     page.click("#copy")  # type: ignore[attr-defined]
-    assert "copied" in page.inner_text("#status")  # type: ignore[attr-defined]
+    page.wait_for_function("document.getElementById('status').textContent.includes('copied')")  # type: ignore[attr-defined]
+    assert page.evaluate("navigator.clipboard.readText()") == _result(page)  # type: ignore[attr-defined]
 
 
 def test_upload_clean_text_and_errors(fake_url: str, page: object, tmp_path: Path) -> None:

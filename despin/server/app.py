@@ -334,7 +334,8 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if warm:
             try:
-                await run_limited(checker, _EXAMPLE_TEXT, DEFAULT)
+                # No time limit here: loading takes what it takes, before the port opens.
+                await asyncio.get_running_loop().run_in_executor(executor(), checker, _EXAMPLE_TEXT, DEFAULT)
             except Exception as e:  # a broken detector should still let /healthz answer
                 log.warning("warm-up check failed: %s", e)
         yield

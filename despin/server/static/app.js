@@ -66,7 +66,7 @@
   }
 
   // ---------------------------------------------------------------- rendering
-  const pct = (x) => Math.round(x * 100) + "%";
+  const pct = (x) => (x > 0 && x < 0.005 ? "<1%" : Math.round(x * 100) + "%");
   const confidence = (x) => (x >= 0.9 ? "high" : x >= 0.7 ? "medium" : "low");
   const confClass = (x) => (x >= 0.9 ? "conf-high" : x >= 0.7 ? "conf-mid" : "conf-low");
 
