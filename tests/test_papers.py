@@ -342,3 +342,77 @@ def test_dev_list_loads_and_matches_its_own_phrases() -> None:
     sample = fps[::400]
     text = " . ".join(fp.query.phrases()[0].upper() for fp in sample)
     assert {h.fingerprint.source for h in m.find(text)} >= {fp.source for fp in sample}
+
+
+# --- beyond lists --------------------------------------------------------------------
+
+KNOWN = [
+    ("counterfeit consciousness", "artificial intelligence"), ("counterfeit neural organization", "artificial neural network"),
+    ("irregular woodland", "random forest"), ("profound learning", "deep learning"),
+    ("profound neural organization", "deep neural network"), ("bosom peril", "breast cancer"),
+    ("bosom malignancy", "breast cancer"), ("lung peril", "lung cancer"), ("choice tree", "decision tree"),
+    ("sign to commotion", "signal to noise"), ("colossal information", "big data"), ("information mining", "data mining"),
+]
+
+
+@pytest.fixture(scope="module")
+def detector():  # type: ignore[no-untyped-def]
+    from despin.papers.beyond import BeyondDetector
+
+    return BeyondDetector.build(KNOWN, terms=["prostate cancer", "random walk"])
+
+
+def test_beyond_restores_unlisted_phrases_from_learned_swaps_and_terms(detector) -> None:  # type: ignore[no-untyped-def]
+    # "peril" <- "cancer" is learned from the list; "prostate cancer" is a user term
+    assert detector.suggest("prostate peril")[0].text == "prostate cancer"
+    # "woodland" <- "forest" learned; "timberland" <- "forest" from the lexicon
+    assert detector.suggest("irregular timberland")[0].text == "random forest"
+    assert detector.suggest("Irregular  WALK")[0].text == "random walk"
+
+
+def test_beyond_flags_in_running_text_and_leaves_clean_text_alone(detector) -> None:  # type: ignore[no-untyped-def]
+    text = "We screened 200 men for prostate peril with a simple blood test."
+    [(start, end, found, sugg, conf)] = detector.find(text)
+    assert (text[start:end], found, sugg[0].text) == ("prostate peril", "prostate peril", "prostate cancer")
+    assert 0.5 <= conf <= 1.0
+    for clean in ("We trained a random forest on the labelled data and measured prostate cancer risk.",
+                  "The samples were centrifuged at high speed.", ""):
+        assert detector.find(clean) == []
+
+
+def test_screen_reports_listed_and_unlisted_findings(detector, matcher: ListMatcher) -> None:  # type: ignore[no-untyped-def]
+    text = "Profound learning predicts prostate peril. An irregular timberland was used."
+    r = screen_text(text, matcher, beyond=detector)
+    kinds = [(f.kind, f.text, f.expected[0]) for f in r.findings]
+    assert kinds == [("listed", "Profound learning", "deep learning"), ("unlisted", "prostate peril", "prostate cancer"),
+                     ("unlisted", "irregular timberland", "random forest")]
+    assert r.distinct_listed == 1 and r.distinct_unlisted == 2
+    # unlisted findings count half, above the clean-text base rate: review, not suspect
+    assert r.verdict == "review" and 1 / 3 < r.score < 0.5
+
+
+def test_corpus_terms_and_term_files(tmp_path: Path) -> None:
+    from despin.papers.beyond import corpus_terms, load_terms
+
+    texts = ["The gradient boosting model won. Gradient boosting is strong; gradient boosting again.", "x"]
+    assert corpus_terms(texts) == ["gradient boosting"]
+    f = tmp_path / "terms.txt"
+    f.write_text("# my field\ngradient boosting\nrandom walk\tnote\n", encoding="utf-8")
+    assert load_terms(f) == ["gradient boosting", "random walk"]
+
+
+def test_cli_beyond_with_terms(tmp_path: Path) -> None:
+    lst = tmp_path / "list.tsv"
+    lst.write_text("".join(f"{t}\t{c}\n" for t, c in KNOWN), encoding="utf-8")
+    terms = tmp_path / "terms.txt"
+    terms.write_text("prostate cancer\n", encoding="utf-8")
+    paper = tmp_path / "p.txt"
+    paper.write_text("We screened men for prostate peril. Counterfeit consciousness helped.", encoding="utf-8")
+    out = tmp_path / "r.json"
+    res = CliRunner().invoke(main, ["papers", str(paper), "-o", str(out), "--list", str(lst), "--terms", str(terms)])
+    assert res.exit_code == 0, res.output
+    [row] = json.loads(out.read_text(encoding="utf-8"))["papers"]
+    assert [(f["kind"], f["text"], f["expected"][0]) for f in row["findings"]] == [
+        ("unlisted", "prostate peril", "prostate cancer"),
+        ("listed", "Counterfeit consciousness", "artificial intelligence"),
+    ]

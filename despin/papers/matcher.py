@@ -58,6 +58,9 @@ class NormalText:
     @property
     def offsets(self) -> np.ndarray:
         """``offsets[i]`` is the original index of ``text[i]`` (padding maps to -1 and len)."""
+        if self._offsets is None and len(self.text) == len(self._marked):
+            # nothing was collapsed or dropped (the common case): positions are shifted by the pad
+            self._offsets = np.arange(-1, len(self.text) - 1)
         if self._offsets is None:
             m = self._marked
             a = np.frombuffer(m.encode("latin-1") if m.isascii() else m.encode("utf-32-le"),
@@ -72,6 +75,8 @@ class NormalText:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original ``[start, end)`` of normalised ``text[start:end]`` (no padding spaces)."""
+        if len(self.text) == len(self._marked):
+            return start - 1, end - 1
         off = self.offsets
         return int(off[start]), int(off[end - 1]) + 1
 

@@ -2,7 +2,9 @@
 
 Scoring (documented in docs/papers.md): the *evidence* of a paper is the number of
 distinct listed phrases found plus half the summed confidence of distinct unlisted
-phrases (unlisted findings are guesses, so they weigh less); ``score = E / (E + 2)``.
+phrases *above the rate the detector shows on clean text* (unlisted findings are
+guesses: on the clean sentences of benchmarks/tortured.py it flags about one window per
+hundred words, so only a density above that counts); ``score = E / (E + 2)``.
 A paper is ``suspect`` at ``score >= 0.5`` — two distinct listed phrases, the same
 threshold as the default of ``--threshold 2`` — ``review`` below that but above zero,
 ``clean`` at zero and ``error`` when no text could be read. Two, not one, because a
@@ -27,6 +29,9 @@ from .extract import extract_text
 from .matcher import ListMatcher
 
 UNLISTED_WEIGHT = 0.5
+# Unlisted findings per word that clean scientific text also gets (dev-set measured,
+# docs/papers.md): subtracted before unlisted findings count as evidence.
+UNLISTED_BASE_RATE = 0.01
 # evidence at which a paper is "suspect": two distinct listed phrases
 DEFAULT_THRESHOLD = 2.0
 CONTEXT_CHARS = 60
@@ -190,9 +195,9 @@ def screen_text(
             )
     findings.sort(key=lambda f: (f.start, f.end))
     result = PaperResult(name, len(text), tuple(findings), threshold=threshold)
-    evidence = result.distinct_listed + UNLISTED_WEIGHT * sum(
-        f.score for f in result._distinct("unlisted").values()
-    )
+    unlisted = sum(f.score for f in result._distinct("unlisted").values())
+    words = len(text.split())
+    evidence = result.distinct_listed + UNLISTED_WEIGHT * max(0.0, unlisted - UNLISTED_BASE_RATE * words)
     score = score_evidence(evidence, threshold)
     return PaperResult(name, len(text), tuple(findings), score, verdict_for(score), None, threshold)
 

@@ -1,0 +1,609 @@
+"""Tortured phrases that no list contains: flag them and propose the correct term.
+
+A tortured phrase is a term whose words went through a thesaurus ("random forest" →
+"irregular woodland"). Seeing a phrase ``t``, we ask the noisy-channel question: which
+term ``c`` would a thesaurus have turned into ``t``?
+
+    score(c) = log q(t | c) + log P(c)
+
+* **channel** ``q(t | c)``, word by word: the word kept (``P_KEEP``), a substitution
+  learned from the user's lists (a list is a table of spun word pairs: "counterfeit" ←
+  "artificial" teaches about every phrase with "counterfeit" in it, listed or not), or
+  an inverse synonym from the lexicon (``despin.lexicon``, WordNet + Moby,
+  q ≈ 1/|synonyms(c)|, lemmatised and re-inflected with lemminflect); multiword
+  lexicon entries too ("malignant growth" ← "cancer").
+* **term prior** ``P(c)``: a mixture of a *term list* — the correct side of the user's
+  lists, WordNet multiword entries, ``--terms`` files and frequent word pairs of a
+  ``--corpus`` of clean papers — and the trigram language model (``despin.lm``), which
+  knows general collocations ("artificial intelligence", "breast cancer").
+
+A window of running text is flagged when its best restoration beats reading it as
+written, ``score(c*) - score(t) >= margin``, where ``score(t)`` treats every word as
+kept. The margin was set on the development list (docs/papers.md), to keep clean
+scientific sentences unflagged.
+
+>>> d = BeyondDetector.build(known_pairs=[("counterfeit consciousness", "artificial intelligence"),
+...                                       ("irregular woodland", "random forest")])
+>>> [s.text for s in d.suggest("counterfeit woodland")[:1]]
+['artificial forest']
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from ..report import Suggestion
+
+# Channel weights (dev-set tuned, docs/papers.md). Listed tortured phrases keep about a
+# quarter of their words ("image acknowledgment" ← "image recognition").
+P_KEEP = 0.25
+LEARNED_WEIGHT = 0.6
+LEXICON_WEIGHT = 0.4
+# Add-k smoothing of the learned P(observed | original): one pair is weak evidence.
+LEARNED_SMOOTHING = 1.0
+# Term prior: share of the term list in the mixture with the language model.
+TERM_WEIGHT = 0.5
+# Per word of a candidate: in the field's term vocabulary / only seen as a substitute.
+TERM_WORD_BONUS = 1.5
+TORTURED_WORD_PENALTY = 1.5
+FORWARD_WEIGHT = 0.2
+# Candidate originals kept per observed word, and beam width per phrase.
+MAX_WORD_CANDIDATES = 25
+BEAM = 40
+MARGIN = 6.0
+# A window is flagged only with evidence beyond a better-sounding restoration: its best
+# restoration is a known term, or one of its words is a known substitute this strongly.
+TORTURED_STRENGTH = 0.5
+# A changed word not seen with this very substitution must be at least this sure a substitute.
+PLAUSIBLE_STRENGTH = 0.5
+# Natural-log PMI above which two adjacent words read as a collocation, not a swap.
+COLLOCATION_PMI = 3.0
+MAX_WINDOW = 4
+SOURCES = ("wordnet", "moby")
+
+# Function words never start or end a tortured phrase we look for (they do occur
+# inside: "nature of the art"); checking them would multiply work and false flags.
+STOPWORDS = frozenset(
+    """a an the of in on at to for from by with without within into onto upon over under
+    and or nor but so yet if then than that this these those there here which who whom whose
+    what when where why how is are was were be been being am do does did done has have had
+    having can could may might must shall should will would it its it's we our us you your
+    they their them he his she her i me my not no as also both each either neither all any
+    some such only very more most less least much many few other another same own again
+    further once et al e g i e fig figs table eq ref refs however thus hence therefore
+    while whereas although though because since about above below between among through
+    during before after up down out off via per vs one two three""".split()
+)
+_WORD_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_BREAK_RE = re.compile(r"[^\w\s'’-]|\n\s*\n")  # punctuation or a blank line ends a window
+
+
+def _clean_expected(text: str) -> str:
+    """A list's expected text as a term: hints in brackets and question marks dropped.
+
+    >>> _clean_expected("region of interest (roi)"), _clean_expected("rythm pattern (?)")
+    ('region of interest', 'rythm pattern')
+    """
+    text = re.sub(r"\([^)]*\)|\[[^]]*\]", " ", text.lower())
+    text = re.sub(r"[?\"\\()\[\]{}]", " ", text)
+    text = text.split(";")[0].split(" / ")[0]
+    return " ".join(text.split()).strip(" ,.")
+
+
+@lru_cache(maxsize=200_000)
+def _lemmas(word: str) -> tuple[str, ...]:
+    from lemminflect import getAllLemmas
+
+    return tuple(dict.fromkeys(l.lower() for ls in getAllLemmas(word).values() for l in ls if l.lower() != word))
+
+
+@lru_cache(maxsize=200_000)
+def _tags(word: str) -> tuple[tuple[str, str], ...]:
+    """(lemma, Penn tag) pairs under which ``word`` is an inflected form."""
+    from lemminflect import getAllInflections
+
+    out = []
+    for lemma in _lemmas(word):
+        for tag, forms in getAllInflections(lemma).items():
+            if word in (f.lower() for f in forms):
+                out.append((lemma, tag))
+    return tuple(out)
+
+
+@lru_cache(maxsize=200_000)
+def _inflect(lemma: str, tag: str) -> str | None:
+    from lemminflect import getInflection
+
+    words = lemma.split(" ")
+    # multiword originals inflect their head: the last word of a noun phrase, the first of a verb phrase
+    head = len(words) - 1 if tag.startswith("NN") else 0
+    forms = getInflection(words[head], tag=tag)
+    if not forms:
+        return None
+    words[head] = forms[0].lower()
+    return " ".join(words)
+
+
+@lru_cache(maxsize=200_000)
+def lexicon_candidates(word: str, sources: tuple[str, ...] = SOURCES) -> tuple[tuple[str, float], ...]:
+    """Inverse synonyms of ``word`` (or of its lemma, re-inflected) with q ≈ 1/|synonyms|.
+
+    >>> dict(lexicon_candidates("woodlands", ("wordnet",))).get("forests", 0) > 0
+    True
+    """
+    from .. import lexicon
+
+    out: dict[str, float] = {}
+    share = 1.0 / len(sources)
+
+    def add(c: str, q: float) -> None:
+        if c != word and q > out.get(c, 0.0):
+            out[c] = q
+
+    for source in sources:
+        for orig, n in lexicon.inverse_entries(word, source):
+            add(orig, share / n)
+        for lemma, tag in _tags(word):
+            for orig, n in lexicon.inverse_entries(lemma, source):
+                form = _inflect(orig, tag)
+                if form:
+                    add(form, share / n)
+    return tuple(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+@lru_cache(maxsize=200_000)
+def forward_candidates(word: str, sources: tuple[str, ...] = SOURCES) -> tuple[tuple[str, float], ...]:
+    """The word's own synonyms (thesaurus relations are mostly symmetric), q = 1/|synonyms|."""
+    from .. import lexicon
+
+    out: dict[str, float] = {}
+    for source in sources:
+        syns = lexicon.synonyms(word, source)
+        for c in syns:
+            if c != word:
+                out[c] = max(out.get(c, 0.0), 1.0 / (len(syns) * len(sources)))
+    return tuple(out.items())
+
+
+@dataclass
+class BeyondDetector:
+    """The beyond-lists detector; build it once with `build`, then `find` / `suggest`."""
+
+    learned: dict[str, Counter[str]] = field(default_factory=dict)  # tortured word -> correct words
+    correct_counts: Counter[str] = field(default_factory=Counter)  # correct word -> aligned occurrences
+    learned_phrases: dict[str, Counter[str]] = field(default_factory=dict)  # tortured phrase -> terms
+    terms: Counter[str] = field(default_factory=Counter)  # term -> weight
+    sources: tuple[str, ...] = SOURCES
+    margin: float = MARGIN
+    tortured_strength: float = TORTURED_STRENGTH
+    use_lm: bool = True
+
+    def __post_init__(self) -> None:
+        self._term_total = float(sum(self.terms.values())) or 1.0
+        # words of the field's terms, and words seen only on the tortured side of a list
+        self._term_words: set[str] = {w for t, n in self.terms.items() if n >= 1 for w in t.split(" ")}
+        self._tortured_words: set[str] = set(self.learned) - self._term_words
+        term_word_counts: Counter[str] = Counter(w for t, n in self.terms.items() if n >= 1 for w in t.split(" "))
+        # how sure we are that a word is a thesaurus substitute: seen substituted n_t times
+        # on the tortured side of the lists, n_c times inside correct terms
+        self._tortured_strength: dict[str, float] = {}
+        for w, cs in self.learned.items():
+            n_t = sum(cs.values())
+            self._tortured_strength[w] = n_t / (n_t + term_word_counts[w] + 1.0)
+        self._term_index: dict[tuple[int, int, str], set[str]] = defaultdict(set)
+        for t in self.terms:
+            ws = t.split(" ")
+            for i, w in enumerate(ws):
+                self._term_index[(len(ws), i, w)].add(t)
+        self._cache: dict[str, tuple[Suggestion, ...]] = {}
+        self._word_cache: dict[str, list[tuple[str, float]]] = {}
+        self._keep_cache: dict[str, float] = {}
+
+    # --- building ----------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        known_pairs: Iterable[tuple[str, str]] = (),
+        terms: Iterable[str] = (),
+        sources: tuple[str, ...] = SOURCES,
+        wordnet_terms: bool = True,
+        **kwargs: object,
+    ) -> "BeyondDetector":
+        """Learn from ``(tortured, expected)`` pairs (the user's lists) and term lists.
+
+        Pairs of equal length are aligned word by word; every pair's expected text
+        joins the term list, and so do WordNet's multiword entries.
+        """
+        learned: dict[str, Counter[str]] = defaultdict(Counter)
+        correct_counts: Counter[str] = Counter()
+        learned_phrases: dict[str, Counter[str]] = defaultdict(Counter)
+        term_counts: Counter[str] = Counter()
+        for tortured, expected in known_pairs:
+            t = _words(tortured)
+            c = _clean_expected(expected)
+            if not t or not c:
+                continue
+            cw = c.split(" ")
+            term_counts[c] += 1
+            learned_phrases[" ".join(t)][c] += 1
+            if len(t) == len(cw):
+                for a, b in zip(t, cw):
+                    correct_counts[b] += 1
+                    if a != b:
+                        learned[a][b] += 1
+                        for x, y in zip(a.split("-"), b.split("-")):  # "go-validation" ← "cross-validation"
+                            if x != y and "-" in a and a.count("-") == b.count("-"):
+                                learned[x][y] += 1
+                                correct_counts[y] += 1
+        for t in terms:
+            c = _clean_expected(t)
+            if c:
+                term_counts[c] += 1
+        if wordnet_terms:
+            try:
+                from .. import lexicon
+
+                for h in lexicon.headwords("wordnet"):
+                    if " " in h and h not in term_counts:
+                        term_counts[h] += 0.2  # type: ignore[assignment]  # general vocabulary: a weaker prior
+            except Exception:  # noqa: BLE001 - the lexicon is optional for matching-only runs
+                pass
+        return cls(dict(learned), correct_counts, dict(learned_phrases), term_counts, sources, **kwargs)  # type: ignore[arg-type]
+
+    # --- channel -------------------------------------------------------------------
+
+    def word_candidates(self, word: str) -> list[tuple[str, float]]:
+        """Candidate originals of one observed word with channel probabilities, best first
+        (the `MAX_WORD_CANDIDATES` most likely a priori)."""
+        ranked = self._word_candidates_all(word)
+        return ranked[:MAX_WORD_CANDIDATES]
+
+    def _word_candidates_all(self, word: str) -> list[tuple[str, float]]:
+        cached = self._word_cache.get(word)
+        if cached is not None:
+            return cached
+        out: dict[str, float] = {word: P_KEEP}
+        for c, n in self.learned.get(word, {}).items():
+            out[c] = out.get(c, 0.0) + LEARNED_WEIGHT * n / (self.correct_counts[c] + LEARNED_SMOOTHING)
+        for c, q in lexicon_candidates(word, self.sources):
+            out[c] = out.get(c, 0.0) + LEXICON_WEIGHT * q
+        for c, q in forward_candidates(word, self.sources):
+            out[c] = out.get(c, 0.0) + FORWARD_WEIGHT * q
+        if "-" in word:  # substitute one part of a hyphenated compound
+            parts = word.split("-")
+            for i, p in enumerate(parts):
+                for c, q in self._word_candidates_all(p)[:8]:
+                    if c != p and " " not in c:
+                        form = "-".join(parts[:i] + [c] + parts[i + 1:])
+                        out[form] = out.get(form, 0.0) + q * 0.5
+        ranked = sorted(out.items(), key=lambda kv: -(math.log(kv[1]) + 0.3 * _unigram(kv[0])))
+        self._word_cache[word] = ranked
+        return ranked
+
+    # --- prior ---------------------------------------------------------------------
+
+    def log_prior(self, phrase: str) -> float:
+        """log P(phrase) as a term: term list mixed with the language model, plus a
+        bonus per word of the field's vocabulary (words of known terms) and a penalty per
+        word only ever seen as a thesaurus substitute."""
+        p_term = self.terms.get(phrase, 0.0) / self._term_total
+        lm = _lm_logprob(phrase) if self.use_lm else -40.0
+        words = phrase.split(" ")
+        bonus = TERM_WORD_BONUS * sum(w in self._term_words for w in words) - TORTURED_WORD_PENALTY * sum(
+            w in self._tortured_words for w in words
+        )
+        if p_term > 0:
+            return bonus + float(_logaddexp(math.log(TERM_WEIGHT * p_term), math.log(1 - TERM_WEIGHT) + lm))
+        return bonus + math.log(1 - TERM_WEIGHT) + lm
+
+    # --- search --------------------------------------------------------------------
+
+    def suggest(self, phrase: str, k: int = 5) -> tuple[Suggestion, ...]:
+        """Ranked restorations of a (suspected) tortured phrase; scores are log-odds
+        against reading the phrase as written (positive = restoration preferred).
+
+        >>> d = BeyondDetector.build([("bosom peril", "breast cancer")], wordnet_terms=False)
+        >>> d.suggest("bosom peril")[0].text
+        'breast cancer'
+        """
+        words = _words(phrase)
+        key = " ".join(words)
+        if key in self._cache:
+            return self._cache[key][:k]
+        scored = self._search(words)
+        base = self._keep_score(key)
+        out = tuple(Suggestion(c, s - base) for c, s in scored if c != key)
+        self._cache[key] = out
+        return out[:k]
+
+    def _keep_score(self, key: str) -> float:
+        if key not in self._keep_cache:
+            n = key.count(" ") + 1
+            self._keep_cache[key] = n * math.log(P_KEEP) + self.log_prior(key)
+        return self._keep_cache[key]
+
+    def _search(self, words: list[str]) -> list[tuple[str, float]]:
+        n = len(words)
+        cands = [self.word_candidates(w) for w in words]
+        pool: dict[str, float] = {}  # candidate -> channel log q
+        # 1. beam over positions, channel + language model; multiword units via lexicon/learned
+        beams: list[list[tuple[float, float, tuple[str, ...]]]] = [[] for _ in range(n + 1)]
+        beams[0] = [(0.0, 0.0, ())]
+        for i in range(n):
+            if not beams[i]:
+                continue
+            beams[i].sort(key=lambda b: -b[0])
+            for total, chan, prefix in beams[i][:BEAM]:
+                for c, q in cands[i]:
+                    cw = tuple(c.split(" "))
+                    lq = math.log(q)
+                    beams[i + 1].append((total + lq + self._lm_step(prefix, cw), chan + lq, prefix + cw))
+                for j in range(i + 2, min(n, i + 3) + 1):
+                    sub = " ".join(words[i:j])
+                    for c, q in self._phrase_units(sub):
+                        cw = tuple(c.split(" "))
+                        lq = math.log(q)
+                        beams[j].append((total + lq + self._lm_step(prefix, cw), chan + lq, prefix + cw))
+        beams[n].sort(key=lambda b: -b[0])
+        for _, chan, ws in beams[n][: BEAM * 2]:
+            c = " ".join(ws)
+            pool[c] = max(pool.get(c, -1e9), chan)
+        # 2. terms of the same length whose every word is a candidate for its position
+        for t, chan in self._term_matches(tuple(words)).items():
+            pool[t] = max(pool.get(t, -1e9), chan)
+        # 3. whole phrase: learned (a sub-list of the user's lists) and lexicon entries
+        for c, q in self._phrase_units(" ".join(words)):
+            pool[c] = max(pool.get(c, -1e9), math.log(q))
+        scored = [(c, chan + self.log_prior(c)) for c, chan in pool.items()]
+        scored.sort(key=lambda x: -x[1])
+        return scored
+
+    def _term_matches(self, words: tuple[str, ...]) -> dict[str, float]:
+        """Known terms of the same length whose every word is a candidate original of the
+        observed word at its position, with their channel log-probabilities."""
+        n = len(words)
+        if not self.terms:
+            return {}
+        sets: list[set[str]] = []
+        qmaps: list[dict[str, float]] = []
+        for i, w in enumerate(words):
+            qm = {c: q for c, q in self._word_candidates_all(w) if " " not in c}
+            qmaps.append(qm)
+            hits: set[str] = set()
+            for c in qm:
+                hits |= self._term_index.get((n, i, c), set())
+            if not hits:
+                return {}
+            sets.append(hits)
+        return {t: sum(math.log(qmaps[i][w]) for i, w in enumerate(t.split(" "))) for t in set.intersection(*sets)}
+
+    def _worth_searching(self, phrase: str) -> bool:
+        """Cheap test before the beam search: could `has_evidence` hold for any restoration?"""
+        words = phrase.split(" ")
+        if max((self._tortured_strength.get(w, 0.0) for w in words), default=0.0) >= self.tortured_strength:
+            return not self._reads_as_term(phrase)
+        return any(self.terms.get(t, 0.0) >= 1.0 for t in self._term_matches(tuple(words))) and not self._reads_as_term(phrase)
+
+    def _phrase_units(self, phrase: str) -> list[tuple[str, float]]:
+        out: dict[str, float] = {}
+        learned = self.learned_phrases.get(phrase)
+        if learned:
+            total = sum(learned.values())
+            for c, cnt in learned.items():
+                out[c] = out.get(c, 0.0) + LEARNED_WEIGHT * cnt / total
+        for c, q in lexicon_candidates(phrase, self.sources):
+            out[c] = out.get(c, 0.0) + LEXICON_WEIGHT * q
+        return list(out.items())
+
+    def _lm_step(self, prefix: tuple[str, ...], words: tuple[str, ...]) -> float:
+        if not self.use_lm:
+            return 0.0
+        return _lm_step(prefix[-2:], words)
+
+    def plausible(self, observed: str, candidate: str) -> bool:
+        """Could a spinner like the one behind the user's lists have made ``observed`` from
+        ``candidate``? Yes for a known term; otherwise every changed word must be a word the
+        lists show being substituted (so carrier words around a phrase stay as they are).
+        """
+        if self.terms.get(candidate, 0.0) >= 1.0:
+            return True
+        ow, cw = observed.split(" "), candidate.split(" ")
+        if len(ow) != len(cw):
+            return self.terms.get(candidate, 0.0) > 0.0
+        return all(o == c or self._substitute_seen(o, c) for o, c in zip(ow, cw))
+
+    def _substitute_seen(self, o: str, c: str) -> bool:
+        # the pair itself is in the lists, or ``o`` is a word the lists show substituted often
+        return c in self.learned.get(o, ()) or self._tortured_strength.get(o, 0.0) >= PLAUSIBLE_STRENGTH
+
+    def has_evidence(self, observed: str, candidate: str) -> bool:
+        """Is there evidence beyond "the restoration sounds better" that ``observed`` is tortured?
+
+        Spelling variants ("neighbours" / "neighbors") never count: a thesaurus does not make them.
+        """
+        if _spelling_variant(observed, candidate) or self._reads_as_term(observed):
+            return False
+        if self.terms.get(candidate, 0.0) >= 1.0 and self.terms.get(observed, 0.0) == 0.0:
+            return True
+        return max((self._tortured_strength.get(w, 0.0) for w in observed.split(" ")), default=0.0) >= self.tortured_strength
+
+    def _reads_as_term(self, observed: str) -> bool:
+        """The phrase, or two or more adjacent words of it, is a known term or a collocation
+        the language model knows ("cloud computing", "finite element")."""
+        ws = observed.split(" ")
+        for i in range(len(ws)):
+            for j in range(i + 2, len(ws) + 1):
+                if " ".join(ws[i:j]) in self.terms:
+                    return True
+        if self.use_lm:
+            for a, b in zip(ws, ws[1:]):
+                if a not in STOPWORDS and b not in STOPWORDS and _lm(b, (a,)) - _lm(b, ()) >= COLLOCATION_PMI:
+                    return True
+        return False
+
+    # --- running text --------------------------------------------------------------
+
+    def find(self, text: str) -> list[tuple[int, int, str, tuple[Suggestion, ...], float]]:
+        """Unlisted tortured phrases in ``text``: ``(start, end, text, suggestions, confidence)``.
+
+        Confidence is ``1 - exp(-(margin excess))``-like in 0..1 (sigmoid of the log-odds
+        above the flagging margin).
+        """
+        found: list[tuple[float, int, int, tuple[Suggestion, ...]]] = []
+        for seg_start, seg in _segments(text):
+            toks = [(m.start() + seg_start, m.end() + seg_start, m.group().lower()) for m in _WORD_RE.finditer(seg)]
+            for i in range(len(toks)):
+                if toks[i][2] in STOPWORDS or not _is_wordy(toks[i][2]):
+                    continue
+                for j in range(i + 2, min(len(toks), i + MAX_WINDOW) + 1):
+                    last = toks[j - 1][2]
+                    if last in STOPWORDS or not _is_wordy(last):
+                        continue
+                    phrase = " ".join(t[2] for t in toks[i:j])
+                    if not self._worth_searching(phrase):
+                        continue
+                    sugg = tuple(x for x in self.suggest(phrase, k=50) if self.plausible(phrase, x.text))[:5]
+                    if sugg and sugg[0].score >= self.margin and self.has_evidence(phrase, sugg[0].text):
+                        found.append((sugg[0].score, toks[i][0], toks[j - 1][1], sugg))
+        # keep the strongest of overlapping windows
+        found.sort(key=lambda f: -f[0])
+        taken: list[tuple[int, int]] = []
+        out = []
+        for score, s, e, sugg in found:
+            if any(s < b and a < e for a, b in taken):
+                continue
+            taken.append((s, e))
+            conf = 1.0 / (1.0 + math.exp(-(score - self.margin) / 2.0))
+            out.append((s, e, text[s:e], sugg, conf))
+        out.sort(key=lambda f: f[0])
+        return out
+
+
+def _spelling_variant(a: str, b: str) -> bool:
+    """Same words up to spelling or inflection ("optimisation" / "optimization", "species north")."""
+    aw, bw = a.split(" "), b.split(" ")
+    if len(aw) != len(bw):
+        return False
+    return all(x == y or difflib.SequenceMatcher(None, x, y).ratio() >= 0.8 for x, y in zip(aw, bw))
+
+
+def _segments(text: str) -> Iterable[tuple[int, str]]:
+    """Stretches of text without punctuation: a tortured phrase never spans a comma."""
+    pos = 0
+    for m in _BREAK_RE.finditer(text):
+        if m.start() > pos:
+            yield pos, text[pos:m.start()]
+        pos = m.end()
+    if pos < len(text):
+        yield pos, text[pos:]
+
+
+def _is_wordy(w: str) -> bool:
+    return len(w) > 1 and not w.isdigit() and any(ch.isalpha() for ch in w)
+
+
+def _words(phrase: str) -> list[str]:
+    return [m.group().lower() for m in _WORD_RE.finditer(phrase)]
+
+
+def _logaddexp(a: float, b: float) -> float:
+    m = max(a, b)
+    return m + math.log(math.exp(a - m) + math.exp(b - m))
+
+
+@lru_cache(maxsize=1)
+def _lm_module():  # type: ignore[no-untyped-def]
+    from .. import lm  # loaded on first use: `despin papers --no-beyond` never pays for it
+
+    return lm
+
+
+@lru_cache(maxsize=500_000)
+def _unigram(phrase: str) -> float:
+    lm = _lm_module()
+    return sum(lm.unigram(w) for w in phrase.split(" "))
+
+
+@lru_cache(maxsize=2_000_000)
+def _lm(word: str, hist: tuple[str, ...]) -> float:
+    lm = _lm_module()
+    p = lm.logprob(word, hist)
+    if p < _LM_SANE and hist:
+        # pocketsphinx answers ~-5e4 when a history word is outside its vocabulary:
+        # back off to the word alone rather than let one rare word decide everything
+        p = lm.logprob(word, ())
+    return max(p, lm.FLOOR - 5.0)
+
+
+_LM_SANE = -60.0
+
+
+@lru_cache(maxsize=1_000_000)
+def _lm_step(hist: tuple[str, ...], words: tuple[str, ...]) -> float:
+    total = 0.0
+    for w in words:
+        total += _lm(w, hist[-2:])
+        hist = hist + (w,)
+    return total
+
+
+@lru_cache(maxsize=500_000)
+def _lm_logprob(phrase: str) -> float:
+    ws = phrase.split(" ")
+    return sum(_lm(w, tuple(ws[max(0, k - 2):k])) for k, w in enumerate(ws))
+
+
+# --- term sources -----------------------------------------------------------------------
+
+
+def load_terms(path: str | os.PathLike[str]) -> list[str]:
+    """One term per line (a TSV's first column); ``#`` comments skipped."""
+    from ..io.text import read_text_file
+
+    out = []
+    for line in read_text_file(path).splitlines():
+        line = line.split("\t")[0].strip()
+        if line and not line.startswith("#"):
+            out.append(line)
+    return out
+
+
+def corpus_terms(texts: Iterable[str], min_count: int = 3, max_terms: int = 50_000) -> list[str]:
+    """Frequent content-word pairs and triples of clean papers: the field's terms.
+
+    >>> corpus_terms(["We fit a random forest. The random forest won. A random forest again."])
+    ['random forest']
+    """
+    counts: Counter[str] = Counter()
+    for text in texts:
+        for _, seg in _segments(text):
+            ws = _words(seg)
+            for n in (2, 3):
+                for i in range(len(ws) - n + 1):
+                    g = ws[i:i + n]
+                    if g[0] in STOPWORDS or g[-1] in STOPWORDS or not all(map(_is_wordy, (g[0], g[-1]))):
+                        continue
+                    counts[" ".join(g)] += 1
+    return [t for t, c in counts.most_common(max_terms) if c >= min_count]
+
+
+def load_corpus_terms(dirs: Sequence[str | os.PathLike[str]], min_count: int = 3) -> list[str]:
+    """`corpus_terms` over every readable paper under ``dirs`` (unreadable ones skipped)."""
+    from ..errors import InputError
+    from .extract import extract_text, iter_papers
+
+    def texts() -> Iterable[str]:
+        for p in iter_papers(dirs):
+            try:
+                yield extract_text(p)
+            except InputError:
+                continue
+
+    return corpus_terms(texts(), min_count)
