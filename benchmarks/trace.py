@@ -12,14 +12,14 @@ sentences (and their skeletons) with real sources -- hard negatives. Without
 Queries (each a spun copy whose original is known):
   table@10/30/40/50/60%   `despin.spin` table preset (Moby thesaurus) at that rate
   damage@50%, phrase@50%  names replaced and lower-cased, artefacts / phrase expansion
-  excerpt@40%             one or two paragraphs of the source only
+  excerpt@40%             consecutive paragraphs with 30-60% of the source's words (>= 60)
   reorder@40%             paragraphs shuffled, one dropped, a boilerplate paragraph added
   dev-nlpaug              the 400 dev pairs' spun side (nlpaug WordNet, 22.7% of tokens; dev-set)
   held-out@30%            spun copies of articles that are NOT indexed (must find nothing)
 
 Systems, in the same run, on the same documents:
-  skeleton   despin.trace: skeleton 9-gram MinHash LSH (64x2 bands), containment and
-             alignment re-ranking
+  skeleton   despin.trace: skeleton 9-grams + anchor 3-grams in MinHash LSH (64x2
+             bands), containment and alignment re-ranking
   plain5     the same pipeline over ordinary word 5-grams (a generous baseline: same
              banding and re-ranking)
   lsh0.5     ordinary near-duplicate MinHash: datasketch MinHashLSH(threshold=0.5) over
@@ -136,10 +136,18 @@ def make_queries(
 
 
 def excerpt(text: str, rng: random.Random) -> str:
+    """A run of consecutive body paragraphs holding 30-60% of the body's words (>= 60 words)."""
     pars = text.split("\n\n")[1:]  # no title
-    k = rng.randint(1, 2)
-    i = rng.randrange(0, len(pars) - k + 1)
-    return "\n\n".join(pars[i : i + k])
+    sizes = [len(p.split()) for p in pars]
+    total = sum(sizes)
+    share = rng.uniform(0.3, 0.6)
+    i = rng.randrange(len(pars))
+    j = i
+    while j < len(pars) and sum(sizes[i:j]) < max(60, share * total):
+        j += 1
+    while sum(sizes[i:j]) < max(60, share * total) and i > 0:
+        i -= 1
+    return "\n\n".join(pars[i:j])
 
 
 def reorder(text: str, rng: random.Random) -> str:
@@ -222,7 +230,7 @@ def main() -> None:
     try:
         import datasketch  # noqa: F401  (import time is not build time)
 
-        for name, shingles in (("skeleton", "skeleton9"), ("plain5", "plain5")):
+        for name, shingles in (("skeleton", "skeleton9+anchor3"), ("plain5", "plain5")):
             if name == "plain5" and args.no_baselines:
                 continue
             t, c = time.time(), time.process_time()

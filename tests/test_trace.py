@@ -257,6 +257,21 @@ def test_add_is_idempotent(tmp_path: Path) -> None:
         assert ix.query(spin(DOCS["choir"], 0.4, 5))[0].id == "choir"
 
 
+def test_many_adds_merge_segments(tmp_path: Path) -> None:
+    d = tmp_path / "idx"
+    items = list(DOCS.items())
+    Index.build(d, items[:1]).close()
+    for k in range(12):  # more adds than MAX_SEGMENTS: segments get merged
+        with Index.open(d, writable=True) as ix:
+            ix.add([items[1 + k % 5], (f"extra-{k}", items[k % 6][1].replace("the", "a", 1 + k))])
+    with Index.open(d) as ix:
+        assert ix.info()["segments"] <= 8 and len(ix) == 18
+        assert len(list(d.glob("bands-*.npy"))) == 2 * ix.info()["segments"]
+        for doc, text in items:
+            assert ix.query(spin(text, 0.5, 1), top=20)[0].id in {doc} | {f"extra-{k}" for k in range(12)}
+            assert doc in {m.id for m in ix.query(spin(text, 0.5, 1), top=20)}
+
+
 def test_build_refuses_to_overwrite(tmp_path: Path) -> None:
     from despin.errors import InputError
 
@@ -359,7 +374,9 @@ def test_cli_cluster(tmp_path: Path) -> None:
     assert got == [{"id": "a", "cluster": 0}, {"id": "b", "cluster": 1}, {"id": "c", "cluster": 0}]
 
 
-@pytest.mark.parametrize("damage", ["missing", "no_manifest", "bad_manifest", "old_version", "bad_db", "no_db"])
+@pytest.mark.parametrize(
+    "damage", ["missing", "no_manifest", "bad_manifest", "old_version", "bad_db", "no_db", "bad_segment", "no_segment"]
+)
 def test_cli_corrupt_index_exit_1(tmp_path: Path, damage: str) -> None:
     idx = tmp_path / "idx"
     Index.build(idx, DOCS.items()).close()
@@ -376,6 +393,10 @@ def test_cli_corrupt_index_exit_1(tmp_path: Path, damage: str) -> None:
         (idx / "index.sqlite").write_bytes(b"this is not a database at all" * 200)
     elif damage == "no_db":
         (idx / "index.sqlite").unlink()
+    elif damage == "bad_segment":
+        next(idx.glob("bands-*.keys.npy")).write_bytes(b"garbage")
+    elif damage == "no_segment":
+        next(idx.glob("bands-*.docs.npy")).unlink()
     (tmp_path / "q.txt").write_text(DOCS["ferry"])
     for args in (["trace", str(tmp_path / "q.txt"), "--index", str(idx)], ["index", "info", str(idx)]):
         r = CliRunner().invoke(main, args)

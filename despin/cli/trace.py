@@ -60,8 +60,9 @@ def index() -> None:
 @click.argument("sources", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Index directory to create.")
 @click.option("--force", is_flag=True, help="Replace an existing index at OUTPUT.")
-@click.option("--shingles", default="skeleton9", show_default=True, type=click.Choice(["skeleton9", "plain5"]),
-              help="skeleton9: spinner-proof function-word skeletons; plain5: ordinary word 5-grams (baseline).")
+@click.option("--shingles", default="skeleton9+anchor3", show_default=True,
+              type=click.Choice(["skeleton9+anchor3", "plain5"]),
+              help="skeleton9+anchor3: spinner-proof skeletons and name/number anchors; plain5: word 5-grams (baseline).")
 @text_field_option
 @id_field_option
 @encoding_option

@@ -2,17 +2,22 @@
 
 Layout of an index directory::
 
-    manifest.json   format name, version and every parameter that shapes a signature
-    index.sqlite    docs(rowid, id, text zlib) and bands(key, doc): one row per LSH band
+    manifest.json           format name, version, parameters, the list of band segments
+    index.sqlite            docs(rowid, id, text zlib)
+    bands-NNNNN.keys.npy    sorted int64 band keys of one segment (one per band per signature)
+    bands-NNNNN.docs.npy    int32 document rowid of each key
 
-The manifest is written last, so a build that died half way is reported as incomplete
-rather than silently half-empty. SQLite gives several processes read access at once
-and makes `add` transactional; opening costs one small JSON read and one SQL query.
+A build writes one segment, each `add` one more (merged into one when there are many);
+segment files never change once written and the manifest is replaced atomically and
+written last, so readers in other processes always see a complete index, and a build
+that died half way is reported as incomplete. Lookups are `numpy.searchsorted` on
+memory-mapped keys: opening reads no more than the manifest.
 
-MinHash signatures come from ``datasketch`` (affine32 permutations); band keys are
-kept in our own table (``bands``) because datasketch's in-memory LSH holds one Python
-set per bucket: about 1 KB per band per document at 100k documents, and no
-multi-process readers.
+MinHash signatures come from ``datasketch`` (affine32 permutations); band keys live in
+our own sorted arrays because datasketch's in-memory LSH holds one Python set per
+bucket (about 1 KB per band per document at 100k documents) and has no multi-process
+readers, and SQLite B-tree inserts of ~100 rows per document cost more than all the
+shingling and hashing together.
 
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp()) / "idx"
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import time
 import zlib
@@ -34,10 +40,10 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from ..errors import IndexCorruptError, InputError
-from .shingles import SHINGLERS, chunk_bounds, paragraph_words, tokenize_lower
+from .shingles import SHINGLERS, Words, chunk_bounds, paragraph_words, shingle_set
 
 FORMAT = "despin-trace-index"
-VERSION = 1
+VERSION = 2
 MANIFEST = "manifest.json"
 DB = "index.sqlite"
 
@@ -45,15 +51,17 @@ DB = "index.sqlite"
 # probability 1 - (1 - J^2)^64, i.e. 0.93 at J = 0.2 and 0.9999 at J = 0.4, while the
 # skeleton similarity of unrelated news articles (J ~ 0.01) rarely collides.
 DEFAULT_PARAMS: dict[str, Any] = {
-    "shingles": "skeleton9",
+    "shingles": "skeleton9+anchor3",
     "num_perm": 128,
     "bands": 64,
     "rows": 2,
     "seed": 1,
     "chunk_tokens": 200,
 }
+# More segments than this and `add` merges them into one.
+MAX_SEGMENTS = 8
 # Candidates re-ranked by exact shingle containment before the (costlier) alignment.
-RERANK = 24
+RERANK = 12
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,7 @@ class _Signer:
         except ImportError:  # pragma: no cover - depends on extras
             raise InputError("tracing needs the 'trace' extra: pip install 'despin[trace]'") from None
         self.params = params
-        self.shingle, self.shingle_seq = SHINGLERS[params["shingles"]]
+        self.shingle_seq = SHINGLERS[params["shingles"]]
         # Shingle ids are already well-mixed 32-bit ints, so they hash as themselves.
         self.reference = MinHash(num_perm=params["num_perm"], seed=params["seed"], hashfunc=_identity, scheme="affine32")
         a, b = self.reference.permutations
@@ -111,27 +119,28 @@ class _Signer:
         phv = h[:, None] * self._a + self._b  # wraps mod 2^32, the affine32 permutation
         return np.minimum.reduceat(phv, np.asarray(starts, dtype=np.intp), axis=0)
 
-    def band_keys(self, par_words: list[list[str]]) -> np.ndarray:
+    def band_keys(self, par_words: list[Words]) -> np.ndarray:
         """Band keys (int64) for the whole document and, if it has several, each chunk."""
-        words = [w for p in par_words for w in p]
-        ids, pos = self.shingle_seq(words)
+        ids, pos = self.shingle_seq(par_words)
         if not len(ids):
             return np.zeros(0, dtype=np.int64)
-        sigs = [self.signatures(ids)]
-        bounds = chunk_bounds(par_words, self.params["chunk_tokens"])
+        bounds = chunk_bounds([p.words for p in par_words], self.params["chunk_tokens"])
+        starts = [0]
         if len(bounds) > 1:
             # A shingle belongs to the chunk holding its last word.
             starts = sorted(set(np.searchsorted(pos, [0] + bounds[:-1]).tolist()) - {len(ids)})
-            if len(starts) > 1:
-                sigs.append(self.signatures(ids, starts))
-        return np.unique(np.concatenate([self._keys(s) for s in np.vstack(sigs)]))
+        sigs = self.signatures(ids, starts)
+        if len(sigs) > 1:  # the whole document's signature is the minimum of its chunks'
+            sigs = np.vstack([sigs.min(axis=0, keepdims=True), sigs])
+        return np.unique(self._keys(sigs))
 
-    def _keys(self, hv: np.ndarray) -> np.ndarray:
-        h = hv.astype(np.uint64).reshape(self.bands, self.rows)
-        v = np.zeros(self.bands, dtype=np.uint64)
+    def _keys(self, sigs: np.ndarray) -> np.ndarray:
+        """Band keys of signatures (one row each): ``rows`` 32-bit values packed, salted."""
+        h = sigs.astype(np.uint64).reshape(len(sigs), self.bands, self.rows)
+        v = np.zeros((len(sigs), self.bands), dtype=np.uint64)
         for r in range(self.rows):
-            v = (v << np.uint64(32)) | h[:, r]
-        return (v ^ self._salt).view(np.int64)
+            v = (v << np.uint64(32)) | h[:, :, r]
+        return (v ^ self._salt).view(np.int64).ravel()
 
 
 def _identity(x: int) -> int:
@@ -147,6 +156,22 @@ class Index:
         self.params = params
         self.manifest = manifest
         self._signer = _Signer(params)
+        self._segments: list[tuple[np.ndarray, np.ndarray]] = []
+        for name in manifest.get("segments", []):
+            self._segments.append(self._load_segment(name))
+
+    def _load_segment(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        kp, dp = self.path / f"{name}.keys.npy", self.path / f"{name}.docs.npy"
+        try:
+            keys = np.load(kp, mmap_mode="r")
+            docs = np.load(dp, mmap_mode="r")
+        except FileNotFoundError:
+            raise IndexCorruptError(f"{self.path}: band segment {name} is missing") from None
+        except (OSError, ValueError) as e:
+            raise IndexCorruptError(f"{self.path}: band segment {name} is corrupt ({e})") from None
+        if keys.dtype != np.int64 or docs.dtype != np.int32 or keys.shape != docs.shape or keys.ndim != 1:
+            raise IndexCorruptError(f"{self.path}: band segment {name} is corrupt (shape or type)")
+        return keys, docs
 
     # ------------------------------------------------------------------ open/build
     @classmethod
@@ -171,6 +196,9 @@ class Index:
         params = manifest.get("params")
         if not isinstance(params, dict) or set(params) != set(DEFAULT_PARAMS) or params["shingles"] not in SHINGLERS:
             raise IndexCorruptError(f"{p}: {MANIFEST} has missing or unknown parameters")
+        segs = manifest.get("segments")
+        if not isinstance(segs, list) or not all(isinstance(x, str) and re.fullmatch(r"bands-\d{5}", x) for x in segs):
+            raise IndexCorruptError(f"{p}: {MANIFEST} has no valid segment list")
         if not dbpath.is_file():
             raise IndexCorruptError(f"{p}: {DB} is missing")
         uri = f"{dbpath.resolve().as_uri()}?mode={'rw' if writable else 'ro'}"
@@ -179,7 +207,7 @@ class Index:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.Error as e:
             raise IndexCorruptError(f"{p}: {DB} is corrupt ({e})") from None
-        if not {"docs", "bands"} <= tables:
+        if "docs" not in tables:
             raise IndexCorruptError(f"{p}: {DB} lacks its tables (corrupt or incomplete)")
         return cls(p, conn, params, manifest)
 
@@ -206,8 +234,8 @@ class Index:
         if p.exists() and any(p.iterdir()):
             if not overwrite:
                 raise InputError(f"{p}: exists and is not empty (use --force to replace it)")
-            for name in (MANIFEST, DB, DB + "-journal"):
-                (p / name).unlink(missing_ok=True)
+            for f in [p / MANIFEST, p / DB, p / (DB + "-journal"), *p.glob("bands-*.npy")]:
+                f.unlink(missing_ok=True)
         p.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(p / DB, check_same_thread=False)
         conn.executescript(
@@ -217,10 +245,10 @@ class Index:
             PRAGMA synchronous = OFF;
             PRAGMA cache_size = -262144;
             CREATE TABLE docs (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, text BLOB NOT NULL);
-            CREATE TABLE bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
             """
         )
-        manifest = {"format": FORMAT, "version": VERSION, "params": full, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        manifest = {"format": FORMAT, "version": VERSION, "params": full, "segments": [],
+                    "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         ix = cls(p, conn, full, manifest)
         # No journal while building: a build that dies leaves no manifest, so the index
         # is reported incomplete rather than read half-written.
@@ -238,43 +266,66 @@ class Index:
     def _insert(self, documents: Iterable[tuple[str, str]]) -> tuple[int, int]:
         conn = self._conn
         added = skipped = 0
+        keys: list[np.ndarray] = []
+        rows: list[np.ndarray] = []
         try:
             with conn:
                 next_row = (conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM docs").fetchone()[0]) + 1
                 seen: set[str] = set()
-                batch_docs: list[tuple[int, str, bytes]] = []
-                batch_bands: list[tuple[int, int]] = []
+                batch: list[tuple[int, str, bytes]] = []
                 for doc_id, text in documents:
                     if doc_id in seen or conn.execute("SELECT 1 FROM docs WHERE id = ?", (doc_id,)).fetchone():
                         skipped += 1
                         continue
                     seen.add(doc_id)
-                    keys = self._doc_keys(text)
-                    batch_docs.append((next_row, doc_id, zlib.compress(text.encode("utf-8"), 1)))
-                    batch_bands.extend(zip(keys.tolist(), [next_row] * len(keys)))
+                    k = self._doc_keys(text)
+                    keys.append(k)
+                    rows.append(np.full(len(k), next_row, dtype=np.int32))
+                    batch.append((next_row, doc_id, zlib.compress(text.encode("utf-8"), 1)))
                     next_row += 1
                     added += 1
-                    if len(batch_docs) >= 2000:
-                        self._flush(batch_docs, batch_bands)
-                if batch_docs:
-                    self._flush(batch_docs, batch_bands)
+                    if len(batch) >= 2000:
+                        conn.executemany("INSERT INTO docs (rowid, id, text) VALUES (?, ?, ?)", batch)
+                        batch.clear()
+                if batch:
+                    conn.executemany("INSERT INTO docs (rowid, id, text) VALUES (?, ?, ?)", batch)
+                if added:
+                    # Segment files first, manifest last: a crash in between leaves
+                    # unreferenced files, never a manifest pointing at nothing.
+                    self._write_segment(np.concatenate(keys), np.concatenate(rows))
         except sqlite3.Error as e:
             raise IndexCorruptError(f"{self.path}: cannot write to {DB} ({e})") from None
         self.manifest["documents"] = conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
         return added, skipped
 
-    def _flush(self, docs: list[tuple[int, str, bytes]], bands: list[tuple[int, int]]) -> None:
-        self._conn.executemany("INSERT INTO docs (rowid, id, text) VALUES (?, ?, ?)", docs)
-        bands.sort()  # B-tree inserts in key order touch each page once
-        self._conn.executemany("INSERT OR IGNORE INTO bands (key, doc) VALUES (?, ?)", bands)
-        docs.clear()
-        bands.clear()
+    def _write_segment(self, keys: np.ndarray, docs: np.ndarray) -> None:
+        segs: list[str] = list(self.manifest.get("segments", []))
+        if len(segs) + 1 > MAX_SEGMENTS:  # merge everything into one segment
+            keys = np.concatenate([np.asarray(k) for k, _ in self._segments] + [keys])
+            docs = np.concatenate([np.asarray(d) for _, d in self._segments] + [docs])
+            segs = []
+        order = np.argsort(keys, kind="stable")
+        n = max((int(x.split("-")[1]) for x in self.manifest.get("segments", [])), default=-1) + 1
+        name = f"bands-{n:05d}"
+        for suffix, arr in (("keys", keys[order]), ("docs", docs[order])):
+            tmp = self.path / f"{name}.{suffix}.tmp.npy"
+            np.save(tmp, arr)
+            os.replace(tmp, self.path / f"{name}.{suffix}.npy")
+        old = set(self.manifest.get("segments", [])) - set(segs)
+        self.manifest["segments"] = segs + [name]
+        self._segments = [self._load_segment(x) for x in self.manifest["segments"]]
+        self._obsolete = old  # removed once the new manifest is in place
 
     def _write_manifest(self) -> None:
         self.manifest["updated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         tmp = self.path / (MANIFEST + ".tmp")
         tmp.write_text(json.dumps(self.manifest, indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, self.path / MANIFEST)  # atomic: readers see the old or the new one
+        for name in getattr(self, "_obsolete", ()):
+            for suffix in ("keys", "docs"):
+                # A reader that opened the old manifest keeps its memory map (POSIX).
+                (self.path / f"{name}.{suffix}.npy").unlink(missing_ok=True)
+        self._obsolete = set()
 
     def _doc_keys(self, text: str) -> np.ndarray:
         return self._signer.band_keys(paragraph_words(text))
@@ -304,7 +355,8 @@ class Index:
             "format": FORMAT,
             "version": VERSION,
             "documents": n,
-            "band_rows": int(self._sql("SELECT COUNT(*) FROM bands").fetchone()[0]),
+            "band_rows": int(sum(len(k) for k, _ in self._segments)),
+            "segments": len(self._segments),
             "bytes": size,
             "bytes_per_document": round(size / n, 1) if n else None,
             "params": self.params,
@@ -314,21 +366,26 @@ class Index:
 
     def candidates(self, text: str, limit: int = RERANK) -> list[tuple[int, str, int]]:
         """LSH candidates ``(rowid, id, votes)``, most colliding bands first."""
-        keys = self._doc_keys(text)
-        if not len(keys):
+        qkeys = self._doc_keys(text)
+        if not len(qkeys) or not self._segments:
             return []
+        hits: list[np.ndarray] = []
+        for keys, docs in self._segments:
+            lo = np.searchsorted(keys, qkeys, side="left")
+            hi = np.searchsorted(keys, qkeys, side="right")
+            for a, b in zip(lo[hi > lo].tolist(), hi[hi > lo].tolist()):
+                hits.append(docs[a:b])
+        if not hits:
+            return []
+        rowids, votes = np.unique(np.concatenate(hits), return_counts=True)
+        top = np.lexsort((rowids, -votes))[:limit]
         out: list[tuple[int, str, int]] = []
-        klist = keys.tolist()
-        votes: dict[int, int] = {}
-        for i in range(0, len(klist), 900):  # SQLite's bound-parameter limit
-            part = klist[i : i + 900]
-            q = f"SELECT doc, COUNT(*) FROM bands WHERE key IN ({','.join('?' * len(part))}) GROUP BY doc"
-            for doc, c in self._sql(q, part):
-                votes[doc] = votes.get(doc, 0) + c
-        best = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-        for rowid, v in best:
+        for k in top.tolist():
+            rowid = int(rowids[k])
             row = self._sql("SELECT id FROM docs WHERE rowid = ?", (rowid,)).fetchone()
-            out.append((rowid, row[0], v))
+            if row is None:
+                raise IndexCorruptError(f"{self.path}: band tables name document {rowid}, which {DB} lacks")
+            out.append((rowid, row[0], int(votes[k])))
         return out
 
     def query(self, text: str, top: int = 5) -> list[Match]:
@@ -337,6 +394,7 @@ class Index:
         LSH candidates are re-ranked by shingle containment, then the best ``top`` are
         aligned word by word and sorted by the aligned share (`Match.similarity`).
         """
+        from ..tokenize import tokenize
         from .align import similarity
 
         if not text.strip() or top < 1:
@@ -344,18 +402,24 @@ class Index:
         cands = self.candidates(text)
         if not cands:
             return []
-        q = self._signer.shingle(tokenize_lower(text))
+        family = self.params["shingles"]
+        q = shingle_set(family, text)
         scored = []
         for rowid, doc_id, v in cands:
             row = self._sql("SELECT text FROM docs WHERE rowid = ?", (rowid,)).fetchone()
             src = zlib.decompress(row[0]).decode("utf-8")
-            d = self._signer.shingle(tokenize_lower(src))
+            d = shingle_set(family, src)
             cont = float(np.intersect1d(q, d, assume_unique=True).size / q.size) if q.size else 0.0
             scored.append((cont, v, doc_id, src))
         scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
+        toks = tokenize(text)
+        # Align only candidates within reach of the best containment: far weaker ones
+        # never won on the benchmark, and alignment is the costly step.
+        floor = 0.5 * scored[0][0]
         out = [
-            Match(doc_id, similarity(text, src), cont, v, src)
-            for cont, v, doc_id, src in scored[: max(top, 3)]
+            Match(doc_id, similarity(text, src, toks), cont, v, src)
+            for k, (cont, v, doc_id, src) in enumerate(scored[: max(top, 3)])
+            if k < top or cont >= floor
         ]
         out.sort(key=lambda m: (-m.similarity, -m.containment, m.id))
         return out[:top]
