@@ -127,7 +127,7 @@ async def load(url: str, method: str, path: str, bodies: list[Any], n: int, conc
         t0 = time.perf_counter()
         try:
             await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(n))), max_seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             statuses["unfinished"] = n - len(latencies)
         wall = time.perf_counter() - t0
     return summarise(latencies, statuses, wall)

@@ -12,8 +12,8 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -34,7 +34,8 @@ if not Path(CHROMIUM).exists():
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 uvicorn = pytest.importorskip("uvicorn", reason="uvicorn is not installed (pip install 'despin[serve]')")
 
-from despin.server import create_app  # noqa: E402  (after the skips: needs fastapi)
+# After the skips: the server needs fastapi and uvicorn.
+from despin.server import create_app
 
 # Written for these tests: common words replaced by rarer thesaurus neighbours, the way
 # article spinners do it ("Prime Minister" -> "Top Priest", "stock market" -> "inventory

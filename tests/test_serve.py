@@ -3,23 +3,24 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 fastapi = pytest.importorskip("fastapi", reason="needs the serve extra (pip install 'despin[serve]')")
 
-from click.testing import CliRunner  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-from hypothesis import HealthCheck, settings  # noqa: E402
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
 
-import despin  # noqa: E402
-from despin.cli import main  # noqa: E402
-from despin.config import Config  # noqa: E402
-from despin.errors import InputError  # noqa: E402
-from despin.report import Report, Span, Suggestion, apply, empty_report  # noqa: E402
-from despin.server.app import SETTINGS_ENV, create_app, create_app_from_env  # noqa: E402
+import despin
+from despin.cli import main
+from despin.config import Config
+from despin.errors import InputError
+from despin.report import Report, Span, Suggestion, apply, empty_report
+from despin.server.app import SETTINGS_ENV, create_app, create_app_from_env
 
 # Written for these tests (see tests/test_browser.py for the longer paragraph).
 SPUN = ("The Top Priest informed journalists on Tuesday that the inventory marketplace would "

@@ -27,10 +27,11 @@ import json
 import logging
 import os
 import threading
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Literal, Sequence, TypeVar
+from typing import Any, Literal, TypeVar
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
@@ -237,8 +238,10 @@ _SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (
         b"content-security-policy",
-        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        b"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        (
+            b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            b"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+        ),
     ),
 ]
 
@@ -336,7 +339,7 @@ def create_app(
             try:
                 # No time limit here: loading takes what it takes, before the port opens.
                 await asyncio.get_running_loop().run_in_executor(executor(), checker, _EXAMPLE_TEXT, DEFAULT)
-            except Exception as e:  # a broken detector should still let /healthz answer
+            except Exception as e:  # noqa: BLE001  (a broken detector should still let /healthz answer)
                 log.warning("warm-up check failed: %s", e)
         yield
         if pool:
