@@ -104,11 +104,15 @@ def scan(inputs: tuple[str, ...], output: str, fmt: str, mode: str, text_field: 
     kwargs: dict[str, Any] = dict(mode=mode, fmt=fmt, text_field=text_field, id_field=id_field, profiles=profiles,
                                   index=index, encoding=encoding, workers=workers, shard_size=shard_size,
                                   resume=resume, overwrite=overwrite, engine=engine, address=address)
-    if show:
-        with _RichProgress() as bar:
-            summary = run_scan(inputs, output, progress=bar, **kwargs)
-    else:
-        summary = run_scan(inputs, output, **kwargs)
+    try:
+        if show:
+            with _RichProgress() as bar:
+                summary = run_scan(inputs, output, progress=bar, **kwargs)
+        else:
+            summary = run_scan(inputs, output, **kwargs)
+    except KeyboardInterrupt:
+        click.echo(f"Interrupted. Committed shards are kept in {output}; rerun with --resume to continue.", err=True)
+        raise SystemExit(130) from None
     if not quiet:
         _print_summary(summary)
 
