@@ -140,6 +140,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="100 test docs, 2 curve spinners, 5 match spinners")
     ap.add_argument("--engine", choices=("profile", "check"), default="profile")
     ap.add_argument("--test-docs", type=int, default=100)
+    ap.add_argument("--no-match", action="store_true", help="skip the profile-match section")
     ap.add_argument("--unpaired", action="store_true", help="also unpaired learning (about 2 more minutes)")
     ap.add_argument("--json", type=Path, default=None, help="also write all rows to this JSON file")
     args = ap.parse_args()
@@ -183,6 +184,10 @@ def main() -> None:
         all_rows += unpaired_section(articles, test, spun_cache[curve_spinners[0]], curve_spinners[0], args.engine)
 
     # ---------------------------------------------------------------- match
+    if args.no_match:
+        if args.json:
+            args.json.write_text(json.dumps(all_rows, indent=1), encoding="utf-8")
+        return
     match_spinners = [("table", "wordnet", 0.3, 1), ("table", "wordnet", 0.3, 2), ("table", "moby", 0.3, 1),
                       ("phrase", "wordnet", 0.3, 3), ("damage", "wordnet", 0.3, 4), ("table", "wordnet", 0.5, 5),
                       ("damage", "moby", 0.2, 6)]

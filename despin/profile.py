@@ -580,7 +580,7 @@ def restore_with_profile(
     *,
     threshold: float = 0.5,
     gate: bool = True,
-    lm_weight: float = 0.0,
+    lm_weight: float = 0.5,
 ) -> Report:
     """Profile-only restoration: replace every phrase the profile says is a substitution.
 
@@ -590,10 +590,10 @@ def restore_with_profile(
     likely than the phrase as written. With ``gate`` the document is left
     alone unless the best profile's `match_score` is positive, i.e. the text looks
     like that spinner's output (this is what keeps clean text byte-identical). With
-    several profiles the best-matching one is used. With ``lm_weight`` > 0 the
-    originals and the phrase as written are re-ranked by the profile's probability
-    times the trigram language model (`despin.lm`) to that power, over the phrase and
-    the two words after it.
+    several profiles the best-matching one is used. With ``lm_weight`` > 0 an entry's
+    several originals are re-ranked by their probability in context times the trigram
+    language model (`despin.lm`, over the phrase and the two words after it) to that
+    power; 0 keeps the profile alone (no language model loaded).
 
     >>> p = Profile.from_counts("t", {"in the course of": {"during": 4}, "sizable": {"big": 4}})
     >>> restore_with_profile("In the course of a sizable storm", p, gate=False).restored
@@ -617,8 +617,6 @@ def restore_with_profile(
     out: list[str] = []
     spans: list[Span] = []
     i = 0
-    # With the language model a weaker profile entry may still win; below this it never does.
-    floor = min(threshold, 0.2) if lm_weight > 0 else threshold
     while i < len(toks):
         done = False
         for n in range(min(profile.max_ngram, len(toks) - i), 0, -1):
@@ -631,14 +629,12 @@ def restore_with_profile(
             right = lower[i + n] if i + n < len(toks) else None
             cands = profile.context_originals(key, left, right)
             p_sub = sum(p for _, p in cands)
-            if p_sub < floor:
+            if p_sub < threshold:
                 continue
-            if lm_weight > 0:
-                cands, p_sub = _lm_rerank(cands, p_sub, key, out[-2:], lower[i + n:i + n + 2], lm_weight)
-                if p_sub < threshold:
-                    continue
-                best = cands[0]
-                out.extend((best[0] if best[1] > 1 - p_sub else key).split())
+            if lm_weight > 0 and len(cands) > 1:
+                cands = _lm_rerank(cands, p_sub, out[-2:], lower[i + n:i + n + 2], lm_weight)
+            best = cands[0]
+            out.extend((best[0] if best[1] > 1 - p_sub else key).split())
             surface = text[toks[i].start:toks[i + n - 1].end]
             sugg = tuple(
                 Suggestion(_recase(profile, key, o, surface), p) for o, p in cands[:5]
@@ -665,21 +661,24 @@ def restore_with_profile(
 
 
 def _lm_rerank(
-    cands: list[tuple[str, float]], p_sub: float, key: str, left: list[str], right: list[str], weight: float
-) -> tuple[list[tuple[str, float]], float]:
-    """Posterior over the originals and "left as written", profile prior x LM^weight."""
+    cands: list[tuple[str, float]], p_sub: float, left: list[str], right: list[str], weight: float
+) -> list[tuple[str, float]]:
+    """Re-rank several originals by profile probability x trigram LM^weight; same total mass.
+
+    Only the choice *between* originals: whether the phrase is a substitution at all
+    stays the profile's call (letting the LM decide that too lost recall in our runs).
+    """
     from . import lm
 
-    options = [(o, p) for o, p in cands] + [(key, max(1.0 - p_sub, 1e-3))]
     scores = []
-    for text, p in options:
+    for text, p in cands:
         seq = [*left, *text.split(), *right]
         scores.append(math.log(max(p, 1e-9)) + weight * lm.window_logprob(seq, len(left), len(seq)))
     top = max(scores)
     z = sum(math.exp(x - top) for x in scores)
-    post = [math.exp(x - top) / z for x in scores]
-    ranked = sorted(((o, q) for (o, _), q in zip(options[:-1], post[:-1])), key=lambda x: -x[1])
-    return ranked, 1.0 - post[-1]
+    ranked = [(o, p_sub * math.exp(x - top) / z) for (o, _), x in zip(cands, scores)]
+    ranked.sort(key=lambda x: -x[1])
+    return ranked
 
 
 def _contiguous(text: str, toks: Sequence[Token]) -> bool:
