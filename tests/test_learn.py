@@ -329,3 +329,30 @@ def test_cli_match_clean_text_matches_nothing(tmp_path: Path) -> None:
     assert r.exit_code == 0 and json.loads(r.stdout)["best"] is None
     r = runner.invoke(main, ["profile", "match", str(text), "-p", str(tmp_path / "a.profile")])
     assert "no profile matches" in r.output
+
+
+SHARED = Path(__file__).parents[1].parent / "shared" / "data"
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(not (SHARED / "dev-pairs" / "nlpaug-wordnet.jsonl").exists(), reason="../shared/data absent")
+def test_dev_pairs_learn_and_round_trip(tmp_path: Path) -> None:
+    src = SHARED / "dev-pairs" / "nlpaug-wordnet.jsonl"
+    head = tmp_path / "head.jsonl"
+    with open(src, encoding="utf-8") as fh, open(head, "w", encoding="utf-8") as out:
+        for _, line in zip(range(20), fh):
+            out.write(line)
+    r = CliRunner().invoke(main, ["learn", str(head), "-o", str(tmp_path / "dev.profile")])
+    assert r.exit_code == 0, r.output
+    p = load(tmp_path / "dev.profile")
+    assert p.summary["pairs"] == 20 and p.n_entries > 100
+    # nlpaug replaces about 30% of eligible words: most entries are applied, not all.
+    assert 0.1 < p.summary["substituted_share"] < 0.5
+    recs = [json.loads(line) for line in open(head, encoding="utf-8")]
+    # A pair the profile learned from comes back mostly restored (gate-free restorer).
+    from despin.evaluate import token_strings, word_edit_distance
+
+    orig = token_strings(recs[0]["original"])
+    before = word_edit_distance(token_strings(recs[0]["spun"]), orig)
+    after = word_edit_distance(token_strings(restore_with_profile(recs[0]["spun"], p, gate=False).restored), orig)
+    assert after < before / 2
