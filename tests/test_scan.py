@@ -246,3 +246,25 @@ def test_cli_scan_and_user_errors(tmp_path: Path) -> None:
     assert res.exit_code == 2
     res = runner.invoke(main, ["scan", str(src), "-o", str(tmp_path / "o5"), "--address", "h:1"])
     assert res.exit_code == 2 and "--engine ray" in res.output
+
+
+def test_profiles_load_once_and_reach_the_detector(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    profile_mod = pytest.importorskip("despin.profile")
+    prof = profile_mod.Profile.from_counts("tester", {"utilize": {"use": 3}})
+    profile_mod.save(prof, tmp_path / "tester.jsonl")
+    seen: list[Any] = []
+
+    def recording_check(text: str, *, profile: Any = None, index: Any = None, config: Config = Config()) -> Report:
+        seen.append(profile)
+        return fake_check(text, profile=profile, index=index, config=config)
+
+    monkeypatch.setattr(despin.core, "check", recording_check)
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:2])
+    run_scan([src], tmp_path / "out", workers=0, profiles=[str(tmp_path / "tester.jsonl")])
+    assert seen and all(len(p) == 1 and p[0].name == "tester" for p in seen)
+    from despin.errors import DataError
+
+    (tmp_path / "broken.jsonl").write_text("{nope\n")
+    with pytest.raises(DataError):
+        run_scan([src], tmp_path / "out2", workers=0, profiles=[str(tmp_path / "broken.jsonl")])
+    assert not (tmp_path / "out2").exists()  # a bad profile fails before any output is made
