@@ -101,8 +101,7 @@ def other_resource(resource: str) -> str:
 def unpaired_section(articles: list[str], test: slice, spun: list[str],
                      spec: tuple[str, str, float, int], engine: str) -> list[dict[str, object]]:
     """Learn without pairs from 1,000 spun documents and unrelated clean ones; restore held-out docs."""
-    from despin import lexicon
-    from despin.learn import learn_unpaired
+    from despin.learn import learn_unpaired, lexicon_candidates
     from despin.profile import with_fallback
 
     preset, resource, rate, seed = spec
@@ -115,15 +114,8 @@ def unpaired_section(articles: list[str], test: slice, spun: list[str],
     print()
     print(f"unpaired learning: {preset}/{resource}/s{seed}, 1000 spun docs + {len(clean)} clean docs, no pairs")
     for sources, label in (((other_resource(resource),), "cross-resource"), ((resource,), "same-resource (optimistic)")):
-        def cands(word: str, sources: tuple[str, ...] = sources) -> list[tuple[str, float]]:
-            best: dict[str, float] = {}
-            for src in sources:
-                for o, n in lexicon.inverse_entries(word, src):
-                    best[o] = max(best.get(o, 0.0), 1.0 / max(n, 1))
-            return list(best.items())
-
         t0 = time.perf_counter()
-        guess = learn_unpaired(spun_corpus, clean, cands, name=f"unpaired/{sources[0]}")
+        guess = learn_unpaired(spun_corpus, clean, lexicon_candidates(sources), name=f"unpaired/{sources[0]}")
         t_learn = time.perf_counter() - t0
         for name, prof in ((f"unpaired ({label})", guess), (f"100 pairs + unpaired ({label})", with_fallback(paired, guess))):
             m, _ = evaluate(pairs, make_checker(engine, prof, (other_resource(resource),)))

@@ -118,11 +118,11 @@ class Learner:
             oc, sc = _is_cap(orig[0]), _is_cap(spun[0])
             if oc and not sc:
                 o.capitalised += 1
-                casing["lowered"] += 1
+                casing["capital_lowered"] += 1
             elif oc and sc:
-                casing["kept"] += 1
+                casing["capital_kept"] += 1
             elif sc and not oc:
-                casing["raised"] += 1
+                casing["capital_added"] += 1
             else:
                 casing["lower"] += 1
             if left:
@@ -271,6 +271,27 @@ class BigramLM:
 
 # Candidate originals of a spun word: plain words, or (word, P(spun | word)) pairs.
 CandidateFn = Callable[[str], Sequence["str | tuple[str, float]"]]
+
+
+def lexicon_candidates(sources: Sequence[str]) -> CandidateFn:
+    """Inverse synonyms from `despin.lexicon`, each with P(spun | original) = 1 / its synonyms.
+
+    >>> dict(lexicon_candidates(["wordnet"])("hebdomadary"))["weekly"] > 0
+    True
+    """
+    from . import lexicon
+
+    for s in sources:
+        lexicon._check_source(s)
+
+    def candidates(word: str) -> list[tuple[str, float]]:
+        best: dict[str, float] = {}
+        for src in sources:
+            for o, n in lexicon.inverse_entries(word, src):
+                best[o] = max(best.get(o, 0.0), 1.0 / max(n, 1))
+        return list(best.items())
+
+    return candidates
 
 
 def learn_unpaired(

@@ -91,8 +91,9 @@ class Profile:
     # original), was seen unchanged in training text.
     kept: dict[str, int] = field(default_factory=dict)
     # Whole-profile casing counts over substitutions: original capitalised and spun
-    # capitalised ("kept"), original capitalised and spun lower ("lowered"), original
-    # lower and spun capitalised ("raised").
+    # capitalised ("capital_kept"), original capitalised and spun lower
+    # ("capital_lowered"), original lower and spun capitalised ("capital_added"),
+    # both lower ("lower").
     casing: dict[str, int] = field(default_factory=dict)
     # Case-only changes: lower-cased word -> {original surface form: count}.
     recase: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -238,7 +239,7 @@ class Profile:
 
     def lowered_share(self) -> float:
         """Share of capitalised originals that the spinner wrote in lower case."""
-        k, lo = self.casing.get("kept", 0), self.casing.get("lowered", 0)
+        k, lo = self.casing.get("capital_kept", 0), self.casing.get("capital_lowered", 0)
         return lo / (k + lo) if k + lo else 0.0
 
     def recompute_summary(self) -> dict[str, Any]:

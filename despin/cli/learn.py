@@ -66,7 +66,8 @@ def _texts(path: str, fields: tuple[str, ...], report: _LineReporter) -> Iterato
 @click.option("--clean", "clean_path", default=None, type=click.Path(dir_okay=False),
               help="Unpaired learning: JSONL of unrelated clean text (field 'text' or 'original').")
 @click.option("--resource", "resources", multiple=True, default=("wordnet", "moby"), show_default=True,
-              help="Unpaired learning: lexicon resources for candidate originals.")
+              type=click.Choice(["wordnet", "moby"]),
+              help="Unpaired learning: lexicon resources for candidate originals (repeat for several).")
 def learn(
     pairs: str | None,
     output: str,
@@ -111,18 +112,10 @@ def _learn(
         profile = L.learn_pairs(_pairs(pairs, report), name=name, max_ngram=max_ngram, min_count=min_count)
         source = pairs
     elif spun_path and clean_path:
-        try:
-            from .. import lexicon
-        except ImportError as e:  # pragma: no cover - the lexicon ships with the core
-            raise InputError(f"unpaired learning needs despin.lexicon: {e}") from None
-
-        def candidates(word: str) -> list[str]:
-            return list(lexicon.inverse_synonyms(word, resources))
-
         profile = L.learn_unpaired(
             _texts(spun_path, ("text", "spun"), report),
             _texts(clean_path, ("text", "original"), report),
-            candidates,
+            L.lexicon_candidates(resources),
             name=name,
         )
         source = spun_path
