@@ -37,7 +37,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
@@ -191,10 +191,22 @@ class Profile:
         return out
 
     # ------------------------------------------------------------------- statistics
+    @cached_property
+    def applied_counts(self) -> dict[str, int]:
+        """Original phrase -> times the spinner replaced it (by any substitute).
+
+        Computed once; a profile is not meant to change after it is built or loaded.
+        """
+        out: dict[str, int] = {}
+        for origs in self.entries.values():
+            for o in origs.values():
+                out[o.text] = out.get(o.text, 0) + o.count
+        return out
+
     def entry_applied_share(self, original: str) -> float | None:
         """How often this spinner replaced ``original`` when it met it (None if never seen)."""
         o = _norm(original)
-        applied = sum(e[o].count for e in self.entries.values() if o in e)
+        applied = self.applied_counts.get(o, 0)
         total = applied + self.kept.get(o, 0)
         return applied / total if total else None
 
@@ -220,7 +232,7 @@ class Profile:
         (True, 1.0)
         """
         o = _norm(original)
-        n = self.kept.get(o, 0) + sum(e[o].count for e in self.entries.values() if o in e)
+        n = self.kept.get(o, 0) + self.applied_counts.get(o, 0)
         return 1.0 if n == 0 else 0.5 / (n + 0.5)
 
     @property
@@ -527,9 +539,11 @@ def match_score(profile: Profile, tokens: Sequence[str]) -> float:
 
 
 def _match_model(profile: Profile) -> dict[str, tuple[float, list[tuple[str, float]]]]:
-    cached = getattr(profile, "_match_cache", None)
+    # Cached on the instance (profiles do not change once built) so that matching many
+    # texts against the same profiles costs one pass over the entries.
+    cached = profile.__dict__.get("_match_cache")
     if cached is not None:
-        return cached
+        return cached  # type: ignore[no-any-return]
     applied: dict[str, int] = {}
     for spun, origs in profile.entries.items():
         if " " in spun:
@@ -556,7 +570,7 @@ def _match_model(profile: Profile) -> dict[str, tuple[float, list[tuple[str, flo
             total = applied.get(o.text, 0) + profile.kept.get(o.text, 0) + 1.0
             into.append((o.text, o.count / total))
         model[w] = (keep_of(w), into)
-    object.__setattr__(profile, "_match_cache", model)
+    profile.__dict__["_match_cache"] = model
     return model
 
 
