@@ -156,7 +156,7 @@ def main() -> None:
         mh = minhash_rate(sample)
         results["minhash_docs_s"] = round(mh, 1)
         for mode in ("screen", "check", "restore"):
-            r = rate(lambda t: annotate(t, mode), sample)
+            r = rate(lambda t, m=mode: annotate(t, m), sample)
             results[f"{mode}_docs_s_per_core"] = round(r, 1)
             extra = f"  ({r / mh:.2f}x MinHash)" if mode == "screen" else ""
             print(f"  {mode:8s} {r:10.1f} docs/s{extra}")

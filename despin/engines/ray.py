@@ -71,7 +71,7 @@ def check_dataset(
         "index_path": str(index) if index is not None and index_is_path else None,
         "index_object": None if index_is_path else index,
     }
-    return ds.map_batches(_annotate_table, batch_format="pyarrow", batch_size=batch_size,
+    return ds.map_batches(_annotate_table, batch_format="pyarrow", batch_size=batch_size,  # type: ignore[arg-type]
                           fn_kwargs=kwargs, **map_batches_kwargs)
 
 
@@ -165,7 +165,7 @@ def scan_batches(
         ctx.target_max_block_size = TARGET_BLOCK_BYTES
         if not files:
             return
-        ds = ray.data.from_items([{"path": f.path, "kind": f.kind} for f in files], override_num_blocks=len(files))
+        ds: Any = ray.data.from_items([{"path": f.path, "kind": f.kind} for f in files], override_num_blocks=len(files))
         # Reading is light (parse JSON, decode files): zero CPUs reserved, so it streams
         # while every CPU runs a checking actor. Separate operators, not fused, so that a
         # single large file is still checked in parallel.
@@ -176,7 +176,7 @@ def scan_batches(
                             concurrency=actors,
                             fn_constructor_kwargs={"mode": mode, "profile_paths": profiles, "index_path": index})
         for table in ds.iter_batches(batch_format="pyarrow", batch_size=None):
-            yield table.to_pylist()
+            yield table.to_pylist()  # type: ignore[union-attr]
     finally:
         if started_here:
             ray.shutdown()
