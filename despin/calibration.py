@@ -37,3 +37,8 @@ def unit_weights() -> list[float] | None:
 def doc_weights() -> list[float] | None:
     d = _load()
     return list(d["doc"]) if d and d.get("doc") else None
+
+
+def screen_weights() -> list[float] | None:
+    d = _load()
+    return list(d["screen"]) if d and d.get("screen") else None

@@ -45,6 +45,12 @@ def check(
         profiles = tuple(profile)
     else:
         profiles = (profile,)  # type: ignore[assignment]
+    if not config.explain and not profiles:
+        # The corpus fast path: unigram channel evidence only (despin/screen.py).
+        from .screen import screen_score
+
+        score = screen_score(text, tuple(config.resources))
+        return Report(score=score, verdict="spun" if score >= 0.5 else "clean", spans=(), restored=text)
     if len(text) <= config.segment_chars:
         return _report(text, analyse(text, config, profiles), config)
     return _check_long(text, config, profiles)

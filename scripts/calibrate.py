@@ -6,8 +6,8 @@ skipping every 7th row (those are the articles of the shared dev pairs, kept for
 evaluation); spin each with `despin.spin` using a preset, thesaurus and rate drawn from a
 seeded generator (presets table/random/phrase/damage, thesauri moby/wordnet, rates 10-50%);
 run the detector's analysis on both the spun and the clean text; label each unit by whether
-it overlaps a substituted token; fit two L2-regularised logistic regressions (per unit, per
-document) with Newton's method; write ``despin/data/calibration.json``.
+it overlaps a substituted token; fit three L2-regularised logistic regressions (per unit,
+per document, and the score-only screen) with Newton's method; write ``despin/data/calibration.json``.
 
 Only the fitted numbers are shipped; no text is. Usage:
     python scripts/calibrate.py --articles ../shared/data/news-dev/articles.jsonl --docs 240
@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from despin import detect  # noqa: E402
 from despin.config import Config  # noqa: E402
+from despin.screen import screen_features  # noqa: E402
 from despin.spin import Spinner, Thesaurus  # noqa: E402
 from despin.tokenize import tokenize  # noqa: E402
 
@@ -115,6 +116,7 @@ def main() -> None:
     args.out.write_text(json.dumps({"format": "despin-calibration", "version": 1, "unit": wu.tolist(), "doc": None}))
     detect_calibration_reload()
     DX = []
+    SX = []
     rng = random.Random(args.seed)
     for k, row in enumerate(rows):
         text = row["text"]
@@ -122,13 +124,16 @@ def main() -> None:
         spun = spinner.spin(text).spun
         for doc in (spun, text):
             DX.append(detect.analyse(doc, config).doc_features())
+            SX.append(screen_features(doc, tuple(config.resources)))
     wd = fit_logistic(np.array(DX), np.array(Dy), l2=0.1)
-    print("doc weights", np.round(wd, 3).tolist(), file=sys.stderr)
+    ws = fit_logistic(np.array(SX), np.array(Dy), l2=0.1)
+    print("doc weights", np.round(wd, 3).tolist(), "screen weights", np.round(ws, 3).tolist(), file=sys.stderr)
     meta = {
         "format": "despin-calibration",
         "version": 1,
         "unit": [round(float(x), 6) for x in wu],
         "doc": [round(float(x), 6) for x in wd],
+        "screen": [round(float(x), 6) for x in ws],
         "recipe": {
             "docs": len(rows),
             "seed": args.seed,

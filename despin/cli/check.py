@@ -9,7 +9,7 @@ import click
 
 from ..config import Config
 from ..io.text import iter_jsonl, read_text_file
-from ..report import Report
+from ..report import Report, replaces
 from ._common import encoding_option, user_errors
 
 
@@ -64,17 +64,20 @@ def render(report: Report, text: str, color: bool) -> str:
     """Inline view: ``[spun → suggestion]`` for each span, then the verdict."""
     out: list[str] = []
     pos = 0
+    unsure = 0
     for s in report.spans:
         out.append(text[pos:s.start])
-        best = s.best if s.best is not None else "?"
-        if color:
-            out.append(click.style(f"[{s.text} → {best}]", fg="red" if s.score >= 0.8 else "yellow", bold=True))
-        else:
-            out.append(f"[{s.text} → {best}]")
+        # A span `restored` leaves unchanged (its best suggestion is not more likely than
+        # the text as written) is shown with a question mark.
+        mark = "" if replaces(s) else "?"
+        unsure += bool(mark)
+        label = f"[{s.text} → {s.best if s.best is not None else ''}{mark}]"
+        out.append(click.style(label, fg="red" if not mark else "yellow", bold=True) if color else label)
         pos = s.end
     out.append(text[pos:])
     body = "".join(out)
-    verdict = f"verdict: {report.verdict} (score {report.score:.2f}, {len(report.spans)} spans)"
+    verdict = f"verdict: {report.verdict} (score {report.score:.2f}, {len(report.spans)} spans"
+    verdict += f", {unsure} left unchanged: ?)" if unsure else ")"
     if report.source:
         verdict += f", source {report.source.get('id')}"
     return body.rstrip("\n") + "\n\n" + (click.style(verdict, bold=True) if color else verdict)
