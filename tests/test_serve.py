@@ -248,6 +248,7 @@ def test_cors_when_configured() -> None:
 def test_page_and_static_files_are_served_from_the_package(fake: TestClient) -> None:
     page = fake.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert fake.head("/").status_code == 200
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert '<label for="input-text"' in page.text
     assert "http" not in "".join(line for line in page.text.splitlines() if "src=" in line or "href=" in line
