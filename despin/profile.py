@@ -460,6 +460,10 @@ def merge(profiles: Sequence[Profile], name: str | None = None) -> Profile:
                 out.summary[k] = out.summary.get(k, 0) + p.summary[k]
     if out.summary.get("substituted_tokens"):
         out.summary["coverage"] = round(out.summary.get("covered_tokens", 0) / out.summary["substituted_tokens"], 6)
+    if out.summary.get("tokens_spun"):
+        out.summary["substituted_share"] = round(
+            out.summary.get("substituted_tokens", 0) / out.summary["tokens_spun"], 6
+        )
     out.summary["merged_from"] = [p.name for p in profiles]
     out.summary = out.recompute_summary()
     return out

@@ -167,6 +167,9 @@ def show(path: str, top: int, as_json: bool) -> None:
     if "pairs" in s:
         click.echo(f"  learned from {s['pairs']} pairs, {s.get('tokens_spun', 0)} spun tokens, "
                    f"{s.get('substituted_share', 0):.1%} substituted")
+    elif s.get("method") == "unpaired":
+        click.echo(f"  learned without pairs from {s.get('tokens_spun', 0)} spun tokens "
+                   f"and {s.get('clean_tokens', 0)} clean tokens")
     click.echo(f"  coverage {p.coverage:.1%} of training substitutions; applied share {p.applied_share:.1%}")
     click.echo(f"  ambiguous entries {s.get('ambiguous_entries', 0)}; multiword entries {s.get('multiword_entries', 0)}")
     if p.casing:
