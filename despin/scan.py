@@ -149,6 +149,15 @@ def row_for_record(rec: Record, mode: str = "check", profiles: Sequence[Any] = (
     return row
 
 
+def span_source(reason: str) -> str:
+    """What flagged a span, from its reason: ``profile:NAME``, a lexicon name, ...
+
+    >>> span_source("profile:news: 'use' lists 'utilize' as a synonym")
+    'profile:news'
+    """
+    return reason.split(": ", 1)[0]
+
+
 # --- the output folder ------------------------------------------------------------------
 
 
@@ -167,7 +176,7 @@ class ShardStats:
             self.spun += 1
         for s in row["spans"] or ():
             if s.get("reason"):
-                self.reasons[s["reason"]] += 1
+                self.reasons[span_source(s["reason"])] += 1
 
     def to_dict(self) -> dict[str, Any]:
         return {"rows": self.rows, "spun": self.spun, "errors": self.errors, "reasons": dict(self.reasons)}
@@ -585,7 +594,7 @@ def _summary(stats: dict[int, ShardStats], out: ShardedOutput, *, mode: str, eng
         "spun": spun,
         "share_spun": round(spun / checked, 4) if checked else 0.0,
         "errors": errors,
-        "top_reasons": reasons.most_common(10),
+        "top_sources": reasons.most_common(10),
         "mode": mode,
         "engine": engine,
         "workers": workers,

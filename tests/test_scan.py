@@ -36,7 +36,7 @@ def fake_check(text: str, *, profile: Any = None, index: Any = None, config: Con
     if "EXPLODE" in text:
         raise RuntimeError("detector bug")
     spans = tuple(
-        Span(m.start(), m.end(), m.group(), 0.9, (Suggestion("use", 0.8),), "fake-profile")
+        Span(m.start(), m.end(), m.group(), 0.9, (Suggestion("use", 0.8),), "fake-profile: 'use' fits better")
         for m in re.finditer(r"\butilize\b", text)
     )
     # The score tells the tests which path was asked for: 0.8x means explain=False (screen).
@@ -82,7 +82,8 @@ def test_jsonl_keeps_every_record_and_lists_errors(tmp_path: Path) -> None:
     by_line = {r["line"]: r for r in rows}
     assert by_line[1]["verdict"] == "spun" and by_line[1]["score"] == 0.91
     assert by_line[1]["spans"] == [
-        {"start": 3, "end": 10, "text": "utilize", "score": 0.9, "suggestion": "use", "reason": "fake-profile"}
+        {"start": 3, "end": 10, "text": "utilize", "score": 0.9, "suggestion": "use",
+         "reason": "fake-profile: 'use' fits better"}
     ]
     assert len(by_line[6]["spans"]) == 2 and by_line[6]["restored"] is None
     assert by_line[2]["verdict"] == "clean" and by_line[2]["spans"] == []
@@ -93,7 +94,7 @@ def test_jsonl_keeps_every_record_and_lists_errors(tmp_path: Path) -> None:
     assert [(e["file"], e["line"]) for e in errors] == [(str(src), 3), (str(src), 4), (str(src), 7)]
     assert summary["documents"] == 7 and summary["errors"] == 3 and summary["spun"] == 2
     assert summary["share_spun"] == 0.5
-    assert summary["top_reasons"] == [["fake-profile", 3]] or summary["top_reasons"] == [("fake-profile", 3)]
+    assert summary["top_sources"] == [("fake-profile", 3)]
     assert json.loads((tmp_path / "out" / "_summary.json").read_text())["documents"] == 7
     assert (tmp_path / "out" / "_SUCCESS").exists()
     assert len(summary["peak_rss_mb_per_worker"]) >= 1 and all(v > 1 for v in summary["peak_rss_mb_per_worker"])
@@ -233,6 +234,7 @@ def test_cli_scan_and_user_errors(tmp_path: Path) -> None:
                                "--shard-size", "3"])
     assert res.exit_code == 0, res.output
     assert "documents: 7  spun: 2 (50.0%)  errors: 3" in res.output
+    assert "top sources: fake-profile (3 spans)" in res.output
     assert len(read_rows(tmp_path / "out")) == 7
     res = runner.invoke(main, ["scan", str(src), "-o", str(tmp_path / "out"), "--quiet"])
     assert res.exit_code == 1 and res.output.startswith("Error: ") and "--resume" in res.output

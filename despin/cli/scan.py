@@ -123,8 +123,8 @@ def _print_summary(s: dict[str, Any]) -> None:
         f"time: {s['seconds_this_run']:.1f} s for {s['documents_this_run']} documents"
         + (f" ({s['docs_per_s_this_run']:.0f} docs/s)" if s["docs_per_s_this_run"] else ""),
     ]
-    if s["top_reasons"]:
-        lines.append("top reasons: " + ", ".join(f"{r} ({n})" for r, n in s["top_reasons"][:5]))
+    if s["top_sources"]:  # what flagged the spans: profile:NAME or a lexicon
+        lines.append("top sources: " + ", ".join(f"{r} ({n} spans)" for r, n in s["top_sources"][:5]))
     lines.append(f"output: {s['output']}  (summary: _summary.json, errors: _errors.jsonl)")
     for line in lines:
         click.echo(line, err=True)
