@@ -326,6 +326,12 @@ def test_cli_user_errors(tmp_path: Path, paper_dir: Path) -> None:
     res = runner.invoke(main, ["papers", str(tmp_path / "nowhere"), "-o", str(tmp_path / "r.csv"),
                                "--list", str(paper_dir.parent / "list.tsv"), "--no-beyond"])
     assert res.exit_code == 1 and "nowhere: no such file or directory" in res.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "data.csv").write_text("a,b\n")
+    res = runner.invoke(main, ["papers", str(empty), "-o", str(tmp_path / "r.csv"), "--list",
+                               str(paper_dir.parent / "list.tsv"), "--no-beyond"])
+    assert res.exit_code == 1 and "no PDF, HTML or text files found" in res.output
 
 
 def test_cli_help_mentions_where_lists_come_from() -> None:
