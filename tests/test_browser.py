@@ -74,7 +74,8 @@ def fake_checker(text: str, config: Config) -> Report:
                               tuple(Suggestion(t, s) for t, s in sugs), f"fake: '{sugs[0][0]}' fits better"))
     spans.sort(key=lambda s: s.start)
     score = 0.9 if spans else 0.05
-    return Report(score, "spun" if spans else "clean", tuple(spans), apply(text, spans))
+    source = {"id": "fake/1", "similarity": 0.87} if "fox" in text else None
+    return Report(score, "spun" if spans else "clean", tuple(spans), apply(text, spans), source)
 
 
 # ----------------------------------------------------------------- fixtures
@@ -129,8 +130,11 @@ def page(browser: object) -> Iterator[object]:
 
 
 def _check(page: object, text: str) -> None:
+    """Submit ``text`` and wait until this check (not an earlier one) is rendered."""
     page.fill("#input-text", text)  # type: ignore[attr-defined]
-    page.click("#check-button")  # type: ignore[attr-defined]
+    with page.expect_response(lambda r: r.url.endswith("/v1/check")):  # type: ignore[attr-defined]
+        page.click("#check-button")  # type: ignore[attr-defined]
+    page.wait_for_selector("#check-button:not([disabled])")  # type: ignore[attr-defined]
     page.wait_for_selector("#result:not([hidden])")  # type: ignore[attr-defined]
 
 
@@ -179,6 +183,7 @@ def test_keyboard_choice_accept_all_compare_and_reject(fake_url: str, page: obje
     _check(page, text)
     assert _span_texts(page) == ["quick", "sizable auto", "quick"]
     assert "3 suspected substitutions" in page.inner_text("#span-count")  # type: ignore[attr-defined]
+    assert page.inner_text("#source") == "Source found in the index: fake/1 (similarity 87%)"  # type: ignore[attr-defined]
     classes = page.locator("#doc button.span").evaluate_all("bs => bs.map(b => b.className)")  # type: ignore[attr-defined]
     assert "conf-high" in classes[0] and "conf-mid" in classes[1]
 
@@ -240,6 +245,7 @@ def test_upload_clean_text_and_errors(fake_url: str, page: object, tmp_path: Pat
     _check(page, "Nothing to see here.")
     assert page.inner_text("#verdict") == "Looks clean"  # type: ignore[attr-defined]
     assert page.inner_text("#span-count") == "No words flagged."  # type: ignore[attr-defined]
+    assert page.is_hidden("#source")  # type: ignore[attr-defined]
     assert page.is_disabled("#accept-all")  # type: ignore[attr-defined]
 
     page.fill("#input-text", "   ")  # type: ignore[attr-defined]

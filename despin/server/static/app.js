@@ -134,6 +134,10 @@
     $("span-count").textContent = n === 0 ? "No words flagged."
       : `${n} suspected substitution${n === 1 ? "" : "s"}; ${accepted} accepted.`;
     for (const id of ["accept-all", "reject-all"]) $(id).disabled = n === 0;
+    const src = r.source && typeof r.source.id === "string" ? r.source : null;
+    $("source").hidden = !src;
+    $("source").textContent = src ? `Source found in the index: ${src.id}` +
+      (typeof src.similarity === "number" ? ` (similarity ${pct(src.similarity)})` : "") : "";
 
     $("toggle-compare").setAttribute("aria-pressed", String(state.compare));
     $("views").classList.toggle("comparing", state.compare);
