@@ -181,7 +181,7 @@ def test_busy_server_answers_503_busy_not_a_hang() -> None:
         time.sleep(0.5)
         return empty_report(text)
 
-    app = create_app(checker=slow, workers=1, timeout_s=5, queue_timeout_s=0.1, warm=False)
+    app = create_app(checker=slow, threads=1, timeout_s=5, queue_timeout_s=0.1, warm=False)
 
     async def two_at_once() -> list[Any]:
         transport = httpx.ASGITransport(app=app)

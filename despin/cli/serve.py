@@ -48,7 +48,7 @@ def serve(host: str, port: int, profiles: tuple[str, ...], index: str | None, ma
     except ImportError as e:
         raise click.ClickException(f"serve needs the serve extra (pip install 'despin[serve]'): {e}") from None
     settings = {"profile": list(profiles) or None, "index": index, "max_body": max_body, "timeout_s": timeout_s,
-                "queue_timeout_s": queue_timeout_s, "workers": threads, "cors_origins": list(cors_origins)}
+                "queue_timeout_s": queue_timeout_s, "threads": threads, "cors_origins": list(cors_origins)}
     # Build once here even with several workers: a bad profile or index fails now, with one line.
     app = create_app(**settings)  # type: ignore[arg-type]
     click.echo(f"despin serve: http://{'[' + host + ']' if ':' in host else host}:{port}/", err=True)

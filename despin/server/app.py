@@ -272,14 +272,14 @@ def create_app(
     cors_origins: Sequence[str] = (),
     *,
     checker: Checker | None = None,
-    workers: int = 2,
+    threads: int = 2,
     queue_timeout_s: float = DEFAULT_QUEUE_TIMEOUT_S,
     warm: bool = True,
 ) -> FastAPI:
     """Build the app. ``profile``: loaded profile(s) or path(s); ``index``: an opened index or its directory.
 
     ``checker(text, config) -> Report`` replaces `despin.check` (tests inject a fake one).
-    ``workers`` threads run checks; a check running longer than ``timeout_s``, or waiting
+    ``threads`` checks run at once (threads); a check running longer than ``timeout_s``, or waiting
     longer than ``queue_timeout_s`` for a free worker, gets 503. ``warm`` runs one check at
     start-up so the first user does not pay for loading the lexicon and language model.
 
@@ -297,13 +297,13 @@ def create_app(
 
     def executor() -> ThreadPoolExecutor:
         if not pool:
-            pool.append(ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="despin-check"))
+            pool.append(ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="despin-check"))
         return pool[0]
 
     def slots() -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
         if gate.get("loop") is not loop:
-            gate.update(loop=loop, slots=asyncio.Semaphore(max(1, workers)))
+            gate.update(loop=loop, slots=asyncio.Semaphore(max(1, threads)))
         return gate["slots"]
 
     async def run_limited(fn: Callable[..., T], *args: Any) -> T:
