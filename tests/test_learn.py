@@ -1,6 +1,7 @@
 """despin learn / profile: learning from pairs, the file format, merge, show, match."""
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -356,3 +357,31 @@ def test_dev_pairs_learn_and_round_trip(tmp_path: Path) -> None:
     before = word_edit_distance(token_strings(recs[0]["spun"]), orig)
     after = word_edit_distance(token_strings(restore_with_profile(recs[0]["spun"], p, gate=False).restored), orig)
     assert after < before / 2
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_WORDS = ["sizable", "tempest", "in", "the", "course", "of", "Port", "STATED", "aged", "smith", "é", "x'y",
+          "  ", ", ", ".\n", "—", "🙂"]
+
+
+@functools.lru_cache(maxsize=1)
+def _property_profile() -> Profile:
+    return learn_pairs([(p_, table_spin(p_)) for p_ in PARAGRAPHS[:6]]
+                       + [("Mr Smith met the Treasury team", "mr smith met the exchequer team")])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_WORDS), st.text(max_size=3)), max_size=30).map(" ".join))
+def test_restorer_changes_only_spans(text: str) -> None:
+    from despin.report import apply
+
+    p = _property_profile()
+    for gate in (True, False):
+        r = restore_with_profile(text, p, gate=gate)
+        assert r.restored == apply(text, r.spans)
+        pos = 0
+        for s in sorted(r.spans, key=lambda s: s.start):
+            assert s.start >= pos and text[s.start:s.end] == s.text
+            pos = s.end
