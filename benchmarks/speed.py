@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Speed of the core on one core: start-up, docs/s on 400-word documents, peak RSS.
+
+Documents: 400-word windows of the news articles in ../shared/data/news-dev (when present),
+else of the bundled examples repeated. Baseline in the same run: the thesaurus + unigram
+baseline (`despin.baselines`), so the figure reads as a ratio. Pin to one core with
+``taskset -c 0`` for a per-core figure.
+
+    taskset -c 0 python benchmarks/speed.py --docs 200
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+NEWS = ROOT.parent / "shared" / "data" / "news-dev" / "articles.jsonl"
+
+
+def documents(n: int, words: int = 400) -> list[str]:
+    if NEWS.exists():
+        texts = [json.loads(line)["text"] for line in open(NEWS, encoding="utf-8")]
+    else:
+        texts = [(ROOT / "examples" / "spun-news.txt").read_text(encoding="utf-8")] * 50
+    stream = " ".join(texts).split(" ")
+    out = []
+    for k in range(n):
+        chunk = stream[(k * words) % max(1, len(stream) - words):][:words]
+        out.append(" ".join(chunk))
+    return out
+
+
+def startup_seconds(repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "despin.cli", "check", "--json"], input="The cat sat on the mat.",
+                       capture_output=True, text=True, check=True)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def rate(fn, docs: list[str]) -> float:
+    t = time.perf_counter()
+    for d in docs:
+        fn(d)
+    return len(docs) / (time.perf_counter() - t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--docs", type=int, default=200)
+    args = ap.parse_args()
+    import despin
+    from despin import Config
+    from despin.baselines import make_baseline
+
+    docs = documents(args.docs)
+    start = startup_seconds()
+    despin.check("warm the lexicons and the model")
+    cold = rate(despin.check, docs)  # new word types: candidate generation included
+    warm = rate(despin.check, docs)  # the same documents again: per-type caches hot
+    screen = rate(lambda d: despin.check(d, config=Config(explain=False)), docs)
+    base = rate(make_baseline("thesaurus-unigram"), docs)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"| measure | value |\n|---|---|")
+    print(f"| start-up (`despin check` on one sentence, best of 3) | {start:.2f} s |")
+    print(f"| check, 400-word docs, new documents | {cold:.1f} docs/s |")
+    print(f"| check, same documents again (caches warm) | {warm:.1f} docs/s |")
+    print(f"| screen (`Config(explain=False)`) | {screen:.0f} docs/s |")
+    print(f"| baseline thesaurus-unigram, same docs | {base:.1f} docs/s (check/baseline = {cold / base:.2f}) |")
+    print(f"| peak RSS | {rss:.0f} MB |")
+
+
+if __name__ == "__main__":
+    main()
