@@ -63,8 +63,12 @@ class Learner:
     max_ngram: int = DEFAULT_MAX_NGRAM
     min_count: int = 1
     blocks: list[_Block] = field(default_factory=list)
-    # Unchanged runs of lower-cased tokens (equal blocks), for "kept" counts.
-    runs: list[list[str]] = field(default_factory=list)
+    # Every word seen unchanged, counted as pairs arrive: "the spinner met this word
+    # and left it" rules it out as the original of an unseen substitute.
+    kept_words: Counter[str] = field(default_factory=Counter)
+    # Unchanged runs of two or more lower-cased tokens, space-joined (a string costs a
+    # tenth of a token list), for the "kept" counts of multiword entries.
+    runs: list[str] = field(default_factory=list)
     case_forms: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     case_same: Counter[str] = field(default_factory=Counter)
     pairs: int = 0
@@ -88,7 +92,9 @@ class Learner:
         ops = SequenceMatcher(None, o_low, s_low, autojunk=False).get_opcodes()
         for tag, i1, i2, j1, j2 in ops:
             if tag == "equal":
-                self.runs.append(s_low[j1:j2])
+                self.kept_words.update(s_low[j1:j2])
+                if j2 - j1 > 1:
+                    self.runs.append(" ".join(s_low[j1:j2]))
                 for k in range(i2 - i1):
                     o, s = o_tok[i1 + k], s_tok[j1 + k]
                     if o != s:
@@ -203,18 +209,16 @@ class Learner:
         by_len: dict[int, set[str]] = defaultdict(set)
         for w in wanted:
             by_len[len(w.split())].add(w)
-        kept: Counter[str] = Counter()
-        for run in self.runs:
-            # Every word seen unchanged is counted, entry or not: "the spinner met this
-            # word and left it" rules it out as the original of an unseen substitute.
-            kept.update(run)
-            for n, phrases in by_len.items():
-                if n == 1:
-                    continue
-                for i in range(len(run) - n + 1):
-                    g = run[i] if n == 1 else " ".join(run[i:i + n])
-                    if g in phrases:
-                        kept[g] += 1
+        kept: Counter[str] = Counter(self.kept_words)
+        multi = {n: phrases for n, phrases in by_len.items() if n > 1}
+        if multi:
+            for joined in self.runs:
+                run = joined.split(" ")
+                for n, phrases in multi.items():
+                    for i in range(len(run) - n + 1):
+                        g = " ".join(run[i:i + n])
+                        if g in phrases:
+                            kept[g] += 1
         out = {w: kept.get(w, 0) for w in wanted}
         out.update(kept)
         return dict(sorted(out.items()))
