@@ -133,6 +133,7 @@ def main() -> None:
     ap.add_argument("--engine", choices=("profile", "check"), default="profile")
     ap.add_argument("--test-docs", type=int, default=100)
     ap.add_argument("--no-match", action="store_true", help="skip the profile-match section")
+    ap.add_argument("--long-curve", action="store_true", help="also 1,000 and 2,000 pairs (table/wordnet)")
     ap.add_argument("--unpaired", action="store_true", help="also unpaired learning (about 2 more minutes)")
     ap.add_argument("--json", type=Path, default=None, help="also write all rows to this JSON file")
     args = ap.parse_args()
@@ -170,6 +171,24 @@ def main() -> None:
                           "dev-set, random-synonym spinner")
     else:
         print(f"skipped dev pairs: {dev_path} is absent")
+
+    # ---------------------------------------------------------------- longer curve
+    if args.long_curve:
+        # Does the curve keep climbing? 1,000 and 2,000 pairs (articles 0-299 and 400-2099).
+        preset, resource, rate, seed = curve_spinners[0]
+        more = load_articles(2100)
+        idx = list(range(0, 300)) + list(range(400, 2100))
+        spun_more = spin_all(preset, resource, rate, seed, [more[i] for i in idx])
+        pairs = [Pair(str(i), o, s) for i, (o, s) in enumerate(zip(articles[test], spun_cache[curve_spinners[0]][test]))]
+        print()
+        for k in (1000, 2000):
+            prof = learn_pairs(zip([more[i] for i in idx[:k]], spun_more[:k]), name=f"long@{k}")
+            m, _ = evaluate(pairs, make_checker(args.engine, prof, (other_resource(resource),)))
+            all_rows.append({"spinner": f"{preset}/{resource}/s{seed}", "pairs": k, "entries": prof.n_entries,
+                             **m.to_dict()})
+            print(f"{preset}/{resource}/s{seed:<14d} {k:5d} {prof.n_entries:7d} {m.wer_before:8.4f} "
+                  f"{m.wer_after:8.4f} {m.wer_reduction:7.1%} {m.false_change:9.3%} {m.loc_p:6.3f} {m.loc_r:6.3f}",
+                  flush=True)
 
     # ---------------------------------------------------------------- unpaired
     if args.unpaired:
