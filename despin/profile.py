@@ -29,7 +29,8 @@ File format (JSONL, UTF-8, one JSON object per line; documented in docs/learn.md
 - ``{"recase": WORD, "forms": {SURFACE: N}, "kept": N}``: words whose capitals the
   spinner removed (``forms``) versus left alone (``kept``).
 
-Only `load` and `save` do I/O; everything else is pure.
+Only `load`, `load_many` and `save` do I/O; everything else is pure (matching loads
+wordfreq's shipped frequencies, and restoration the trigram model, on first use).
 """
 from __future__ import annotations
 
@@ -162,8 +163,8 @@ class Profile:
         origs = self.entries[_norm(spun)]
         mass = sum(p for _, p in base)
         scored: list[tuple[str, float]] = []
-        # Dirichlet smoothing towards the entry-wide neighbour distribution: a neighbour
-        # never seen with any original says nothing; one seen with only one says a lot.
+        # Smoothing towards the entry-wide neighbour distribution: a neighbour never seen
+        # with any original says nothing; one seen with only one of them says a lot.
         pooled: dict[str, dict[str, int]] = {"left": {}, "right": {}}
         for o in origs.values():
             _add(pooled["left"], o.left)
