@@ -29,10 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from despin.papers.beyond import BeyondDetector, _clean_expected  # noqa: E402
-from despin.papers.lists import parse_list_text, pairs  # noqa: E402
-from despin.papers.matcher import ListMatcher  # noqa: E402
-from despin.papers.screen import screen_text  # noqa: E402
+from despin.papers.beyond import BeyondDetector, _clean_expected
+from despin.papers.lists import pairs, parse_list_text
+from despin.papers.matcher import ListMatcher
+from despin.papers.screen import screen_text
 
 DATA = ROOT.parent / "shared" / "data" / "tortured" / "pps-dev.tsv"
 CLEAN = Path(__file__).with_name("tortured_clean_sentences.txt")

@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 from despin.cli import main
 from despin.errors import DataError, InputError
 from despin.papers.extract import extract_text, html_text, iter_papers
-from despin.papers.lists import Phrase, load_list, normalize_phrase, pairs, parse_list_text, parse_query
+from despin.papers.lists import (
+    Phrase,
+    load_list,
+    normalize_phrase,
+    pairs,
+    parse_list_text,
+    parse_query,
+)
 from despin.papers.matcher import ListMatcher, normalize
 from despin.papers.screen import screen_file, screen_text
 
@@ -57,8 +64,8 @@ def minimal_pdf(lines: list[str]) -> bytes:
     objs = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+         b"/Resources << /Font << /F1 5 0 R >> >> >>"),
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import click
 
@@ -108,7 +109,7 @@ class _progress:
         task = self._p.add_task("screening", total=self.total)
         return lambda: self._p.advance(task)
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         if hasattr(self, "_p"):
             self._p.__exit__(*exc)
 

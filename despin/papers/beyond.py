@@ -30,13 +30,14 @@ scientific sentences unflagged.
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import os
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Sequence
 
 from ..report import Suggestion
 
@@ -74,15 +75,7 @@ SOURCES = ("wordnet", "moby")
 # Function words never start or end a tortured phrase we look for (they do occur
 # inside: "nature of the art"); checking them would multiply work and false flags.
 STOPWORDS = frozenset(
-    """a an the of in on at to for from by with without within into onto upon over under
-    and or nor but so yet if then than that this these those there here which who whom whose
-    what when where why how is are was were be been being am do does did done has have had
-    having can could may might must shall should will would it its it's we our us you your
-    they their them he his she her i me my not no as also both each either neither all any
-    some such only very more most less least much many few other another same own again
-    further once et al e g i e fig figs table eq ref refs however thus hence therefore
-    while whereas although though because since about above below between among through
-    during before after up down out off via per vs one two three""".split()
+    ["a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "without", "within", "into", "onto", "upon", "over", "under", "and", "or", "nor", "but", "so", "yet", "if", "then", "than", "that", "this", "these", "those", "there", "here", "which", "who", "whom", "whose", "what", "when", "where", "why", "how", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "has", "have", "had", "having", "can", "could", "may", "might", "must", "shall", "should", "will", "would", "it", "its", "it's", "we", "our", "us", "you", "your", "they", "their", "them", "he", "his", "she", "her", "i", "me", "my", "not", "no", "as", "also", "both", "each", "either", "neither", "all", "any", "some", "such", "only", "very", "more", "most", "less", "least", "much", "many", "few", "other", "another", "same", "own", "again", "further", "once", "et", "al", "e", "g", "i", "e", "fig", "figs", "table", "eq", "ref", "refs", "however", "thus", "hence", "therefore", "while", "whereas", "although", "though", "because", "since", "about", "above", "below", "between", "among", "through", "during", "before", "after", "up", "down", "out", "off", "via", "per", "vs", "one", "two", "three"]
 )
 _WORD_RE = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _BREAK_RE = re.compile(r"[^\w\s'’-]|\n\s*\n")  # punctuation or a blank line ends a window
@@ -220,7 +213,7 @@ class BeyondDetector:
         sources: tuple[str, ...] = SOURCES,
         wordnet_terms: bool = True,
         **kwargs: object,
-    ) -> "BeyondDetector":
+    ) -> BeyondDetector:
         """Learn from ``(tortured, expected)`` pairs (the user's lists) and term lists.
 
         Pairs of equal length are aligned word by word; every pair's expected text
@@ -252,14 +245,11 @@ class BeyondDetector:
             if c:
                 term_counts[c] += 1
         if wordnet_terms:
-            try:
-                from .. import lexicon
+            from .. import lexicon
 
-                for h in lexicon.headwords("wordnet"):
-                    if " " in h and h not in term_counts:
-                        term_counts[h] += 0.2  # type: ignore[assignment]  # general vocabulary: a weaker prior
-            except Exception:  # noqa: BLE001 - the lexicon is optional for matching-only runs
-                pass
+            for h in lexicon.headwords("wordnet"):
+                if " " in h and h not in term_counts:
+                    term_counts[h] += 0.2  # type: ignore[assignment]  # general vocabulary: a weaker prior
         if not learned and "collocation_gain" not in kwargs:
             # no list to learn a spinner from: the language model's collocations are the only evidence
             kwargs["collocation_gain"] = GENERAL_COLLOCATION_GAIN
@@ -464,7 +454,7 @@ class BeyondDetector:
                 if " ".join(ws[i:j]) in self.terms:
                     return True
         if self.use_lm:
-            for a, b in zip(ws, ws[1:]):
+            for a, b in itertools.pairwise(ws):
                 if a not in STOPWORDS and b not in STOPWORDS and _lm(b, (a,)) - _lm(b, ()) >= COLLOCATION_PMI:
                     return True
         return False
@@ -569,7 +559,9 @@ def _logaddexp(a: float, b: float) -> float:
 
 @lru_cache(maxsize=1)
 def _lm_module():  # type: ignore[no-untyped-def]
-    from .. import lm  # loaded on first use: `despin papers --no-beyond` never pays for it
+    from .. import (
+        lm,  # loaded on first use: `despin papers --no-beyond` never pays for it
+    )
 
     return lm
 
@@ -597,7 +589,7 @@ _LM_SANE = -60.0
 @lru_cache(maxsize=200_000)
 def _collocation(phrase: str) -> float:
     ws = phrase.split(" ")
-    return sum(_lm(b, (a,)) - _lm(b, ()) for a, b in zip(ws, ws[1:]) if a not in STOPWORDS and b not in STOPWORDS)
+    return sum(_lm(b, (a,)) - _lm(b, ()) for a, b in itertools.pairwise(ws) if a not in STOPWORDS and b not in STOPWORDS)
 
 
 @lru_cache(maxsize=1_000_000)

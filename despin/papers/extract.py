@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from ..errors import InputError
 from ..io.text import MAX_TEXT_BYTES, read_text_file
@@ -95,8 +95,7 @@ def _one_line(e: BaseException) -> str:
 class _TextParser(HTMLParser):
     # Block elements end a line, so a phrase never runs across two paragraphs.
     BLOCKS = frozenset(
-        "p div br li ul ol h1 h2 h3 h4 h5 h6 tr td th table section article header footer "
-        "blockquote pre figcaption caption dd dt title".split()
+        ["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "section", "article", "header", "footer", "blockquote", "pre", "figcaption", "caption", "dd", "dt", "title"]
     )
     SKIP = frozenset(("script", "style", "noscript", "template", "svg", "math"))
 
@@ -153,4 +152,4 @@ def iter_papers(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
             raise InputError(f"{item}: no such file or directory")
 
 
-__all__ = ["extract_text", "pdf_text", "html_text", "iter_papers", "SUFFIXES"]
+__all__ = ["SUFFIXES", "extract_text", "html_text", "iter_papers", "pdf_text"]

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Union
 
 from ..errors import DataError
 from ..io.text import read_text_file
@@ -58,20 +58,20 @@ class Phrase:
 
 @dataclass(frozen=True)
 class Not:
-    arg: "Expr"
+    arg: Expr
 
 
 @dataclass(frozen=True)
 class And:
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
 
 
 @dataclass(frozen=True)
 class Or:
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
 
 
-Expr = Union[Phrase, Not, And, Or]
+Expr = Phrase | Not | And | Or
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ class Query:
     def phrases(self) -> tuple[str, ...]:
         return tuple(p.text for p in self.positive_atoms())
 
-    def evaluate(self, present: "set[Phrase] | frozenset[Phrase]") -> bool:
+    def evaluate(self, present: set[Phrase] | frozenset[Phrase]) -> bool:
         """True when the query holds given the set of phrases present in the paper.
 
         >>> q = parse_query('"a b" AND NOT "c"')
@@ -118,7 +118,7 @@ def _walk(e: Expr, negated: bool, every: list[Phrase] | None, positive: list[Phr
             _walk(a, negated, every, positive)
 
 
-def _eval(e: Expr, present: "set[Phrase] | frozenset[Phrase]") -> bool:
+def _eval(e: Expr, present: set[Phrase] | frozenset[Phrase]) -> bool:
     if isinstance(e, Phrase):
         return e in present
     if isinstance(e, Not):

@@ -14,8 +14,8 @@ the scan is pyahocorasick's C loop, so matching runs at tens of MB/s whatever th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -48,7 +48,7 @@ class NormalText:
     it keeps the scan at tens of MB/s.
     """
 
-    __slots__ = ("text", "_marked", "_offsets")
+    __slots__ = ("_marked", "_offsets", "text")
 
     def __init__(self, text: str, marked: str) -> None:
         self.text = text

@@ -20,8 +20,9 @@ single odd phrase can be an honest non-native choice; screeners ask for corrobor
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 from ..errors import InputError
 from ..report import Suggestion
