@@ -13,7 +13,7 @@ Queries (each a spun copy whose original is known):
   table@10/30/40/50/60%   `despin.spin` table preset (Moby thesaurus) at that rate
   damage@50%, phrase@50%  names replaced and lower-cased, artefacts / phrase expansion
   excerpt@40%             consecutive paragraphs with 30-60% of the source's words (>= 60)
-  reorder@40%             paragraphs shuffled, one dropped, a boilerplate paragraph added
+  reorder@40%             paragraphs shuffled, one dropped, an (unspun) boilerplate paragraph added
   dev-nlpaug              the 400 dev pairs' spun side (nlpaug WordNet, 22.7% of tokens; dev-set)
   held-out@30%            spun copies of articles that are NOT indexed (must find nothing)
 
@@ -29,7 +29,8 @@ recall@1 = share of queries whose top match is the source; precision = share of
 confident top matches (similarity >= 0.45; for lsh0.5 any candidate) that are right.
 Restoration (skeleton only): WER of spun vs original and of restored vs original,
 pooled; reduction = 1 - after / before. Clustering: pairwise precision/recall of
-`despin cluster` on sources + spun copies + unrelated articles + distractors.
+`despin cluster` on sources + 2 spun copies each (10-60%, some excerpts) + unrelated
+articles + distractors quoting one sentence each of up to 16 of the sources.
 """
 from __future__ import annotations
 
@@ -89,13 +90,25 @@ def generated_sources(n: int) -> list[tuple[str, str]]:
     return out
 
 
-def distractors(sources: list[tuple[str, str]], n: int, seed: int = 0) -> list[tuple[str, str]]:
+def distractors(sources: list[tuple[str, str]], n: int, seed: int = 0, one_per_source: bool = False) -> list[tuple[str, str]]:
+    """Documents of 8-16 random sentences of ``sources`` in 2-4 paragraphs.
+
+    ``one_per_source``: at most one sentence from any source (an article quoting
+    others), for the clustering test, where a mashup holding half of a short source
+    would rightly join its cluster.
+    """
     rng = random.Random(seed)
-    sentences = [s for _, t in sources for p in t.split("\n\n")[1:] for s in _SENT.split(p) if len(s) > 30]
+    by_source = [[s for p in t.split("\n\n")[1:] for s in _SENT.split(p) if len(s) > 30] for _, t in sources]
+    by_source = [x for x in by_source if x]
+    sentences = [s for x in by_source for s in x]
     out = []
     for i in range(n):
         k = rng.randint(8, 16)
-        picked = rng.sample(sentences, k)
+        if one_per_source:
+            picked = [rng.choice(x) for x in rng.sample(by_source, min(k, len(by_source)))]
+            k = len(picked)
+        else:
+            picked = rng.sample(sentences, k)
         cuts = sorted(rng.sample(range(1, k), rng.randint(1, 3)))
         pars = [" ".join(picked[a:b]) for a, b in zip([0] + cuts, cuts + [k])]
         out.append((f"distractor/{i}", "\n\n".join(pars)))
@@ -128,7 +141,21 @@ def make_queries(
     spun_set("phrase@50%", "phrase", 0.5, sources, None, True)
     multi = [s for s in sources if s[1].count("\n\n") >= 3]
     spun_set("excerpt@40%", "table", 0.4, multi, excerpt, True)
-    spun_set("reorder@40%", "table", 0.4, multi, reorder, True)
+    # Reordering happens after spinning, and the boilerplate is added unspun to both
+    # sides: a source cannot restore words it never had, so spinning them would only
+    # measure the boilerplate.
+    sp = Spinner("table", th, rate=0.4, seed=rng.randrange(1 << 30))
+    rows = []
+    for sid, text in rng.sample(multi, min(n, len(multi))):
+        o_pars, s_pars = text.split("\n\n"), sp.spin(text).spun.split("\n\n")
+        if len(o_pars) != len(s_pars):
+            continue
+        order = list(range(len(o_pars)))
+        order.pop(rng.randrange(len(order)))
+        rng.shuffle(order)
+        rows.append((sid, "\n\n".join([o_pars[k] for k in order] + [BOILERPLATE]),
+                     "\n\n".join([s_pars[k] for k in order] + [BOILERPLATE])))
+    out["reorder@40%"] = rows
     if dev:
         out["dev-nlpaug"] = [(d["id"], d["original"], d["spun"]) for d in dev]
     spun_set("held-out@30%", "table", 0.3, held_out, None, False)
@@ -148,13 +175,6 @@ def excerpt(text: str, rng: random.Random) -> str:
     while sum(sizes[i:j]) < max(60, share * total) and i > 0:
         i -= 1
     return "\n\n".join(pars[i:j])
-
-
-def reorder(text: str, rng: random.Random) -> str:
-    pars = text.split("\n\n")
-    pars.pop(rng.randrange(len(pars)))
-    rng.shuffle(pars)
-    return "\n\n".join(pars + [BOILERPLATE])
 
 
 # ----------------------------------------------------------------------------- systems
@@ -207,6 +227,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-baselines", action="store_true", help="skip plain5 and lsh0.5")
     ap.add_argument("--json-out", default=None, help="also write the figures as JSON")
+    ap.add_argument("--show-errors", action="store_true", help="print clusters that mix gold clusters")
+    ap.add_argument("--only-cluster", action="store_true", help="skip everything but the clustering test")
     args = ap.parse_args()
     t_start = time.time()
     all_sources, dev = load_sources()
@@ -221,7 +243,7 @@ def main() -> None:
           f"held out {len(held_out)}", flush=True)
 
     t = time.time()
-    queries = make_queries(sources, held_out, dev, args.queries, args.seed)
+    queries = {} if args.only_cluster else make_queries(sources, held_out, dev, args.queries, args.seed)
     print(f"queries: {sum(len(v) for v in queries.values())} in {len(queries)} settings ({time.time() - t:.0f} s to spin)", flush=True)
 
     tmp = Path(tempfile.mkdtemp(prefix="despin-trace-bench-"))
@@ -231,7 +253,7 @@ def main() -> None:
         import datasketch  # noqa: F401  (import time is not build time)
 
         for name, shingles in (("skeleton", "skeleton9+anchor3"), ("plain5", "plain5")):
-            if name == "plain5" and args.no_baselines:
+            if (name == "plain5" and args.no_baselines) or args.only_cluster:
                 continue
             t, c = time.time(), time.process_time()
             ix = Index.build(tmp / name, docs, shingles=shingles)
@@ -247,7 +269,7 @@ def main() -> None:
                 return (m[0].id, m[0].similarity >= MIN_SIMILARITY) if m else (None, False)
 
             systems[name] = run
-        if not args.no_baselines:
+        if not args.no_baselines and not args.only_cluster:
             t = time.time()
             plain = PlainLSH(docs)
             print(f"build lsh0.5: {len(docs) / (time.time() - t):.0f} docs/s wall (in memory)", flush=True)
@@ -280,13 +302,14 @@ def main() -> None:
                 for s, c in table[setting].items()), flush=True)
         results["trace"] = table
         results["query_latency_ms"] = {"p50": pct(latencies, 50) * 1000, "p99": pct(latencies, 99) * 1000}
-        print(f"query latency (skeleton, top=1, one process): p50 {pct(latencies, 50) * 1000:.1f} ms, "
-              f"p99 {pct(latencies, 99) * 1000:.1f} ms", flush=True)
+        if latencies:
+            print(f"query latency (skeleton, top=1, one process): p50 {pct(latencies, 50) * 1000:.1f} ms, "
+                  f"p99 {pct(latencies, 99) * 1000:.1f} ms", flush=True)
 
         # ----------------------------------------------------------- restoration through the source
-        ix = Index.open(tmp / "skeleton")
         wer: dict[str, Any] = {}
         for setting, rows in queries.items():
+            ix = Index.open(tmp / "skeleton")
             if rows and rows[0][0] is None:
                 continue
             before = after = total = 0
@@ -319,7 +342,7 @@ def main() -> None:
                 original = excerpt(text, crng) if (k == 1 and text.count("\n\n") >= 3 and crng.random() < 0.3) else text
                 corpus.append((sid, sp.spin(original).spun))
         corpus += [(sid, t) for sid, t in alone]
-        corpus += [(did, t) for did, t in distractors(with_copies, args.cluster_sources, args.seed + 3)]
+        corpus += [(did, t) for did, t in distractors(with_copies, args.cluster_sources, args.seed + 3, one_per_source=True)]
         crng.shuffle(corpus)
         t = time.time()
         pred = cluster([t for _, t in corpus])
@@ -333,6 +356,13 @@ def main() -> None:
                 fp += same_p and not same_g
                 fn += same_g and not same_p
         cp, cr = tp / (tp + fp) if tp + fp else float("nan"), tp / (tp + fn) if tp + fn else float("nan")
+        if args.show_errors:
+            clusters: dict[int, list[str]] = {}
+            for g, c in zip(gold, pred):
+                clusters.setdefault(c, []).append(g)
+            for members in clusters.values():
+                if len(set(members)) > 1:
+                    print("  mixed cluster:", sorted(members))
         results["cluster"] = {"documents": len(corpus), "pairwise_precision": cp, "pairwise_recall": cr, "seconds": ct}
         print(f"cluster: {len(corpus)} documents, pairwise precision {cp:.3f}, recall {cr:.3f} ({ct:.0f} s)", flush=True)
     finally:

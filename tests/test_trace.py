@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -189,6 +190,18 @@ def test_align_insertion_and_deletion_fold_into_a_neighbour() -> None:
     spun = "They gave up the plan to the council on Monday and then left."
     reps = [(spun[a.spun_start : a.spun_end], src[a.source_start : a.source_end]) for a in align(spun, src) if a.op == "replace"]
     assert reps == [("gave up", "gave"), ("and then", "and")]
+
+
+def test_align_never_extends_an_excerpt_with_the_rest_of_the_source() -> None:
+    src = "The company said profits rose. Rain fell all day and the roads were closed."
+    copy = "The firm said profits rose."
+    got = [(a.op, copy[a.spun_start : a.spun_end], src[a.source_start : a.source_end]) for a in align(copy, src)]
+    assert got == [("equal", "The", "The"), ("replace", "firm", "company"), ("equal", "said profits rose", "said profits rose")]
+    first = DOCS["harbour"].split("\n\n")[0]
+    src = first + " The board will meet again in May to hear from the fishermen."
+    with Index.build(Path(tempfile.mkdtemp()) / "i", [("s", src)]) as ix:
+        r = report_from_index(spin(first, 0.5, 1), ix)
+        assert r is not None and r.restored == first
 
 
 @pytest.mark.parametrize("doc", sorted(DOCS))

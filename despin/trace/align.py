@@ -30,6 +30,8 @@ from .shingles import paragraphs
 # the WER reduction from 0.78 to 0.68). A stretch must sit between two aligned words,
 # so a longer one is an edit or boilerplate, and restoring it would be a guess.
 MAX_PHRASE = 12
+# At the very start or end of a paragraph (one anchor only), at most this many words a side.
+EDGE_PHRASE = 3
 # A copy paragraph is aligned only to a source paragraph sharing this share of its words.
 MIN_PARAGRAPH_OVERLAP = 0.3
 # A shorter copy paragraph (a title, a byline) is aligned only to a source paragraph
@@ -91,11 +93,13 @@ def _regions(a: Sequence[Token], b: Sequence[Token], max_phrase: int) -> list[Re
         if i2 - i1 > max_phrase or j2 - j1 > max_phrase:
             out.append(("skip", i1, i2, j1, j2))
             continue
-        # Only substitutions anchored on both sides (or flush with both texts' edges)
-        # are trusted; an open-ended stretch at the edge of an excerpt is not.
-        before = k > 0 or (i1 == 0 and j1 == 0)
-        after = k < len(ops) - 1 or (i2 == len(a) and j2 == len(b))
-        if not (before and after):
+        # Only substitutions anchored on both sides are trusted, or short ones flush
+        # with both texts' edges: at the edge of an excerpt an open-ended stretch is
+        # the rest of the source, not a substitution.
+        inside = 0 < k < len(ops) - 1
+        at_edges = (k > 0 or (i1 == 0 and j1 == 0)) and (k < len(ops) - 1 or (i2 == len(a) and j2 == len(b)))
+        short = 0 < i2 - i1 <= EDGE_PHRASE and 0 < j2 - j1 <= EDGE_PHRASE
+        if not (inside or (at_edges and short)):
             out.append(("skip", i1, i2, j1, j2))
             continue
         if i1 == i2 or j1 == j2:

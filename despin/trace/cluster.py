@@ -2,7 +2,7 @@
 
 Every document is queried against an index of the corpus; a pair is an edge only when
 the word alignment verifies it (`despin.trace.align.similarity` at or above the
-threshold, in either direction). Clusters are *stars*: the best-connected document
+threshold, in either direction, and the copy reaching a quarter of the other's words). Clusters are *stars*: the best-connected document
 not yet placed becomes a centre and takes its unplaced verified neighbours. So every
 member verified against its centre, and a chain A-B-C where A and C do not verify
 never merges A and C through B alone.
@@ -16,13 +16,38 @@ never merges A and C through B alone.
 from __future__ import annotations
 
 import tempfile
+from bisect import bisect_right
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from ..tokenize import tokenize
+from .align import align
 from .index import Index
 
 # Same figure as restoration's trust threshold: a verified pair is one we would restore through.
 MIN_SIMILARITY = 0.40
+# ... and the copy must account for this share of the other document's words: an
+# article that quotes one sentence of a two-sentence item "contains" that item, but
+# is not a copy of it (spun excerpts of 30% of a source still pass).
+MIN_COVERAGE = 0.25
+
+
+def coverage(copy: str, source: str) -> float:
+    """Share of the words of ``source`` that the alignment of ``copy`` to it reaches.
+
+    >>> round(coverage("The firm said profits rose.", "The company said profits rose. Rain fell all day."), 2)
+    0.56
+    """
+    toks = tokenize(source)
+    if not toks:
+        return 0.0
+    spans = sorted((a.source_start, a.source_end) for a in align(copy, source))
+    starts = [s for s, _ in spans]
+    hit = 0
+    for t in toks:
+        k = bisect_right(starts, t.start) - 1
+        hit += k >= 0 and t.end <= spans[k][1]
+    return hit / len(toks)
 
 
 def verified_edges(
@@ -36,7 +61,7 @@ def verified_edges(
             for i, text in enumerate(texts):
                 for m in ix.query(text, top=top):
                     j = int(m.id)
-                    if j != i and m.similarity >= min_similarity:
+                    if j != i and m.similarity >= min_similarity and coverage(text, m.source_text) >= MIN_COVERAGE:
                         s = max(m.similarity, edges[i].get(j, 0.0))
                         edges[i][j] = edges[j][i] = s
         finally:
