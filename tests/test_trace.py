@@ -192,6 +192,15 @@ def test_align_insertion_and_deletion_fold_into_a_neighbour() -> None:
     assert reps == [("gave up", "gave"), ("and then", "and")]
 
 
+def test_align_words_added_before_a_paragraph_start() -> None:
+    src = "Jordan said the plan would go ahead next week."
+    copy = "Hashemite Kingdom of Jordan stated the plan would go ahead next week."
+    got = [(a.op, copy[a.spun_start : a.spun_end], src[a.source_start : a.source_end]) for a in align(copy, src)]
+    # Neighbouring substitutions merge into one span.
+    assert got == [("replace", "Hashemite Kingdom of Jordan stated", "Jordan said"),
+                   ("equal", "the plan would go ahead next week", "the plan would go ahead next week")]
+
+
 def test_align_never_extends_an_excerpt_with_the_rest_of_the_source() -> None:
     src = "The company said profits rose. Rain fell all day and the roads were closed."
     copy = "The firm said profits rose."

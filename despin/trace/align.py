@@ -31,11 +31,11 @@ from .shingles import paragraphs
 # so a longer one is an edit or boilerplate, and restoring it would be a guess.
 MAX_PHRASE = 12
 # At the very start or end of a paragraph (one anchor only), at most this many words a side.
-EDGE_PHRASE = 3
+EDGE_PHRASE = 6
 # A copy paragraph is aligned only to a source paragraph sharing this share of its words.
 MIN_PARAGRAPH_OVERLAP = 0.3
-# A shorter copy paragraph (a title, a byline) is aligned only to a source paragraph
-# with the same words: three words match a random source paragraph too easily.
+# A shorter copy paragraph (a title, a byline) is aligned only to a source paragraph of
+# about its length: three words match words of a long paragraph too easily.
 MIN_PARAGRAPH_TOKENS = 6
 # Texts with at least this many numbers must agree on half of them (see `similarity`).
 MIN_NUMBERS = 5
@@ -77,7 +77,12 @@ def _regions(a: Sequence[Token], b: Sequence[Token], max_phrase: int) -> list[Re
     bl = [t.text.lower() for t in b]
     ops = difflib.SequenceMatcher(None, al, bl, autojunk=False).get_opcodes()
     out: list[Region] = []
+    consumed = False  # the first word of this equal run was folded into a substitution
     for k, (op, i1, i2, j1, j2) in enumerate(ops):
+        if op == "equal" and consumed:
+            i1, j1, consumed = i1 + 1, j1 + 1, False
+            if i1 >= i2:
+                continue
         if op == "equal":
             # A spinner may lower-case a name: same word, different case -> restore it.
             start = i1
@@ -98,7 +103,16 @@ def _regions(a: Sequence[Token], b: Sequence[Token], max_phrase: int) -> list[Re
         # the rest of the source, not a substitution.
         inside = 0 < k < len(ops) - 1
         at_edges = (k > 0 or (i1 == 0 and j1 == 0)) and (k < len(ops) - 1 or (i2 == len(a) and j2 == len(b)))
-        short = 0 < i2 - i1 <= EDGE_PHRASE and 0 < j2 - j1 <= EDGE_PHRASE
+        # A spinner's phrase at a paragraph start ("He referred" -> "Helium have to doe
+        # with") is kept; the source running on past an excerpt's edge (one copy word
+        # against six source words) is not: the source side may exceed the copy's by 2.
+        short = 0 < i2 - i1 <= EDGE_PHRASE and 0 < j2 - j1 <= min(EDGE_PHRASE, i2 - i1 + 2)
+        if k == 0 and j1 == j2 == 0 and i2 <= EDGE_PHRASE and len(ops) > 1 and ops[1][0] == "equal":
+            # Words the spinner put before a paragraph's first word ("Hashemite Kingdom
+            # of Jordan"): fold in the following word instead of the preceding one.
+            out.append(("replace", 0, i2 + 1, 0, 1))
+            consumed = True
+            continue
         if not (inside or (at_edges and short)):
             out.append(("skip", i1, i2, j1, j2))
             continue
@@ -147,9 +161,16 @@ def _pairs(spun: str, source: str, a: list[Token], b: list[Token]) -> list[tuple
             continue
         low = [t.text.lower() for t in toks]
         if len(toks) < MIN_PARAGRAPH_TOKENS:
-            same = [k for k, p in enumerate(src_low) if p == low]
-            if same:
-                out.append((toks, src_pars[same[0]]))
+            # A title or byline: only a source paragraph of about its length sharing
+            # half its words (a spun title), never a body paragraph that happens to
+            # contain its three words.
+            short = [
+                k for k, p in enumerate(src_low)
+                if len(p) <= 2 * len(low) + 2 and 2 * len(set(low) & src_sets[k]) >= len(set(low))
+            ]
+            if short:
+                best = max(short, key=lambda k: len(set(low) & src_sets[k]))
+                out.append((toks, src_pars[best]))
             continue
         words = set(low)
         scores = [len(words & ss) for ss in src_sets]
