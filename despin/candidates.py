@@ -18,7 +18,7 @@ from . import lexicon, lm
 
 # Keep this many candidates per observed type (ranked by unigram prior × channel):
 # beyond ~25 the language model mostly finds chance alternatives, and time grows linearly.
-MAX_CANDIDATES = 20
+MAX_CANDIDATES = 16
 # Weight of an inflected form that does not match the observed word's inflection:
 # some spinners re-inflect, some do not; the language model decides between forms.
 _OTHER_FORM = 0.5

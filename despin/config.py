@@ -26,9 +26,9 @@ class SubstitutionSource(Protocol):
 
 @dataclass(frozen=True)
 class Config:
-    # Span threshold on the posterior that a unit was substituted (0.4: best localisation
+    # Span threshold on the posterior that a unit was substituted (0.35: best localisation
     # F1 on simulator data; replacement in `restored` has its own rule, see report.replaces).
-    threshold: float = 0.4
+    threshold: float = 0.35
     # Lexicon resources used for candidate originals ("wordnet", "moby").
     resources: tuple[str, ...] = ("wordnet", "moby")
     # Longest spun phrase (in tokens) looked up in the phrase table.

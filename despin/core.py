@@ -52,8 +52,45 @@ def check(
         score = screen_score(text, tuple(config.resources))
         return Report(score=score, verdict="spun" if score >= 0.5 else "clean", spans=(), restored=text)
     if len(text) <= config.segment_chars:
-        return _report(text, analyse(text, config, profiles), config)
-    return _check_long(text, config, profiles)
+        report = _report(text, analyse(text, config, profiles), config)
+    else:
+        report = _check_long(text, config, profiles)
+    if profiles and config.explain:
+        report = _merge_profile_spans(text, report, profiles)
+    return report
+
+
+def _merge_profile_spans(text: str, report: Report, profiles: tuple[SubstitutionSource, ...]) -> Report:
+    """Spans a learned table is sure of come first; the detector fills in the rest.
+
+    `despin.profile.restore_with_profile` applies a profile only when the text looks like
+    that spinner's output (its match score), so clean text is left alone. Detector spans on
+    words the profile saw the spinner leave unchanged are dropped.
+    """
+    from .profile import Profile, restore_with_profile
+
+    learned = [p for p in profiles if isinstance(p, Profile)]
+    if not learned:
+        return report
+    found = restore_with_profile(text, learned)
+    spans = list(found.spans)
+    taken = [(s.start, s.end) for s in spans]
+
+    def kept_by_spinner(s: Span) -> bool:
+        return any(p.evidence(s.text)[0] == 0 and p.evidence(s.text)[1] >= 3 for p in learned)
+
+    for s in report.spans:
+        if not any(a < s.end and s.start < b for a, b in taken) and not (found.spans and kept_by_spinner(s)):
+            spans.append(s)
+    spans.sort(key=lambda s: s.start)
+    score = max(report.score, found.score) if found.spans else report.score
+    return Report(
+        score=score,
+        verdict="spun" if score >= 0.5 else "clean",
+        spans=tuple(spans),
+        restored=apply(text, spans),
+        source=report.source,
+    )
 
 
 def restore(text: str, **kwargs: Any) -> str:
@@ -98,9 +135,10 @@ def _report(text: str, a: Analysis, config: Config) -> Report:
 def _span(text: str, a: Analysis, u: Unit, config: Config) -> Span:
     start, end = a.tokens[u.i].start, a.tokens[u.j - 1].end
     observed = text[start:end]
+    total = sum(u.odds)
     ranked = sorted(zip(u.cands, u.odds), key=lambda x: -x[1])[: config.max_suggestions]
     suggestions = tuple(
-        Suggestion(match_case(c.text, observed), u.posterior * odd / u.A) for c, odd in ranked if u.A > 0
+        Suggestion(match_case(c.text, observed), u.posterior * odd / total) for c, odd in ranked if total > 0
     )
     top = ranked[0][0]
     gain = math.log(max(ranked[0][1] / top.q, 1e-300))

@@ -35,6 +35,8 @@ _SENTENCE_BREAK = re.compile(r"[.!?;:\n\"“”()\[\]]")
 # text; flagging them costs many false changes for little recall.
 _FUNCTION_ZIPF = 6.5
 _RHO_INIT = 0.15
+_RHO_PRIOR = 0.05
+_RHO_PRIOR_WEIGHT = 0.0
 _RHO_MIN, _RHO_MAX = 0.02, 0.6
 _EM_STEPS = 4
 # Occurrences of one type are not independent evidence (similar contexts): temper the sum.
@@ -64,6 +66,9 @@ class Unit:
     posterior: float = 0.0
     name: bool = False  # capitalised inside a sentence
     case_break: bool = False  # lower-case inside an upper-case headline
+    # What learned profiles say: P(substituted) and how many observations back it.
+    profile_prob: float = 0.0
+    profile_support: float = 0.0
 
 
 @dataclass
@@ -162,9 +167,10 @@ def analyse(
                 n_eligible += 1
             elif _is_function_word(low[j - 1]):
                 continue
-            cands = _profile_candidates(phrase, profiles) + candidates(phrase, sources)
-            if cands:
-                units.append(Unit(i, j, phrase, cands))
+            pcands, pprob, psupport = _profile_candidates(phrase, profiles)
+            cands = pcands + _plausible(phrase, candidates(phrase, sources))
+            if cands or psupport:
+                units.append(Unit(i, j, phrase, cands, profile_prob=pprob, profile_support=psupport))
 
     for u in units:
         _score_unit(u, low, sid)
@@ -179,14 +185,51 @@ def analyse(
     rho = _RHO_INIT
     for _ in range(_EM_STEPS):
         _posteriors(units, rho, calibrated=False)
-        rho = min(_RHO_MAX, max(_RHO_MIN, sum(u.posterior for u in units if u.j - u.i == 1) / max(1, n_eligible)))
+        spun = sum(u.posterior for u in units if u.j - u.i == 1)
+        # A prior in pseudo-words (_RHO_PRIOR_WEIGHT) is supported; measured, any weight
+        # that helped tweet-length texts cost more on paragraph-length ones, so it is off.
+        rho = (spun + _RHO_PRIOR_WEIGHT * _RHO_PRIOR) / max(1.0, n_eligible + _RHO_PRIOR_WEIGHT)
+        rho = min(_RHO_MAX, max(_RHO_MIN, rho))
     _posteriors(units, rho, calibrated=False)
     llr = sum(math.log1p(rho * (u.A - 1.0)) for u in units if u.j - u.i == 1)
     if config.explain:
         _rescore_with_neighbours(units, low, sid)
         _pool_suggestions(units)
     _posteriors(units, rho, calibrated=True)
-    return Analysis(tokens, units, rho, llr, n_eligible)
+    analysis = Analysis(tokens, units, rho, llr, n_eligible)
+    if profiles:
+        _apply_profile_evidence(analysis)
+    return analysis
+
+
+def _apply_profile_evidence(a: Analysis) -> None:
+    """Let learned substitution rates decide units, in proportion to how spun the text is.
+
+    A profile says how often the spinner's *output* word was a substitute; in a text the
+    spinner never touched, "say" is just "say". So the profile's rate is gated by the
+    document's own calibrated P(spun) (computed without the profile's say-so).
+    """
+    from .core import document_score
+
+    gate = document_score(a)
+    for u in a.units:
+        if u.profile_support:
+            n = u.profile_support
+            learned = (n * u.profile_prob + _PROFILE_PRIOR_WEIGHT * u.posterior) / (n + _PROFILE_PRIOR_WEIGHT)
+            u.posterior = gate * learned + (1 - gate) * u.posterior
+
+
+# A candidate whose prior odds against the observed word, log q(w|c) + log P(c) − log P(w),
+# are below this is skipped: its context would have to overturn e^7 to matter, and the
+# language model calls it saves are most of the detector's time.
+_PRIOR_CUT = -7.0
+
+
+def _plausible(phrase: str, cands: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
+    from .candidates import _prior
+
+    floor = _prior(phrase) + _PRIOR_CUT
+    return tuple(c for c in cands if math.log(c.q) + _prior(c.text) >= floor)
 
 
 def _upper_lines(text: str, tokens: Sequence[Token]) -> list[bool]:
@@ -218,13 +261,36 @@ def _mask_foreign_sentences(low: list[str], sid: list[int], ok: list[bool]) -> N
                 ok[k] = False
 
 
-def _profile_candidates(phrase: str, profiles: Sequence[SubstitutionSource]) -> tuple[Candidate, ...]:
-    out = []
+# A learned table is the strongest evidence there is (a spinner replaces a word the same
+# way every time): its candidates outrank any thesaurus candidate, and its observed rate
+# of substitution decides the unit once it rests on a few observations.
+_PROFILE_Q = 1000.0
+_PROFILE_PRIOR_WEIGHT = 2.0
+
+
+def _profile_candidates(
+    phrase: str, profiles: Sequence[SubstitutionSource]
+) -> tuple[tuple[Candidate, ...], float, float]:
+    out: list[Candidate] = []
+    prob, support = 0.0, 0.0
     for p in profiles:
-        if phrase.count(" ") < p.max_ngram:
-            # A learned table maps original → spun almost deterministically: q ≈ P(c|w).
-            out.extend(Candidate(c, max(prob, 1e-6) * 5.0, f"profile:{p.name}") for c, prob in p.originals(phrase))
-    return tuple(out)
+        if phrase.count(" ") >= p.max_ngram:
+            continue
+        origs = p.originals(phrase)
+        out.extend(Candidate(c, max(pr, 1e-6) * _PROFILE_Q, f"profile:{p.name}") for c, pr in origs)
+        n = _support(p, phrase, bool(origs))
+        if n > support:
+            prob, support = sum(pr for _, pr in origs), n
+    return tuple(out), prob, support
+
+
+def _support(p: SubstitutionSource, phrase: str, seen: bool) -> float:
+    """How many observations a profile has of ``phrase`` (as substitute or kept as is)."""
+    entries = getattr(p, "entries", None)
+    kept = getattr(p, "kept", None)
+    if entries is None or kept is None:
+        return 5.0 if seen else 0.0
+    return float(sum(getattr(o, "count", 1) for o in entries.get(phrase, {}).values()) + kept.get(phrase, 0))
 
 
 def _context(low: list[str], sid: list[int], i: int, j: int) -> tuple[list[str], list[str]]:
@@ -261,7 +327,9 @@ def _score_unit(u: Unit, low: list[str], sid: list[int]) -> None:
         words = c.text.split(" ")
         d = window(words) - base - _NATS_PER_WORD * max(0, len(observed) - len(words))
         u.odds.append(c.q * math.exp(min(d, 50.0)))
-    u.A = sum(u.odds)
+    # Profile candidates rank suggestions but stay out of A: the detector's own evidence
+    # (and so ρ and the document score) must not depend on a profile's say-so.
+    u.A = sum(o for c, o in zip(u.cands, u.odds) if not c.relation.startswith("profile:"))
 
 
 _NEIGHBOUR_SHARE = 0.5

@@ -39,12 +39,12 @@ def assert_outside_spans_identical(text: str, report: Report) -> None:
         rest = rest[k + len(piece):]
 
 
-def flagged_words(text: str, report: Report) -> set[str]:
-    out = set()
-    for t in tokenize(text):
-        if any(s.start < t.end and t.start < s.end for s in report.spans):
-            out.add(t.text.lower())
-    return out
+def flagged_tokens(text: str, report: Report) -> list[str]:
+    return [
+        t.text.lower()
+        for t in tokenize(text)
+        if any(s.start < t.end and t.start < s.end for s in report.spans)
+    ]
 
 
 @pytest.mark.parametrize("case", SYNTHETIC, ids=[c["name"] for c in SYNTHETIC])
@@ -53,11 +53,12 @@ def test_spans_point_at_substituted_words(case: dict) -> None:
     if case["spun_verdict"]:
         assert report.verdict == "spun" and report.score >= 0.5
     gold = {w for phrase in case["substituted"] for w in phrase.lower().split()}
-    flagged = flagged_words(case["text"], report)
-    recall = len(gold & flagged) / len(gold)
-    precision = len(gold & flagged) / max(1, len(flagged))
-    assert recall >= 0.5, f"found only {sorted(gold & flagged)} of {sorted(gold)}"
-    assert precision >= 0.5, f"false flags: {sorted(flagged - gold)}"
+    flagged = flagged_tokens(case["text"], report)
+    hits = [w for w in flagged if w in gold]
+    recall = len(set(hits)) / len(gold)
+    precision = len(hits) / max(1, len(flagged))
+    assert recall >= 0.5, f"found only {sorted(set(hits))} of {sorted(gold)}"
+    assert precision >= 0.5, f"false flags: {sorted(set(flagged) - gold)}"
     assert_outside_spans_identical(case["text"], report)
     assert apply(case["text"], report.spans) == report.restored
 
@@ -158,18 +159,24 @@ def test_long_text_is_checked_in_segments() -> None:
     assert sum(1 for s in r.spans if s.text == "hebdomad") == 40
 
 
-def test_a_profile_supplies_candidates() -> None:
-    class Table:
-        name = "test-table"
-        max_ngram = 2
+def test_a_learned_profile_restores_what_the_lexicons_cannot() -> None:
+    from despin.profile import Profile
 
-        def originals(self, spun: str):
-            return [("said", 1.0)] if spun == "quoth" else []
-
-    text = "The minister quoth on Monday that talks would go on."
-    r = check(text, profile=Table())
-    span = next(s for s in r.spans if s.text == "quoth")
-    assert span.best == "said" and "profile:test-table" in span.reason
+    # "quoth" -> "said" is in no lexicon; a table learned from pairs knows it.
+    table = Profile.from_counts("test-table", {"quoth": {"said": 40}, "hebdomadal": {"weekly": 12}},
+                                kept={"the": 200, "on": 50})
+    text = ("The minister quoth on Monday that the hebdomadal talks would go on. "
+            "Her deputy quoth the same on Tuesday.")
+    without = check(text)
+    assert all(s.text != "quoth" for s in without.spans)
+    r = check(text, profile=table)
+    quoths = [s for s in r.spans if s.text == "quoth"]
+    assert len(quoths) == 2 and all(s.best == "said" for s in quoths)
+    assert all(s.reason.startswith("profile:test-table") for s in quoths)
+    assert "minister said on Monday" in r.restored
+    # A clean text is not rewritten by the table: the profile is gated by its match score.
+    clean = "The minister said on Monday that the weekly talks would go on."
+    assert check(clean, profile=table).restored == clean
 
 
 def test_doctests_of_core_modules() -> None:

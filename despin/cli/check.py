@@ -46,12 +46,12 @@ def detector_options(fn: Any) -> Any:
     """Options every verb that runs the detector shares."""
     for opt in reversed(
         [
-            click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False),
-                         help="Spinner profile from `despin learn` (repeatable)."),
+            click.option("--profile", "profiles", multiple=True, type=click.Path(),
+                         help="Spinner profile from `despin learn`, or a directory of them (repeatable)."),
             click.option("--index", "index_dir", type=click.Path(file_okay=False),
                          help="Trace index: restore exactly from a found source document."),
             click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
-                         help="Span threshold on P(substituted) (default 0.4; higher = fewer, surer spans)."),
+                         help="Span threshold on P(substituted) (default 0.35; higher = fewer, surer spans)."),
             click.option("--resources", default=None, metavar="wordnet,moby",
                          help="Lexicons for candidate originals (default: both)."),
         ]
