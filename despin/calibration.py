@@ -39,6 +39,7 @@ def doc_weights() -> list[float] | None:
     return list(d["doc"]) if d and d.get("doc") else None
 
 
-def screen_weights() -> list[float] | None:
+@lru_cache(maxsize=1)
+def screen_weights() -> tuple[float, ...] | None:
     d = _load()
-    return list(d["screen"]) if d and d.get("screen") else None
+    return tuple(d["screen"]) if d and d.get("screen") else None

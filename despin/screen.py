@@ -36,15 +36,22 @@ def type_evidence(word: str, sources: tuple[str, ...]) -> float | None:
     return max(-_CLIP, min(_CLIP, best - own))
 
 
+_MISSING = object()
+_TYPE_CACHES: dict[tuple[str, ...], dict[str, float | None]] = {}
+
+
 def screen_features(text: str, sources: tuple[str, ...]) -> list[float]:
+    # The hot loop of a corpus screen: plain dict look-ups per token, no per-call overhead.
+    cache = _TYPE_CACHES.setdefault(sources, {})
     values = []
-    for m in TOKEN_RE.finditer(text):
-        tok = m.group()
-        if tok.isupper() and len(tok) > 1:
-            continue  # acronyms
-        e = type_evidence(tok.lower(), sources)
-        if e is not None:
-            values.append(e)
+    for tok in TOKEN_RE.findall(text):
+        low = tok.lower()
+        e = cache.get(low, _MISSING)
+        if e is _MISSING:
+            e = cache[low] = type_evidence(low, sources)
+        if e is None or (len(tok) > 1 and tok.isupper()):
+            continue  # ineligible, or an acronym
+        values.append(e)
     n = len(values)
     if n == 0:
         return [0.0, 0.0, 0.0, 0.0]
