@@ -142,10 +142,16 @@ def _span(text: str, a: Analysis, u: Unit, config: Config) -> Span:
     )
     top = ranked[0][0]
     gain = math.log(max(ranked[0][1] / top.q, 1e-300))
-    reason = (
-        f"{top.relation}: '{top.text}' lists '{u.observed}' as a synonym; "
-        f"the language model prefers '{top.text}' here by {gain:+.1f} nats"
-    )
+    if top.relation == "inflection":
+        reason = f"inflection: '{u.observed}' may be a spinner's re-inflection of '{top.text}'"
+    elif top.relation.startswith("profile:"):
+        reason = f"{top.relation}: this spinner wrote '{u.observed}' for '{top.text}' when learned"
+    else:
+        reason = f"{top.relation}: '{top.text}' lists '{u.observed}' as a synonym"
+    if gain > 0:
+        reason += f"; the language model prefers '{top.text}' here by {gain:+.1f} nats"
+    else:
+        reason += f"; the context is neutral or favours the text as written ({gain:+.1f} nats)"
     if u.observed in _repeated(a):
         reason += "; the same word is flagged elsewhere in this text"
     return Span(start, end, observed, u.posterior, suggestions, reason)

@@ -384,3 +384,57 @@ def learn_unpaired(
     }
     p.summary = p.recompute_summary()
     return p
+
+
+# ------------------------------------------------------------- corpus self-learning
+def learn_from_spans(
+    spans: Iterable[tuple[str, str | None, float]],
+    *,
+    name: str = "corpus",
+    min_score: float = 0.8,
+    min_count: int = 2,
+) -> Profile:
+    """A corpus-level profile from a first pass's confident spans: ``(text, suggestion, score)``.
+
+    A spinner replaces a word the same way across a whole corpus, so a substitution the
+    detector is sure of in several documents is evidence for it everywhere: the profile
+    learned here, passed back to a second pass (`despin scan --profile`), turns it into a
+    table look-up for the documents where the detector alone was unsure.
+
+    >>> p = learn_from_spans([("hebdomadary", "weekly", 0.95)] * 3 + [("novel", "new", 0.5)])
+    >>> p.originals("hebdomadary")
+    [('weekly', 1.0)]
+    >>> p.originals("novel")
+    []
+    """
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for text, suggestion, score in spans:
+        if suggestion and score >= min_score and suggestion.lower() != text.lower():
+            counts[" ".join(text.lower().split())][" ".join(suggestion.lower().split())] += 1
+    kept = {k: v for k, v in counts.items() if sum(v.values()) >= min_count}
+    return Profile.from_counts(name, {k: dict(v) for k, v in kept.items()})
+
+
+def spans_from_scan(output: str) -> Iterable[tuple[str, str | None, float]]:
+    """Read the spans of a `despin scan` output folder (JSONL or Parquet parts)."""
+    import glob
+    import os
+
+    from .errors import InputError
+    from .io.text import iter_jsonl
+
+    parts = sorted(glob.glob(os.path.join(output, "part-*")))
+    if not parts:
+        raise InputError(f"{output}: no scan output (part-* files) found")
+    for part in parts:
+        if part.endswith(".jsonl"):
+            rows: Iterable[dict] = (r.value for r in iter_jsonl(part) if r.value is not None)
+        elif part.endswith(".parquet"):
+            import pyarrow.parquet as pq
+
+            rows = pq.read_table(part, columns=["spans"]).to_pylist()
+        else:
+            continue
+        for row in rows:
+            for s in row.get("spans") or ():
+                yield str(s.get("text", "")), s.get("suggestion"), float(s.get("score", 0.0))

@@ -68,6 +68,10 @@ def _texts(path: str, fields: tuple[str, ...], report: _LineReporter) -> Iterato
 @click.option("--resource", "resources", multiple=True, default=("wordnet", "moby"), show_default=True,
               type=click.Choice(["wordnet", "moby"]),
               help="Unpaired learning: lexicon resources for candidate originals (repeat for several).")
+@click.option("--from-scan", "from_scan", default=None, type=click.Path(file_okay=False),
+              help="Corpus self-learning: a `despin scan` output folder; learn its confident spans.")
+@click.option("--min-score", default=0.8, show_default=True, type=click.FloatRange(0, 1),
+              help="With --from-scan: spans at least this sure count as evidence.")
 def learn(
     pairs: str | None,
     output: str,
@@ -77,6 +81,8 @@ def learn(
     spun_path: str | None,
     clean_path: str | None,
     resources: tuple[str, ...],
+    from_scan: str | None,
+    min_score: float,
 ) -> None:
     """Learn a spinner profile from PAIRS.jsonl ({"id","original","spun"} per line).
 
@@ -84,10 +90,32 @@ def learn(
     decipherment with the lexicon and a bigram model of the clean text).
 
     \b
+    Or from a first `despin scan` pass over a corpus (--from-scan): substitutions the
+    detector was sure of in at least --min-count documents become a corpus profile for a
+    second pass (`despin scan --profile`).
+
+    \b
     despin learn pairs.jsonl -o spinner.profile
     despin learn --spun spun.jsonl --clean news.jsonl -o guessed.profile
+    despin learn --from-scan pass1/ -o corpus.profile --min-count 2
     """
+    if from_scan:
+        _learn_from_scan(from_scan, output, name, min_score, max(2, min_count) if min_count == 1 else min_count)
+        return
     _learn(pairs, output, name, min_count, max_ngram, spun_path, clean_path, resources)
+
+
+@user_errors
+def _learn_from_scan(folder: str, output: str, name: str | None, min_score: float, min_count: int) -> None:
+    from .. import learn as L
+    from ..profile import save
+
+    profile = L.learn_from_spans(L.spans_from_scan(folder), name=name or Path(output).stem,
+                                 min_score=min_score, min_count=min_count)
+    if not profile.entries:
+        raise InputError(f"{folder}: no substitution was confident in {min_count}+ places; profile not written")
+    save(profile, output)
+    click.echo(f"{output}: {len(profile.entries)} entries from the confident spans of {folder}", err=True)
 
 
 @user_errors
