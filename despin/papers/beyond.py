@@ -54,10 +54,13 @@ TERM_WEIGHT = 0.5
 TERM_WORD_BONUS = 1.5
 TORTURED_WORD_PENALTY = 1.5
 FORWARD_WEIGHT = 0.2
+# Term matching also tries synonyms of synonyms of the first TWO_HOP_FANOUT candidates.
+TWO_HOP_DISCOUNT = 0.5
+TWO_HOP_FANOUT = 30
 # Candidate originals kept per observed word, and beam width per phrase.
 MAX_WORD_CANDIDATES = 25
 BEAM = 40
-MARGIN = 6.0
+MARGIN = 8.0
 # A window is flagged only with evidence beyond a better-sounding restoration: its best
 # restoration is a known term, or one of its words is a known substitute this strongly.
 TORTURED_STRENGTH = 0.5
@@ -201,6 +204,7 @@ class BeyondDetector:
                 self._term_index[(len(ws), i, w)].add(t)
         self._cache: dict[str, tuple[Suggestion, ...]] = {}
         self._word_cache: dict[str, list[tuple[str, float]]] = {}
+        self._term_word_cache: dict[str, dict[str, float]] = {}
         self._keep_cache: dict[str, float] = {}
 
     # --- building ----------------------------------------------------------------
@@ -372,7 +376,7 @@ class BeyondDetector:
         sets: list[set[str]] = []
         qmaps: list[dict[str, float]] = []
         for i, w in enumerate(words):
-            qm = {c: q for c, q in self._word_candidates_all(w) if " " not in c}
+            qm = self._term_word_candidates(w)
             qmaps.append(qm)
             hits: set[str] = set()
             for c in qm:
@@ -381,6 +385,25 @@ class BeyondDetector:
                 return {}
             sets.append(hits)
         return {t: sum(math.log(qmaps[i][w]) for i, w in enumerate(t.split(" "))) for t in set.intersection(*sets)}
+
+    def _term_word_candidates(self, word: str) -> dict[str, float]:
+        """Single-word candidates for term matching: one thesaurus step, and two (a synonym
+        of a synonym, at a discount) — a known term constrains the choice enough."""
+        cached = self._term_word_cache.get(word)
+        if cached is not None:
+            return cached
+        qm = {c: q for c, q in self._word_candidates_all(word) if " " not in c}
+        if TWO_HOP_DISCOUNT > 0:
+            for c1, q1 in list(qm.items())[:TWO_HOP_FANOUT]:
+                if c1 == word:
+                    continue
+                for c2, q2 in lexicon_candidates(c1, self.sources) + forward_candidates(c1, self.sources):
+                    if " " not in c2 and c2 not in qm:
+                        q = q1 * q2 * TWO_HOP_DISCOUNT
+                        if q > qm.get(c2, 0.0):
+                            qm[c2] = q
+        self._term_word_cache[word] = qm
+        return qm
 
     def _worth_searching(self, phrase: str) -> bool:
         """Cheap test before the beam search: could `has_evidence` hold for any restoration?"""
