@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from itertools import repeat
 from typing import NamedTuple, Sequence
 
 import numpy as np
@@ -104,31 +105,32 @@ def skeleton_shingles(text_or_words: str | Sequence[str], n: int = 9) -> np.ndar
 
 def skeleton_shingle_seq(words: Sequence[str], n: int = 9) -> tuple[np.ndarray, list[int]]:
     """Skeleton shingle ids in text order (uint32, repeats kept) and, for each shingle,
-    the index of the word that ends it: chunks of a document are slices of this."""
-    seq: list[int] = []
-    ends: list[int] = []
-    for k, w in enumerate(words):
-        s = _SYMBOL.get(w, GAP)
-        if s == GAP and seq and seq[-1] == GAP:
-            continue  # one word or five: a spinner may change the length of a gap
-        seq.append(s)
-        ends.append(k)
+    the index of the word that ends it: chunks of a document are slices of this.
+
+    Vectorised (``map`` over the symbol table, numpy shifts): this runs for every
+    document indexed and every candidate re-ranked.
+    """
+    if not words:
+        return np.zeros(0, dtype=np.uint32), []
+    sym = np.fromiter(map(_SYMBOL.get, words, repeat(GAP)), dtype=np.uint64, count=len(words))
+    # One gap per run of other words, whatever its length (a spinner may change it).
+    keep = np.ones(len(sym), dtype=bool)
+    keep[1:] = (sym[1:] != GAP) | (sym[:-1] != GAP)
+    ends = np.flatnonzero(keep)
+    seq = sym[keep]
     if len(seq) < n:
         if len(seq) < 4:
             return np.zeros(0, dtype=np.uint32), []
-        ids = [len(seq) << 58 | _pack(seq)]  # keep short ones apart from n-grams
-        pos = [ends[-1]]
+        ids = np.array([len(seq) << 58 | _pack(seq.tolist())], dtype=np.uint64)  # apart from n-grams
+        pos = [int(ends[-1])]
     else:
-        # Rolling 6-bit packing: an n-gram id is exact (no collisions) up to n = 10.
-        mask = (1 << (6 * n)) - 1
-        v = _pack(seq[: n - 1])
-        ids = []
-        for s in seq[n - 1 :]:
-            v = ((v << 6) | s) & mask
-            ids.append(v)
-        pos = ends[n - 1 :]
-    arr = np.fromiter(ids, dtype=np.uint64, count=len(ids))
-    return ((arr * _MIX) >> np.uint64(32)).astype(np.uint32), pos
+        # 6 bits a symbol: an n-gram id is exact (no collisions) up to n = 10.
+        m = len(seq) - n + 1
+        ids = np.zeros(m, dtype=np.uint64)
+        for k in range(n):
+            ids |= seq[k : k + m] << np.uint64(6 * (n - 1 - k))
+        pos = ends[n - 1 :].tolist()
+    return ((ids * _MIX) >> np.uint64(32)).astype(np.uint32), pos
 
 
 def _pack(symbols: Sequence[int]) -> int:
