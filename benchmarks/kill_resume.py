@@ -28,19 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scan import make_corpus  # noqa: E402  (benchmarks/scan.py)
-
-# The CLI, optionally with the detector replaced by the skeleton's no-op first.
-RUNNER = """
-import sys
-if sys.argv[1] == "placeholder":
-    import despin.core
-    from despin.report import empty_report
-    despin.core.check = lambda text, **kw: empty_report(text)
-from despin.cli import main
-main(sys.argv[2:])
-"""
-
+from scan import RUNNER, make_corpus  # noqa: E402  (benchmarks/scan.py)
 
 def scan_cmd(args: argparse.Namespace, corpus: Path, out: Path, resume: bool) -> list[str]:
     cmd = [sys.executable, "-c", RUNNER, "placeholder" if args.placeholder else "real", "scan", str(corpus),

@@ -59,8 +59,9 @@ MODES = ("screen", "check", "restore")
 ENGINES = ("local", "ray")
 DEFAULT_SHARD_SIZE = 5000
 # Records per task sent to a worker: large enough that inter-process overhead
-# (~0.1 ms per task) is small next to checking them, small enough to balance load.
-DEFAULT_CHUNK_SIZE = 64
+# (~0.1 ms per task) is small next to checking them, small enough to balance load
+# (check/restore take ~50 ms a document, so their tasks are smaller).
+CHUNK_SIZES = {"screen": 64, "check": 8, "restore": 8}
 MANIFEST_VERSION = 1
 
 # Score only: the fast path the core provides for corpora (no suggestions, no restore).
@@ -397,7 +398,7 @@ def run_scan(
     encoding: str | None = None,
     workers: int | None = None,
     shard_size: int = DEFAULT_SHARD_SIZE,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    chunk_size: int | None = None,
     resume: bool = False,
     overwrite: bool = False,
     engine: str = "local",
@@ -417,6 +418,7 @@ def run_scan(
         raise InputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    chunk_size = CHUNK_SIZES[mode] if chunk_size is None else chunk_size
     if shard_size < 1 or chunk_size < 1:
         raise InputError("--shard-size must be at least 1")
     if engine == "ray" and resume:
