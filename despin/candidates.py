@@ -122,8 +122,10 @@ def candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
                 add(form, q * w, source)
         else:
             add(orig, q, source)
-    if single:
-        # The spinner may have written the dictionary form of the original itself.
+    if single and phrase in _lemmas(phrase):
+        # The spinner may have written the dictionary form of the original itself ("said"
+        # → "say"). Only a dictionary form is such evidence: "bankers" is no spinner's
+        # rendering of "banker".
         for lemma in _lemmas(phrase):
             q = max(share / (len(lexicon.synonyms(lemma, s)) + 1) for s in sources)
             for form in forms(lemma):

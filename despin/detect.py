@@ -114,9 +114,15 @@ def _is_function_word(word: str) -> bool:
     return word in _CLOSED_CLASS or lm.unigram(word) >= math.log(10 ** (_FUNCTION_ZIPF - 9))
 
 
+_VOWELS = frozenset("aeiouy")
+
+
 def _eligible(tok: Token, low: str) -> bool:
-    # Numbers, codes, non-Latin scripts and single letters are immutable.
-    return low.isascii() and low.replace("'", "").isalpha() and len(low) > 1
+    # Numbers, codes, non-Latin scripts and single letters are immutable; so are words
+    # without a vowel, which are abbreviations (pct, mln, dlrs), not thesaurus words.
+    return (
+        low.isascii() and low.replace("'", "").isalpha() and len(low) > 1 and not _VOWELS.isdisjoint(low)
+    )
 
 
 def _sentence_ids(text: str, tokens: Sequence[Token]) -> list[int]:
@@ -229,7 +235,18 @@ def _plausible(phrase: str, cands: tuple[Candidate, ...]) -> tuple[Candidate, ..
     from .candidates import _prior
 
     floor = _prior(phrase) + _PRIOR_CUT
-    return tuple(c for c in cands if math.log(c.q) + _prior(c.text) >= floor)
+    return tuple(
+        c for c in cands
+        if math.log(c.q) + _prior(c.text) >= floor and not _spelling_variant(phrase, c)
+    )
+
+
+def _spelling_variant(observed: str, c: Candidate) -> bool:
+    """privatise/privatize, colour/color: a thesaurus lists both, a spinner did not swap them."""
+    if c.relation == "inflection" or len(observed) < 5 or abs(len(observed) - len(c.text)) > 1:
+        return False
+    diff = sum(a != b for a, b in zip(observed, c.text)) + abs(len(observed) - len(c.text))
+    return diff <= 1 or (observed.endswith("our") and c.text == observed[:-3] + "or")
 
 
 def _upper_lines(text: str, tokens: Sequence[Token]) -> list[bool]:

@@ -17,8 +17,9 @@ from typing import Sequence
 
 # pocketsphinx's log base is 1.0001; this turns its integers into natural logs.
 _LN_BASE = math.log(1.0001)
-# pocketsphinx returns this-ish for a word outside its vocabulary.
-_OOV_CUTOFF = -1e6
+# pocketsphinx gives a word outside its vocabulary about -53,687 nats (its log zero);
+# anything below this cut-off is that, not a probability.
+_OOV_CUTOFF = -1000.0
 # Unknown to both resources: about as likely as a word seen once in a billion.
 FLOOR = math.log(1e-9)
 # Out-of-vocabulary words are rarer in running text than their wordfreq frequency
