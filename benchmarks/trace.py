@@ -36,11 +36,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -184,7 +182,7 @@ class PlainLSH:
     def __init__(self, docs: list[tuple[str, str]], threshold: float = 0.5) -> None:
         from datasketch import MinHash, MinHashLSH
 
-        self._mh = lambda ids: self._minhash(MinHash, ids)
+        self._mh = lambda ids: self._minhash(MinHash, ids)  # noqa: E731
         self.lsh = MinHashLSH(threshold=threshold, num_perm=128)
         self.sigs: dict[str, Any] = {}
         with self.lsh.insertion_session() as session:
@@ -194,8 +192,8 @@ class PlainLSH:
                 session.insert(doc_id, m)
 
     @staticmethod
-    def _minhash(cls: Any, ids: np.ndarray) -> Any:
-        m = cls(num_perm=128, seed=1, hashfunc=int, scheme="affine32")
+    def _minhash(minhash_type: Any, ids: np.ndarray) -> Any:
+        m = minhash_type(num_perm=128, seed=1, hashfunc=int, scheme="affine32")
         m.update_batch(ids.tolist())
         return m
 
@@ -273,7 +271,11 @@ def main() -> None:
             t = time.time()
             plain = PlainLSH(docs)
             print(f"build lsh0.5: {len(docs) / (time.time() - t):.0f} docs/s wall (in memory)", flush=True)
-            systems["lsh0.5"] = lambda text: (lambda top: (top, top is not None))(plain.top(text))
+            def run_plain(text: str) -> tuple[str | None, bool]:
+                top = plain.top(text)
+                return top, top is not None
+
+            systems["lsh0.5"] = run_plain
 
         # ----------------------------------------------------------- recall / precision / latency
         table: dict[str, dict[str, Any]] = {}
