@@ -43,7 +43,7 @@ from ..errors import IndexCorruptError, InputError
 from .shingles import SHINGLERS, Words, chunk_bounds, paragraph_words, shingle_set
 
 FORMAT = "despin-trace-index"
-VERSION = 2
+VERSION = 3  # 3: anchor n-grams hashed by mixing per-word hashes
 MANIFEST = "manifest.json"
 DB = "index.sqlite"
 

@@ -174,8 +174,14 @@ def anchor_shingle_seq(pars: Sequence[Words], n: int = 3) -> tuple[np.ndarray, l
         where.extend([max(end, 0)] * len(p.anchors))
     if len(anchors) < n:
         return np.zeros(0, dtype=np.uint32), []
-    grams = ["\x01".join(anchors[i : i + n]) for i in range(len(anchors) - n + 1)]
-    ids = np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint32, count=len(grams))
+    # Hash each anchor once (C-level maps), then mix n neighbours with numpy: a third
+    # of the cost of hashing every joined n-gram string.
+    h = np.fromiter(map(zlib.crc32, map(str.encode, anchors)), dtype=np.uint64, count=len(anchors))
+    m = len(anchors) - n + 1
+    mixed = np.zeros(m, dtype=np.uint64)
+    for k in range(n):
+        mixed = (mixed ^ h[k : k + m]) * _MIX
+    ids = (mixed >> np.uint64(32)).astype(np.uint32)
     return ids, where[n - 1 :]
 
 
