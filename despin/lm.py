@@ -72,7 +72,7 @@ def logprob(word: str, history: Sequence[str] = ()) -> float:
 # plain dict (≈0.2 µs a hit) saves most pocketsphinx calls (≈2 µs each, with string
 # conversion); it is cleared when it grows past a bound to keep memory flat.
 _CACHE: dict[tuple[str, str, str], float] = {}
-_CACHE_MAX = 3_000_000
+_CACHE_MAX = 1_000_000
 
 
 def window_logprob(words: Sequence[str], start: int, stop: int) -> float:
