@@ -127,7 +127,7 @@ def apply(text: str, spans: Iterable[Span]) -> str:
         if s.start < pos or not replaces(s):
             continue
         out.append(text[pos:s.start])
-        out.append(s.best)
+        out.append(s.suggestions[0].text)
         pos = s.end
     out.append(text[pos:])
     return "".join(out)

@@ -36,18 +36,18 @@ def type_evidence(word: str, sources: tuple[str, ...]) -> float | None:
     return max(-_CLIP, min(_CLIP, best - own))
 
 
-_MISSING = object()
 _TYPE_CACHES: dict[tuple[str, ...], dict[str, float | None]] = {}
 
 
 def screen_features(text: str, sources: tuple[str, ...]) -> list[float]:
     # The hot loop of a corpus screen: plain dict look-ups per token, no per-call overhead.
     cache = _TYPE_CACHES.setdefault(sources, {})
-    values = []
+    values: list[float] = []
     for tok in TOKEN_RE.findall(text):
         low = tok.lower()
-        e = cache.get(low, _MISSING)
-        if e is _MISSING:
+        if low in cache:
+            e = cache[low]
+        else:
             e = cache[low] = type_evidence(low, sources)
         if e is None or (len(tok) > 1 and tok.isupper()):
             continue  # ineligible, or an acronym
