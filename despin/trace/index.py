@@ -68,8 +68,9 @@ RERANK = 5
 
 @dataclass(frozen=True)
 class Match:
-    """A candidate source: ``similarity`` is the share of the query's words aligned
-    word-for-word to it (0..1); ``containment`` the share of the query's shingles in it."""
+    """A candidate source: ``similarity`` is the weighted share of the query's words
+    aligned unchanged to it (0..1, see `despin.trace.align.similarity`); ``containment``
+    the share of the query's shingles in it; ``votes`` its colliding LSH bands."""
 
     id: str
     similarity: float
@@ -291,13 +292,16 @@ class Index:
                         batch.clear()
                 if batch:
                     conn.executemany("INSERT INTO docs (rowid, id, text) VALUES (?, ?, ?)", batch)
+                self.manifest["documents"] = conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
                 if added:
-                    # Segment files first, manifest last: a crash in between leaves
-                    # unreferenced files, never a manifest pointing at nothing.
+                    # Segment files, then the manifest, then the SQLite commit: a crash
+                    # before the manifest leaves unreferenced files; one after it, a
+                    # manifest naming rows SQLite lacks, which `candidates` reports as
+                    # corrupt. Never documents that are stored but silently unsearchable.
                     self._write_segment(np.concatenate(keys), np.concatenate(rows))
+                    self._write_manifest()
         except sqlite3.Error as e:
             raise IndexCorruptError(f"{self.path}: cannot write to {DB} ({e})") from None
-        self.manifest["documents"] = conn.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
         return added, skipped
 
     def _write_segment(self, keys: np.ndarray, docs: np.ndarray) -> None:
