@@ -212,3 +212,20 @@ def test_check_never_raises_and_keeps_text_outside_spans(text: str) -> None:
     assert 0.0 <= r.score <= 1.0
     assert_outside_spans_identical(text, r)
     assert apply(text, r.spans) == r.restored
+
+
+def test_precomputed_screen_table_matches_the_live_computation() -> None:
+    """scripts/build_screen_table.py must be rerun when candidate generation changes."""
+    import random
+
+    from despin.screen import _precomputed, type_evidence
+
+    table = _precomputed()
+    assert len(table) > 100_000
+    sample = random.Random(0).sample(sorted(table), 60) + ["hebdomadary", "said", "the"]
+    for word in sample:
+        live = type_evidence.__wrapped__(word, ("wordnet", "moby"))
+        stored = table[word]
+        assert (live is None) == (stored is None), word
+        if live is not None:
+            assert abs(live - stored) < 1e-2, word
