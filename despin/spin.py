@@ -221,20 +221,26 @@ class SpinResult:
         return [e.to_dict() for e in self.edits]
 
 
+def _replay(text: str, edits: Iterable[Edit], side: str) -> str:
+    """Replace each edit's ``side`` span of ``text`` by the other side's words."""
+    other = "spun" if side == "orig" else "original"
+    out: list[str] = []
+    pos = 0
+    for e in sorted(edits, key=lambda e: getattr(e, f"{side}_start")):
+        out.append(text[pos:getattr(e, f"{side}_start")])
+        out.append(getattr(e, other))
+        pos = getattr(e, f"{side}_end")
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def apply_edits(original: str, edits: Iterable[Edit]) -> str:
     """Rebuild the spun text from the original and its alignment.
 
     >>> apply_edits("a big dog", [Edit(2, 5, 2, 7, "big", "large", "synonym")])
     'a large dog'
     """
-    out: list[str] = []
-    pos = 0
-    for e in sorted(edits, key=lambda e: e.orig_start):
-        out.append(original[pos:e.orig_start])
-        out.append(e.spun)
-        pos = e.orig_end
-    out.append(original[pos:])
-    return "".join(out)
+    return _replay(original, edits, "orig")
 
 
 def unspin(spun: str, edits: Iterable[Edit]) -> str:
@@ -243,14 +249,7 @@ def unspin(spun: str, edits: Iterable[Edit]) -> str:
     >>> unspin("a large dog", [Edit(2, 5, 2, 7, "big", "large", "synonym")])
     'a big dog'
     """
-    out: list[str] = []
-    pos = 0
-    for e in sorted(edits, key=lambda e: e.spun_start):
-        out.append(spun[pos:e.spun_start])
-        out.append(e.original)
-        pos = e.spun_end
-    out.append(spun[pos:])
-    return "".join(out)
+    return _replay(spun, edits, "spun")
 
 
 # --------------------------------------------------------------------------- inflection

@@ -100,7 +100,7 @@ def learn(
     despin learn --from-scan pass1/ -o corpus.profile --min-count 2
     """
     if from_scan:
-        _learn_from_scan(from_scan, output, name, min_score, max(2, min_count) if min_count == 1 else min_count)
+        _learn_from_scan(from_scan, output, name, min_score, max(2, min_count))
         return
     _learn(pairs, output, name, min_count, max_ngram, spun_path, clean_path, resources)
 
