@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -174,7 +175,7 @@ def analyse(
             elif _is_function_word(low[j - 1]):
                 continue
             pcands, pprob, psupport = _profile_candidates(phrase, profiles)
-            cands = pcands + _plausible(phrase, candidates(phrase, sources))
+            cands = pcands + _plausible_candidates(phrase, sources)
             if cands or psupport:
                 units.append(Unit(i, j, phrase, cands, profile_prob=pprob, profile_support=psupport))
 
@@ -231,12 +232,13 @@ def _apply_profile_evidence(a: Analysis) -> None:
 _PRIOR_CUT = -7.0
 
 
-def _plausible(phrase: str, cands: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
+@lru_cache(maxsize=200_000)
+def _plausible_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
     from .candidates import _prior
 
     floor = _prior(phrase) + _PRIOR_CUT
     return tuple(
-        c for c in cands
+        c for c in candidates(phrase, sources)
         if math.log(c.q) + _prior(c.text) >= floor and not _spelling_variant(phrase, c)
     )
 
