@@ -217,6 +217,7 @@ def format_worst(docs: Sequence[DocResult], n: int, max_items: int = 12) -> str:
 @click.option("--worst", "n_worst", default=0, type=click.IntRange(min=0),
               help="List the N documents with the most residual errors, with their spans.")
 @click.option("--limit", default=None, type=click.IntRange(min=1), help="Evaluate the first N valid pairs only.")
+@user_errors
 def eval_(
     pairs: str,
     profiles: tuple[str, ...],
@@ -237,20 +238,6 @@ def eval_(
     despin eval pairs.jsonl --baseline known-list --list known.tsv --worst 5
     """
     res = _parse_resources(resources) or RESOURCES
-    _eval(pairs, profiles, res, baseline, list_path, as_json, n_worst, limit)
-
-
-@user_errors
-def _eval(
-    pairs: str,
-    profiles: tuple[str, ...],
-    resources: tuple[str, ...],
-    baseline: str | None,
-    list_path: str | None,
-    as_json: bool,
-    n_worst: int,
-    limit: int | None,
-) -> None:
     if baseline == "known-list" and not list_path:
         raise click.UsageError("--baseline known-list needs --list FILE")
     if list_path and baseline != "known-list":
@@ -260,8 +247,8 @@ def _eval(
 
         if not os.path.exists(pairs):
             raise InputError(f"{pairs}: no such file")
-    name, checker = build_checker(baseline, resources, profiles, list_path)
-    metrics, docs = run_eval(pairs, checker, name=name, resources=resources, limit=limit)
+    name, checker = build_checker(baseline, res, profiles, list_path)
+    metrics, docs = run_eval(pairs, checker, name=name, resources=res, limit=limit)
     if as_json:
         click.echo(json.dumps(metrics.to_dict()))
     else:

@@ -72,6 +72,7 @@ def _texts(path: str, fields: tuple[str, ...], report: _LineReporter) -> Iterato
               help="Corpus self-learning: a `despin scan` output folder; learn its confident spans.")
 @click.option("--min-score", default=0.8, show_default=True, type=click.FloatRange(0, 1),
               help="With --from-scan: spans at least this sure count as evidence.")
+@user_errors
 def learn(
     pairs: str | None,
     output: str,
@@ -102,33 +103,6 @@ def learn(
     if from_scan:
         _learn_from_scan(from_scan, output, name, min_score, max(2, min_count))
         return
-    _learn(pairs, output, name, min_count, max_ngram, spun_path, clean_path, resources)
-
-
-@user_errors
-def _learn_from_scan(folder: str, output: str, name: str | None, min_score: float, min_count: int) -> None:
-    from .. import learn as L
-    from ..profile import save
-
-    profile = L.learn_from_spans(L.spans_from_scan(folder), name=name or Path(output).stem,
-                                 min_score=min_score, min_count=min_count)
-    if not profile.entries:
-        raise InputError(f"{folder}: no substitution was confident in {min_count}+ places; profile not written")
-    save(profile, output)
-    click.echo(f"{output}: {len(profile.entries)} entries from the confident spans of {folder}", err=True)
-
-
-@user_errors
-def _learn(
-    pairs: str | None,
-    output: str,
-    name: str | None,
-    min_count: int,
-    max_ngram: int,
-    spun_path: str | None,
-    clean_path: str | None,
-    resources: tuple[str, ...],
-) -> None:
     from .. import learn as L
     from ..profile import save
 
@@ -163,6 +137,18 @@ def _learn(
         + (f"; {report.count} malformed lines skipped" if report.count else ""),
         err=True,
     )
+
+
+def _learn_from_scan(folder: str, output: str, name: str | None, min_score: float, min_count: int) -> None:
+    from .. import learn as L
+    from ..profile import save
+
+    profile = L.learn_from_spans(L.spans_from_scan(folder), name=name or Path(output).stem,
+                                 min_score=min_score, min_count=min_count)
+    if not profile.entries:
+        raise InputError(f"{folder}: no substitution was confident in {min_count}+ places; profile not written")
+    save(profile, output)
+    click.echo(f"{output}: {len(profile.entries)} entries from the confident spans of {folder}", err=True)
 
 
 @click.group()

@@ -65,6 +65,7 @@ def _iter_texts(
 @click.option("--field", default="text", show_default=True, help="Text field of JSONL input.")
 @click.option("--limit", default=None, type=click.IntRange(min=1), help="Spin at most N documents.")
 @encoding_option
+@user_errors
 def spin(
     inputs: tuple[str, ...],
     output: str,
@@ -85,21 +86,6 @@ def spin(
     despin spin news.jsonl -o pairs.jsonl --preset table --rate 0.3 --resource moby
     despin eval pairs.jsonl --resources wordnet     # cross-resource: honest figures
     """
-    _spin(inputs, output, preset, rate, seed, resource, field, limit, encoding)
-
-
-@user_errors
-def _spin(
-    inputs: tuple[str, ...],
-    output: str,
-    preset: str,
-    rate: float,
-    seed: int,
-    resource: str,
-    field: str,
-    limit: int | None,
-    encoding: str | None,
-) -> None:
     from ..spin import Spinner, Thesaurus
 
     for name in inputs:
