@@ -10,7 +10,7 @@ from .report import Report, Span, Suggestion, apply, empty_report
 
 # Document score: a logistic function of the per-token log-likelihood ratio of "spun at
 # rate ρ" against "not spun" (see detect.py); 0.5 is the decision threshold.
-_SCORE_SCALE = 6.0
+_SCORE_SCALE = 60.0
 _SCORE_SHIFT = 0.08
 
 
@@ -108,7 +108,7 @@ def document_score(a: Analysis) -> float:
 
     w = doc_weights()
     if w is None:
-        z = _SCORE_SCALE * 10 * (a.llr / max(1, a.n_eligible) - _SCORE_SHIFT)
+        z = _SCORE_SCALE * (a.llr / max(1, a.n_eligible) - _SCORE_SHIFT)
     else:
         z = w[0] + sum(wi * x for wi, x in zip(w[1:], a.doc_features()))
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
@@ -128,11 +128,12 @@ def _report(text: str, a: Analysis, config: Config) -> Report:
             continue
         chosen.append(u)
         taken.update(range(u.i, u.j))
-    spans = tuple(sorted((_span(text, a, u, config) for u in chosen), key=lambda s: s.start))
+    repeated = _repeated(a)
+    spans = tuple(sorted((_span(text, a, u, config, repeated) for u in chosen), key=lambda s: s.start))
     return Report(score=score, verdict=verdict, spans=spans, restored=apply(text, spans))
 
 
-def _span(text: str, a: Analysis, u: Unit, config: Config) -> Span:
+def _span(text: str, a: Analysis, u: Unit, config: Config, repeated: set[str]) -> Span:
     start, end = a.tokens[u.i].start, a.tokens[u.j - 1].end
     observed = text[start:end]
     total = sum(u.odds)
@@ -152,7 +153,7 @@ def _span(text: str, a: Analysis, u: Unit, config: Config) -> Span:
         reason += f"; the language model prefers '{top.text}' here by {gain:+.1f} nats"
     else:
         reason += f"; the context is neutral or favours the text as written ({gain:+.1f} nats)"
-    if u.observed in _repeated(a):
+    if u.observed in repeated:
         reason += "; the same word is flagged elsewhere in this text"
     return Span(start, end, observed, u.posterior, suggestions, reason)
 

@@ -36,8 +36,6 @@ _SENTENCE_BREAK = re.compile(r"[.!?;:\n\"“”()\[\]]")
 # text; flagging them costs many false changes for little recall.
 _FUNCTION_ZIPF = 6.5
 _RHO_INIT = 0.15
-_RHO_PRIOR = 0.05
-_RHO_PRIOR_WEIGHT = 0.0
 _RHO_MIN, _RHO_MAX = 0.02, 0.6
 _EM_STEPS = 4
 # Occurrences of one type are not independent evidence (similar contexts): temper the sum.
@@ -192,10 +190,9 @@ def analyse(
     rho = _RHO_INIT
     for _ in range(_EM_STEPS):
         _posteriors(units, rho, calibrated=False)
-        spun = sum(u.posterior for u in units if u.j - u.i == 1)
-        # A prior in pseudo-words (_RHO_PRIOR_WEIGHT) is supported; measured, any weight
-        # that helped tweet-length texts cost more on paragraph-length ones, so it is off.
-        rho = (spun + _RHO_PRIOR_WEIGHT * _RHO_PRIOR) / max(1.0, n_eligible + _RHO_PRIOR_WEIGHT)
+        # (A prior in pseudo-words pulling ρ down for short texts was measured: any weight
+        # that helped tweet-length texts cost more on paragraph-length ones.)
+        rho = sum(u.posterior for u in units if u.j - u.i == 1) / max(1, n_eligible)
         rho = min(_RHO_MAX, max(_RHO_MIN, rho))
     _posteriors(units, rho, calibrated=False)
     llr = sum(math.log1p(rho * (u.A - 1.0)) for u in units if u.j - u.i == 1)

@@ -62,10 +62,8 @@ def logprob(word: str, history: Sequence[str] = ()) -> float:
 
     Words are expected lower-case; ``<s>``/``</s>`` mark sentence boundaries.
     """
-    p = _model().prob([word, *reversed(history[-2:])]) * _LN_BASE
-    if p > _OOV_CUTOFF:
-        return p
-    return unigram(word) - _OOV_PENALTY
+    history = tuple(history[-2:])
+    return window_logprob((*history, word), len(history), len(history) + 1)
 
 
 # Trigram log-probabilities seen in this process. Corpora repeat their trigrams, so a
