@@ -124,7 +124,8 @@ def _report(text: str, a: Analysis, config: Config) -> Report:
     for u in sorted(a.units, key=lambda u: -u.posterior):
         if u.posterior < config.threshold:
             break
-        if any(k in taken for k in range(u.i, u.j)):
+        # A unit kept only for a profile's "left unchanged" evidence has nothing to suggest.
+        if not u.cands or any(k in taken for k in range(u.i, u.j)):
             continue
         chosen.append(u)
         taken.update(range(u.i, u.j))
