@@ -103,8 +103,8 @@ class PaperResult:
     def distinct_unlisted(self) -> int:
         return len(self._distinct("unlisted"))
 
-    def to_dict(self) -> dict[str, Any]:
-        """Nested form (JSON, Parquet)."""
+    def _counts(self) -> dict[str, Any]:
+        """The columns both forms share, in their order."""
         return {
             "path": self.path,
             "verdict": self.verdict,
@@ -114,6 +114,12 @@ class PaperResult:
             "n_unlisted": self.n_unlisted,
             "distinct_listed": self.distinct_listed,
             "distinct_unlisted": self.distinct_unlisted,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Nested form (JSON, Parquet)."""
+        return {
+            **self._counts(),
             "findings": [f.to_dict() for f in self.findings],
             "error": self.error,
         }
@@ -123,14 +129,7 @@ class PaperResult:
         listed = self._distinct("listed").values()
         unlisted = self._distinct("unlisted").values()
         return {
-            "path": self.path,
-            "verdict": self.verdict,
-            "score": round(float(self.score), 4),
-            "chars": self.chars,
-            "n_listed": self.n_listed,
-            "n_unlisted": self.n_unlisted,
-            "distinct_listed": self.distinct_listed,
-            "distinct_unlisted": self.distinct_unlisted,
+            **self._counts(),
             "listed": " | ".join(f"{f.phrase} -> {f.expected[0] if f.expected else '?'}" for f in listed),
             "unlisted": " | ".join(
                 f"{f.phrase} -> {f.expected[0] if f.expected else '?'} ({f.score:.2f})" for f in unlisted
