@@ -73,6 +73,8 @@ GENERAL_COLLOCATION_GAIN = 4.0  # when no list is given (dev-set: 24% flagged, 8
 # Natural-log PMI above which two adjacent words read as a collocation, not a swap.
 COLLOCATION_PMI = 3.0
 MAX_WINDOW = 4
+# Discount of a substitution learned for a relative of the observed word (spelling, inflection).
+BACKOFF_WEIGHT = 0.5
 SOURCES = ("wordnet", "moby")
 
 # Function words never start or end a tortured phrase we look for (they do occur
@@ -202,6 +204,14 @@ class BeyondDetector:
             ws = t.split(" ")
             for i, w in enumerate(ws):
                 self._term_index[(len(ws), i, w)].add(t)
+        # lemma -> (learned single-word key, its Penn tag or "" for a base form)
+        self._learned_by_lemma: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for w in self.learned:
+            if " " in w:
+                continue
+            self._learned_by_lemma[w].append((w, ""))
+            for lemma, tag in _tags(w):
+                self._learned_by_lemma[lemma].append((w, tag))
         self._cache: dict[str, tuple[Suggestion, ...]] = {}
         self._word_cache: dict[str, list[tuple[str, float]]] = {}
         self._term_word_cache: dict[str, dict[str, float]] = {}
@@ -227,23 +237,34 @@ class BeyondDetector:
         correct_counts: Counter[str] = Counter()
         learned_phrases: dict[str, Counter[str]] = defaultdict(Counter)
         term_counts: Counter[str] = Counter()
+        clean_pairs: list[tuple[list[str], list[str]]] = []
         for tortured, expected in known_pairs:
             t = _words(tortured)
             c = _clean_expected(expected)
             if not t or not c:
                 continue
-            cw = c.split(" ")
             term_counts[c] += 1
             learned_phrases[" ".join(t)][c] += 1
-            if len(t) == len(cw):
-                for a, b in zip(t, cw):
+            clean_pairs.append((t, c.split(" ")))
+        # Two passes: the first aligns with the lexicon alone, the second also trusts the
+        # word pairs the first one found (a spinner's habits make its own dictionary).
+        seen: set[tuple[str, str]] = set()
+        for _ in range(2):
+            learned = defaultdict(Counter)
+            correct_counts = Counter()
+            first = set()
+            for t, cw in clean_pairs:
+                for a, b in align_pair(t, cw, sources, seen):
                     correct_counts[b] += 1
                     if a != b:
                         learned[a][b] += 1
-                        for x, y in zip(a.split("-"), b.split("-")):  # "go-validation" ← "cross-validation"
-                            if x != y and "-" in a and a.count("-") == b.count("-"):
-                                learned[x][y] += 1
-                                correct_counts[y] += 1
+                        first.add((a, b))
+                        if " " not in a and " " not in b and "-" in a and a.count("-") == b.count("-"):
+                            for x, y in zip(a.split("-"), b.split("-")):  # "go-validation" ← "cross-validation"
+                                if x != y:
+                                    learned[x][y] += 1
+                                    correct_counts[y] += 1
+            seen = first
         for t in terms:
             c = _clean_expected(t)
             if c:
@@ -272,8 +293,8 @@ class BeyondDetector:
         if cached is not None:
             return cached
         out: dict[str, float] = {word: P_KEEP}
-        for c, n in self.learned.get(word, {}).items():
-            out[c] = out.get(c, 0.0) + LEARNED_WEIGHT * n / (self.correct_counts[c] + LEARNED_SMOOTHING)
+        for c, q in self._learned_candidates(word):
+            out[c] = out.get(c, 0.0) + q
         for c, q in lexicon_candidates(word, self.sources):
             out[c] = out.get(c, 0.0) + LEXICON_WEIGHT * q
         for c, q in forward_candidates(word, self.sources):
@@ -288,6 +309,41 @@ class BeyondDetector:
         ranked = sorted(out.items(), key=lambda kv: -(math.log(kv[1]) + 0.3 * _unigram(kv[0])))
         self._word_cache[word] = ranked
         return ranked
+
+    def _learned_candidates(self, word: str) -> list[tuple[str, float]]:
+        """Originals the lists show ``word`` substituting for, with channel probabilities.
+
+        An unseen word backs off, at a discount, to a seen relative: its US spelling
+        ("organisations" → "organizations"), another inflection of the same lemma
+        re-inflected ("organisation" ← "organisations" ← "networks" gives "network"), or
+        the adjective of an adverb ("shrewdly" → "shrewd").
+        """
+        out: dict[str, float] = {}
+
+        def add(c: str, n: float, weight: float) -> None:
+            q = weight * LEARNED_WEIGHT * n / (self.correct_counts[c] + LEARNED_SMOOTHING)
+            out[c] = max(out.get(c, 0.0), q)
+
+        for c, n in self.learned.get(word, {}).items():
+            add(c, n, 1.0)
+        if out or " " in word:
+            return list(out.items())
+        for v in _spelling_variants(word):
+            for c, n in self.learned.get(v, {}).items():
+                add(c, n, BACKOFF_WEIGHT)
+        for lemma, tag in _tags(word) + ((word, ""),):
+            for key, key_tag in self._learned_by_lemma.get(lemma, ()):
+                if key == word:
+                    continue
+                for c, n in self.learned[key].items():
+                    form = _reinflect(c, key_tag, tag)
+                    if form:
+                        add(form, n, BACKOFF_WEIGHT)
+        if not out and word.endswith("ly") and len(word) > 5:
+            stem = word[:-3] + "y" if word.endswith("ily") else word[:-2]
+            for c, n in self.learned.get(stem, {}).items():
+                add(c, n, BACKOFF_WEIGHT * 0.5)
+        return list(out.items())
 
     # --- prior ---------------------------------------------------------------------
 
@@ -416,6 +472,8 @@ class BeyondDetector:
 
     def _phrase_units(self, phrase: str) -> list[tuple[str, float]]:
         out: dict[str, float] = {}
+        for c, q in self._learned_candidates(phrase) if " " in phrase else ():
+            out[c] = out.get(c, 0.0) + q
         learned = self.learned_phrases.get(phrase)
         if learned:
             total = sum(learned.values())
@@ -546,6 +604,122 @@ class BeyondDetector:
                 t = " ".join(xw[a:b])
                 trimmed.setdefault(t, Suggestion(t, x.score))
         return a, b, tuple(trimmed.values()) or sugg[:1]
+
+
+# Alignment scores (per block of 1-3 tortured words against 1-3 correct words).
+_ALIGN_SAME = 3.0
+_ALIGN_RELATED = 2.0
+_ALIGN_SWAP = 0.3  # one word for one word, no dictionary evidence: the common spinner move
+_ALIGN_UNEVEN = -0.7  # per extra word of an unrelated uneven block
+_ALIGN_MAX_BLOCK = 3
+
+
+def _related(a: str, b: str, sources: tuple[str, ...], seen: set[tuple[str, str]]) -> bool:
+    """Does a thesaurus (or the lists' first alignment pass) relate ``b`` to ``a``?"""
+    if (a, b) in seen:
+        return True
+    return any(c == b for c, _ in lexicon_candidates(a, sources)) or any(c == a for c, _ in forward_candidates(b, sources))
+
+
+def align_pair(
+    tortured: Sequence[str],
+    correct: Sequence[str],
+    sources: tuple[str, ...] = SOURCES,
+    seen: set[tuple[str, str]] | None = None,
+) -> list[tuple[str, str]]:
+    """Align a listed (tortured, correct) pair into substituted units, 1-3 words each side.
+
+    A monotone alignment maximising identical words, thesaurus relations and one-for-one
+    swaps; uneven blocks ("gaining knowledge" ← "learning") are kept only when anchored by
+    identical or related words elsewhere, or related themselves. Pairs without such an
+    anchor and of different lengths give nothing: their alignment would be a guess.
+
+    >>> align_pair("deep gaining knowledge".split(), "deep learning".split(), ("wordnet",))
+    [('deep', 'deep'), ('gaining knowledge', 'learning')]
+    >>> align_pair("irregular woodland".split(), "random forest".split(), ("wordnet",))
+    [('irregular', 'random'), ('woodland', 'forest')]
+    """
+    seen = seen or set()
+    n, m = len(tortured), len(correct)
+    NEG = -1e9
+    best = [[NEG] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int, bool] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    best[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if best[i][j] == NEG:
+                continue
+            for a in range(1, _ALIGN_MAX_BLOCK + 1):
+                if i + a > n:
+                    break
+                for b in range(1, _ALIGN_MAX_BLOCK + 1):
+                    if j + b > m:
+                        break
+                    t, c = " ".join(tortured[i:i + a]), " ".join(correct[j:j + b])
+                    anchored = True
+                    if a == b == 1 and t == c:
+                        sc = _ALIGN_SAME
+                    elif _related(t, c, sources, seen):
+                        sc = _ALIGN_RELATED
+                    elif a == b == 1:
+                        sc, anchored = _ALIGN_SWAP, False
+                    else:
+                        sc, anchored = _ALIGN_UNEVEN * (a + b - 2), False
+                    if best[i][j] + sc > best[i + a][j + b]:
+                        best[i + a][j + b] = best[i][j] + sc
+                        back[i + a][j + b] = (a, b, anchored)
+    if best[n][m] == NEG:
+        return []
+    blocks: list[tuple[str, str, bool, bool]] = []
+    i, j = n, m
+    while i or j:
+        a, b, anchored = back[i][j]  # type: ignore[misc]
+        blocks.append((" ".join(tortured[i - a:i]), " ".join(correct[j - b:j]), anchored, a == b == 1))
+        i, j = i - a, j - b
+    blocks.reverse()
+    any_anchor = any(anc for _, _, anc, _ in blocks)
+    if not any_anchor and n != m:
+        return []
+    return [(t, c) for t, c, anc, one in blocks if anc or one or (any_anchor and t.count(" ") + c.count(" ") <= 2)]
+
+
+def _spelling_variants(word: str) -> list[str]:
+    """US spellings of a British-spelled word, for look-ups only ("organisations" → "organizations").
+
+    >>> _spelling_variants("organisations"), _spelling_variants("behaviour")
+    (['organizations'], ['behavior'])
+    """
+    out = []
+    for a, b in (("isation", "ization"), ("ise", "ize"), ("ised", "ized"), ("ising", "izing"), ("our", "or"), ("yse", "yze")):
+        if a in word:
+            v = word.replace(a, b)
+            if v != word and v not in out:
+                out.append(v)
+    return out
+
+
+def _reinflect(phrase: str, from_tag: str, to_tag: str) -> str | None:
+    """Carry ``phrase`` (an original seen for a word tagged ``from_tag``) to ``to_tag``:
+    its head word's lemma under ``from_tag``, inflected as ``to_tag`` ("" = base form).
+
+    >>> _reinflect("networks", "NNS", ""), _reinflect("network", "", "NNS")
+    ('network', 'networks')
+    """
+    if from_tag == to_tag:
+        return phrase
+    words = phrase.split(" ")
+    noun = (from_tag or to_tag).startswith("NN")
+    head = len(words) - 1 if noun else 0
+    lemma = words[head]
+    if from_tag:
+        lemmas = [l for l, t in _tags(lemma) if t == from_tag]
+        if not lemmas:
+            return None
+        lemma = lemmas[0]
+    words[head] = lemma
+    if not to_tag:
+        return " ".join(words)
+    return _inflect(" ".join(words), to_tag)
 
 
 def _spelling_variant(a: str, b: str) -> bool:
