@@ -12,7 +12,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from . import lexicon, lm
 
@@ -29,6 +29,10 @@ class Candidate:
     text: str  # lower-case, words joined by single spaces
     q: float  # channel probability q(observed | candidate)
     relation: str  # where it came from: "wordnet", "moby", "inflection", "profile:NAME"
+
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        return tuple(self.text.split(" "))
 
 
 @lru_cache(maxsize=100_000)
@@ -92,7 +96,79 @@ _PER_LIST = 20
 
 @lru_cache(maxsize=100_000)
 def candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
-    """Candidate originals of an observed lower-case word or phrase, best prior first."""
+    """Candidate originals of an observed lower-case word or phrase, best prior first.
+
+    Single words come from the precomputed table when it matches ``sources`` (the same
+    answer as computing them: a test checks a sample), else they are computed.
+    """
+    if " " not in phrase and sources == TABLE_SOURCES:
+        row = _table().get(phrase)
+        if row is not None:
+            return _parse_row(row)
+    return compute_candidates(phrase, sources)
+
+
+# The precomputed table: single words of the wordfreq top 150k, the inverse lexicons'
+# keys and their inflections, built by scripts/build_candidates.py. Candidate generation
+# costs ~0.5 ms a new word type (lemminflect deep-copies its tables), a quarter of the
+# detector's time on new text; a table row costs a split.
+TABLE_SOURCES: tuple[str, ...] = ("wordnet", "moby")
+TABLE_VERSION = 1  # bump with any change to compute_candidates or its constants
+_TABLE_FILE = "candidates-wordnet-moby.tsv.gz"
+
+
+def table_header() -> str:
+    """The header a current table must carry: version, limits, and the lexicons' digests."""
+    import hashlib
+    from importlib import resources
+
+    digests = []
+    for source in TABLE_SOURCES:
+        data = resources.files("despin").joinpath("data", f"inverse-{source}.tsv.gz").read_bytes()
+        digests.append(f"{source}={hashlib.sha1(data).hexdigest()[:12]}")
+    limits = f"max={MAX_CANDIDATES},lemmas={_MAX_LEMMAS},per_list={_PER_LIST},other_form={_OTHER_FORM}"
+    return f"# despin candidates v{TABLE_VERSION} {limits} {' '.join(digests)}"
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, str]:
+    """``word -> raw row``; empty (so everything is computed) when absent or stale."""
+    import gzip
+    from importlib import resources
+
+    try:
+        data = resources.files("despin").joinpath("data", _TABLE_FILE).read_bytes()
+    except FileNotFoundError:
+        return {}
+    text = gzip.decompress(data).decode("utf-8")
+    head, _, body = text.partition("\n")
+    if head != table_header():
+        return {}  # built for other lexicons or other limits: correct answers come from computing
+    out: dict[str, str] = {}
+    for line in body.split("\n"):
+        word, sep, row = line.partition("\t")
+        if sep:
+            out[word] = row
+    return out
+
+
+def format_row(cands: tuple[Candidate, ...]) -> str:
+    """One table row: ``text;q;relation`` items joined by ``|`` (q as an exact float repr)."""
+    return "|".join(f"{c.text};{c.q!r};{c.relation}" for c in cands)
+
+
+def _parse_row(row: str) -> tuple[Candidate, ...]:
+    if not row:
+        return ()
+    out = []
+    for item in row.split("|"):
+        text, q, relation = item.split(";")
+        out.append(Candidate(text, float(q), relation))
+    return tuple(out)
+
+
+def compute_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
+    """:func:`candidates` computed from the lexicons and lemminflect (no table)."""
     single = " " not in phrase
     keys = [phrase]
     tags: frozenset[str] = frozenset()

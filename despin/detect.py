@@ -331,18 +331,17 @@ def _context(low: list[str], sid: list[int], i: int, j: int) -> tuple[list[str],
 
 def _score_unit(u: Unit, low: list[str], sid: list[int]) -> None:
     left, right = _context(low, sid, u.i, u.j)
-
-    def window(words: list[str]) -> float:
-        seq = left + words + right
-        return lm.window_logprob(seq, len(left), len(seq))
-
-    observed = u.observed.split(" ")
-    base = window(observed)
-    u.odds = []
+    window = lm.context_logprob
+    n_observed = u.j - u.i
+    base = window(left, u.observed.split(" "), right)
+    odds = []
     for c in u.cands:
-        words = c.text.split(" ")
-        d = window(words) - base - _NATS_PER_WORD * max(0, len(observed) - len(words))
-        u.odds.append(c.q * math.exp(min(d, 50.0)))
+        words = c.words
+        d = window(left, words, right) - base
+        if len(words) < n_observed:
+            d -= _NATS_PER_WORD * (n_observed - len(words))
+        odds.append(c.q * math.exp(d if d < 50.0 else 50.0))
+    u.odds = odds
     # Profile candidates rank suggestions but stay out of A: the detector's own evidence
     # (and so ρ and the document score) must not depend on a profile's say-so.
     u.A = sum(o for c, o in zip(u.cands, u.odds) if not c.relation.startswith("profile:"))

@@ -53,6 +53,7 @@ def unigram(word: str) -> float:
     return math.log(f) if f > 0 else FLOOR
 
 
+@lru_cache(maxsize=500_000)
 def in_vocabulary(word: str) -> bool:
     return _model().prob([word]) * _LN_BASE > _OOV_CUTOFF
 
@@ -73,6 +74,42 @@ _CACHE: dict[tuple[str, str, str], float] = {}
 _CACHE_MAX = 1_000_000
 
 
+def context_logprob(left: Sequence[str], words: Sequence[str], right: Sequence[str]) -> float:
+    """``window_logprob(left + words + right, len(left), len(all))``, the detector's inner loop.
+
+    The same sum (same cache, same keys), without building index arithmetic per word: it
+    runs for every candidate of every unit.
+
+    >>> a = context_logprob(["the", "stock"], ["market"], ["fell", "</s>"])
+    >>> a == window_logprob(["the", "stock", "market", "fell", "</s>"], 2, 5)
+    True
+    """
+    cache = _CACHE
+    h2, h1 = ("", "", *left)[-2:]
+    total = 0.0
+    for seq in (words, right):
+        for w in seq:
+            key = (w, h1, h2)
+            p = cache.get(key)
+            if p is None:
+                p = _lookup(key)
+            total += p
+            h2, h1 = h1, w
+    return total
+
+
+def _lookup(key: tuple[str, str, str]) -> float:
+    w, h1, h2 = key
+    hist = [h for h in (h1, h2) if h]
+    p = _model().prob([w, *hist]) * _LN_BASE
+    if p <= _OOV_CUTOFF:
+        p = unigram(w) - _OOV_PENALTY
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[key] = p
+    return p
+
+
 def window_logprob(words: Sequence[str], start: int, stop: int) -> float:
     """Sum of log P(words[k] | two previous words) for k in [start, stop)."""
     cache = _CACHE
@@ -84,12 +121,6 @@ def window_logprob(words: Sequence[str], start: int, stop: int) -> float:
         key = (w, h1, h2)
         p = cache.get(key)
         if p is None:
-            hist = [h for h in (h1, h2) if h]
-            p = _model().prob([w, *hist]) * _LN_BASE
-            if p <= _OOV_CUTOFF:
-                p = unigram(w) - _OOV_PENALTY
-            if len(cache) >= _CACHE_MAX:
-                cache.clear()
-            cache[key] = p
+            p = _lookup(key)
         total += p
     return total

@@ -229,3 +229,19 @@ def test_precomputed_screen_table_matches_the_live_computation() -> None:
         assert (live is None) == (stored is None), word
         if live is not None:
             assert abs(live - stored) < 1e-2, word
+
+
+def test_candidate_table_is_current_and_matches_computing() -> None:
+    """scripts/build_candidates.py must be rerun when candidate generation or the lexicons change:
+    a stale table would be ignored silently (correct but slow), so its header is checked here."""
+    import random
+
+    from despin import candidates as C
+
+    table = C._table()
+    assert len(table) > 100_000, "despin/data candidate table missing or stale: run scripts/build_candidates.py"
+    sample = random.Random(0).sample(sorted(table), 150) + ["hebdomadary", "said", "quickly", "market"]
+    for word in sample:
+        assert C._parse_row(table[word]) == C.compute_candidates(word, C.TABLE_SOURCES), word
+    # A word outside the table is computed; other sources never read the table.
+    assert C.candidates("hebdomadary", ("wordnet",)) == C.compute_candidates("hebdomadary", ("wordnet",))
