@@ -5,9 +5,9 @@
 True
 """
 from .config import Config
-from .core import check, restore
+from .core import check, preload, restore
 from .errors import DespinError, InputError
 from .report import Report, Span, Suggestion, apply
 
-__all__ = ["check", "restore", "apply", "Report", "Span", "Suggestion", "Config", "DespinError", "InputError"]
+__all__ = ["check", "restore", "preload", "apply", "Report", "Span", "Suggestion", "Config", "DespinError", "InputError"]
 __version__ = "0.1.0"

@@ -14,6 +14,29 @@ _SCORE_SCALE = 60.0
 _SCORE_SHIFT = 0.08
 
 
+def preload(config: Config = DEFAULT) -> None:
+    """Load everything :func:`check` loads lazily, now rather than on the first text.
+
+    Servers call it at start-up and scan workers before their first record, so no request
+    or batch pays the ~1–2 s of loading (language model, lexicons, lemminflect's tables,
+    the precomputed candidate and screen tables, calibration).
+
+    >>> preload()
+    """
+    from . import candidates, lexicon, lm, screen
+    from .calibration import doc_weights, screen_weights, unit_weights
+
+    lm.in_vocabulary("the")
+    lm.unigram("the")
+    for source in config.resources:
+        lexicon.synonyms("the", source)
+        lexicon.inverse_entries("the", source)
+    candidates.compute_candidates("said", ("wordnet",))  # lemminflect's lemma and inflection tables
+    candidates._table()
+    screen.screen_features("the", tuple(config.resources))
+    unit_weights(), doc_weights(), screen_weights()
+
+
 def check(
     text: str,
     *,

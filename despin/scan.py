@@ -538,8 +538,11 @@ def _init_worker_inline(mode: str, profile_paths: tuple[str, ...], index_path: s
 
 def _warm_up(mode: str, profile_paths: tuple[str, ...], index_path: str | None) -> None:
     """Check one sentence before forking so lazily loaded data is shared by all workers."""
+    from .core import preload
+
     profiles, index = load_resources(profile_paths, index_path)
     try:
+        preload()
         annotate("The quick brown fox jumps over the lazy dog.", mode, profiles, index)
     except Exception:
         pass  # the real records will report it

@@ -43,6 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..config import DEFAULT, Config
+from ..core import preload
 from ..errors import DataError, DespinError
 from ..report import Report
 
@@ -338,7 +339,9 @@ def create_app(
         if warm:
             try:
                 # No time limit here: loading takes what it takes, before the port opens.
-                await asyncio.get_running_loop().run_in_executor(executor(), checker, _EXAMPLE_TEXT, DEFAULT)
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(executor(), preload)
+                await loop.run_in_executor(executor(), checker, _EXAMPLE_TEXT, DEFAULT)
             except Exception as e:  # noqa: BLE001  (a broken detector should still let /healthz answer)
                 log.warning("warm-up check failed: %s", e)
         yield
