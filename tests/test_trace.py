@@ -447,3 +447,42 @@ def test_dev_pairs_trace_and_restore(tmp_path: Path) -> None:
         for p in pairs:
             r = report_from_index(p["spun"], ix)
             assert r is not None and r.source["id"] == p["id"]
+
+
+def test_anchor_regex_matches_its_readable_definition() -> None:
+    # The fast anchor regex must find exactly what the plain definition finds.
+    from despin.trace.shingles import _ANCHOR
+
+    plain = re.compile(r"\b(?:(?<=[^.!?\s] )[A-Z]\w*(?:['’]\w+)*|\d\w*)")
+    texts = list(DOCS.values()) + [
+        "Rain fell in Kells on 4 May. Then it stopped at 10.5 past x9 and A1 (Kells) O'Brien’s B2b.",
+        "“Quoted” Names: the Tarrow's men, 1980's, iPhone, x 42b,  Double  space, end!Next Word 7",
+        "7 Seas at the start; 2nd place for the McDonald team, 3,000 fans and 12:30 kick-off",
+    ]
+    for t in texts:
+        for par in t.split("\n\n"):
+            assert _ANCHOR.findall(par) == plain.findall(par), par
+
+
+def test_batched_band_keys_equal_one_document_at_a_time(ix: Index) -> None:
+    from despin.trace.shingles import paragraph_words
+
+    signer = ix._signer
+    texts = list(DOCS.values()) + ["", "Too short.", spin(DOCS["ferry"], 0.5, 3)]
+    keys, doc = signer.band_keys_many([paragraph_words(t) for t in texts])
+    assert len(keys) > 0 and set(doc.tolist()) == {k for k, t in enumerate(texts) if k not in (6, 7)}
+    for k, t in enumerate(texts):
+        one = signer.band_keys(paragraph_words(t))
+        assert np.array_equal(np.sort(keys[doc == k]), one)
+        assert len(np.unique(one)) == len(one)
+
+
+def test_build_in_several_batches_finds_every_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import despin.trace.index as index_mod
+
+    monkeypatch.setattr(index_mod, "BATCH", 2)  # 6 documents: 3 batches
+    with Index.build(tmp_path / "b", list(DOCS.items()) + [("ferry", "repeated id")]) as ix:
+        assert len(ix) == len(DOCS)
+        for doc_id, text in DOCS.items():
+            assert ix.query(spin(text, 0.3, 7), top=1)[0].id == doc_id
+        assert ix.add([("ferry", "again"), ("new", DOCS["ferry"] + " Extra words.")]) == (1, 1)
