@@ -37,6 +37,8 @@ MIN_PARAGRAPH_OVERLAP = 0.3
 # A shorter copy paragraph (a title, a byline) is aligned only to a source paragraph of
 # about its length: three words match words of a long paragraph too easily.
 MIN_PARAGRAPH_TOKENS = 6
+# A copy paragraph paired by position (see `_pairs`) must still share this share of its words.
+FILL_OVERLAP = 0.1
 # Texts with at least this many numbers must agree on half of them (see `similarity`).
 MIN_NUMBERS = 5
 
@@ -148,41 +150,97 @@ def _split(tokens: Sequence[Token], pars: list[tuple[int, int]]) -> list[list[To
 
 
 def _pairs(spun: str, source: str, a: list[Token], b: list[Token]) -> list[tuple[list[Token], list[Token]]]:
-    """Pair each copy paragraph with its best-matching source paragraph."""
+    """Pair each copy paragraph with its best-matching source paragraph.
+
+    Three passes: (1) each copy paragraph takes the source paragraph sharing most of
+    its words (by cosine over word sets, so a long source paragraph does not win on
+    size alone), preferring the paragraph after its predecessor's when that one is
+    nearly as good (copies mostly keep the source order); (2) a paragraph spun so
+    heavily that it shares few words with anything is paired by position when it sits
+    between two paired neighbours whose source paragraphs enclose exactly as many
+    unpaired ones (a run of copy paragraphs i0 < k < i1 between pairs i0->j0 and
+    i1->j1 with i1 - i0 == j1 - j0), or likewise at the end of both texts.
+    """
     sp, so = paragraphs(spun), paragraphs(source)
     if len(sp) <= 1 or len(so) <= 1:
         return [(a, b)]
     src_pars = _split(b, so)
     src_low = [[t.text.lower() for t in p] for p in src_pars]
     src_sets = [set(p) for p in src_low]
-    out = []
-    for toks in _split(a, sp):
-        if not toks:
-            continue
+    copy_pars = [toks for toks in _split(a, sp) if toks]
+    match: list[int | None] = []
+    prev_j: int | None = None
+    for toks in copy_pars:
         low = [t.text.lower() for t in toks]
+        words = set(low)
+        j: int | None = None
         if len(toks) < MIN_PARAGRAPH_TOKENS:
             # A title or byline: only a source paragraph of about its length sharing
             # half its words (a spun title), never a body paragraph that happens to
             # contain its three words.
             short = [
                 k for k, p in enumerate(src_low)
-                if len(p) <= 2 * len(low) + 2 and 2 * len(set(low) & src_sets[k]) >= len(set(low))
+                if len(p) <= 2 * len(low) + 2 and 2 * len(words & src_sets[k]) >= len(words)
             ]
             if short:
-                best = max(short, key=lambda k: len(set(low) & src_sets[k]))
-                out.append((toks, src_pars[best]))
-            continue
-        words = set(low)
-        scores = [len(words & ss) for ss in src_sets]
-        j = max(range(len(scores)), key=scores.__getitem__)
-        second = max((x for k, x in enumerate(scores) if k != j), default=0)
-        # Heavy phrase spinning leaves a paragraph few of its words; a clear winner
-        # (twice the runner-up) is still its source paragraph.
-        if scores[j] >= MIN_PARAGRAPH_OVERLAP * len(words) or (
-            scores[j] >= MIN_PARAGRAPH_OVERLAP / 2 * len(words) and scores[j] >= 2 * second
-        ):
-            out.append((toks, src_pars[j]))
-    return out
+                j = max(short, key=lambda k: len(words & src_sets[k]))
+        else:
+            shared = [len(words & ss) for ss in src_sets]
+            cos = [x / ((len(words) * max(1, len(ss))) ** 0.5) for x, ss in zip(shared, src_sets)]
+            best = max(range(len(cos)), key=cos.__getitem__)
+            nxt = None if prev_j is None else prev_j + 1
+            if nxt is not None and nxt < len(cos) and nxt != best and cos[nxt] >= 0.8 * cos[best]:
+                best = nxt
+            second = max((x for k, x in enumerate(shared) if k != best), default=0)
+            # Heavy phrase spinning leaves a paragraph few of its words; a clear winner
+            # (twice the runner-up) is still its source paragraph.
+            if shared[best] >= MIN_PARAGRAPH_OVERLAP * len(words) or (
+                shared[best] >= MIN_PARAGRAPH_OVERLAP / 2 * len(words) and shared[best] >= 2 * second
+            ):
+                j = best
+        match.append(j)
+        if j is not None:
+            prev_j = j
+    _fill_gaps(match, copy_pars, src_pars, src_sets)
+    return [(copy_pars[i], src_pars[j]) for i, j in enumerate(match) if j is not None]
+
+
+def _fill_gaps(
+    match: list[int | None], copy_pars: list[list[Token]], src_pars: list[list[Token]], src_sets: list[set[str]]
+) -> None:
+    """Pair unpaired copy paragraphs by position between (or after) paired ones, in place."""
+    used = {j for j in match if j is not None}
+    paired = [i for i, j in enumerate(match) if j is not None]
+    if not paired:
+        return
+    # (copy run start, end, source run start): runs strictly between two pairs, and the
+    # run after the last pair when both texts have the same number of paragraphs left.
+    runs = []
+    for i0, i1 in zip(paired, paired[1:]):
+        j0, j1 = match[i0], match[i1]
+        assert j0 is not None and j1 is not None
+        if i1 - i0 > 1 and i1 - i0 == j1 - j0:
+            runs.append((i0 + 1, i1, j0 + 1))
+    last = paired[-1]
+    j_last = match[last]
+    assert j_last is not None
+    if last + 1 < len(match) and len(match) - last == len(src_pars) - j_last:
+        runs.append((last + 1, len(match), j_last + 1))
+    for i_start, i_end, j_start in runs:
+        for i in range(i_start, i_end):
+            j = j_start + i - i_start
+            toks, src = copy_pars[i], src_pars[j]
+            words = {t.text.lower() for t in toks}
+            # Still some evidence: comparable length and a few shared words (a spun
+            # paragraph keeps its function words; appended boilerplate shares few).
+            if (
+                j not in used
+                and len(toks) >= MIN_PARAGRAPH_TOKENS
+                and len(src) <= 3 * len(toks) and len(toks) <= 3 * len(src)
+                and len(words & src_sets[j]) >= max(2, FILL_OVERLAP * len(words))
+            ):
+                match[i] = j
+                used.add(j)
 
 
 def _all_regions(
