@@ -35,7 +35,8 @@ MAX_PHRASE = 12
 # aligned words is the spinner's run of neighbouring phrase swaps, and the source's
 # words are the restoration (phrase@50%: WER cut 0.948 -> 0.965 with 40 here).
 LONG_PHRASE = 40
-# At the very start or end of a paragraph (one anchor only), at most this many words a side.
+# At the very start or end of a paragraph (one anchor only), at most this many words a
+# side (`MAX_PHRASE` in paragraphs that clearly correspond).
 EDGE_PHRASE = 6
 # A copy paragraph is aligned only to a source paragraph sharing this share of its words.
 MIN_PARAGRAPH_OVERLAP = 0.3
@@ -80,7 +81,7 @@ class AlignedSpan:
 Region = tuple[str, int, int, int, int]
 
 
-def _regions(a: Sequence[Token], b: Sequence[Token], max_phrase: int) -> list[Region]:
+def _regions(a: Sequence[Token], b: Sequence[Token], max_phrase: int, edge_phrase: int = EDGE_PHRASE) -> list[Region]:
     """Token regions: equal runs (case-exact) and bounded replaces; the rest dropped."""
     al = [t.text.lower() for t in a]
     bl = [t.text.lower() for t in b]
@@ -115,8 +116,8 @@ def _regions(a: Sequence[Token], b: Sequence[Token], max_phrase: int) -> list[Re
         # A spinner's phrase at a paragraph start ("He referred" -> "Helium have to doe
         # with") is kept; the source running on past an excerpt's edge (one copy word
         # against six source words) is not: the source side may exceed the copy's by 2.
-        short = 0 < i2 - i1 <= EDGE_PHRASE and 0 < j2 - j1 <= min(EDGE_PHRASE, i2 - i1 + 2)
-        if k == 0 and j1 == j2 == 0 and i2 <= EDGE_PHRASE and len(ops) > 1 and ops[1][0] == "equal":
+        short = 0 < i2 - i1 <= edge_phrase and 0 < j2 - j1 <= min(edge_phrase, i2 - i1 + 2)
+        if k == 0 and j1 == j2 == 0 and i2 <= edge_phrase and len(ops) > 1 and ops[1][0] == "equal":
             # Words the spinner put before a paragraph's first word ("Hashemite Kingdom
             # of Jordan"): fold in the following word instead of the preceding one.
             out.append(("replace", 0, i2 + 1, 0, 1))
@@ -274,7 +275,8 @@ def _all_regions(
     if not a or not b:
         return []
     return [
-        (pa, pb, _regions(pa, pb, max(max_phrase, long_phrase) if solid else max_phrase))
+        (pa, pb, _regions(pa, pb, max(max_phrase, long_phrase), max(EDGE_PHRASE, max_phrase))
+         if solid else _regions(pa, pb, max_phrase))
         for pa, pb, solid in _pairs(spun, source, a, b)
     ]
 
