@@ -43,3 +43,10 @@ def doc_weights() -> list[float] | None:
 def screen_weights() -> tuple[float, ...] | None:
     d = _load()
     return tuple(d["screen"]) if d and d.get("screen") else None
+
+
+@lru_cache(maxsize=1)
+def suggestion_weights() -> tuple[float, ...] | None:
+    """P(best suggestion is exactly the original | span spun), logistic; None: use the LM share."""
+    d = _load()
+    return tuple(d["suggestion"]) if d and d.get("suggestion") else None

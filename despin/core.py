@@ -152,18 +152,21 @@ def _report(text: str, a: Analysis, config: Config) -> Report:
             continue
         chosen.append(u)
         taken.update(range(u.i, u.j))
-    repeated = _repeated(a)
-    spans = tuple(sorted((_span(text, a, u, config, repeated) for u in chosen), key=lambda s: s.start))
+    counts = _type_counts(a)
+    spans = tuple(sorted((_span(text, a, u, config, counts) for u in chosen), key=lambda s: s.start))
     return Report(score=score, verdict=verdict, spans=spans, restored=apply(text, spans))
 
 
-def _span(text: str, a: Analysis, u: Unit, config: Config, repeated: set[str]) -> Span:
+def _span(text: str, a: Analysis, u: Unit, config: Config, counts: dict[str, int]) -> Span:
     start, end = a.tokens[u.i].start, a.tokens[u.j - 1].end
     observed = text[start:end]
     total = sum(u.odds)
     ranked = sorted(zip(u.cands, u.odds), key=lambda x: -x[1])[: config.max_suggestions]
+    shares = [odd / total for _, odd in ranked] if total > 0 else []
+    if shares:
+        shares = _calibrated_shares(u, shares, counts.get(u.observed, 1))
     suggestions = tuple(
-        Suggestion(match_case(c.text, observed), u.posterior * odd / total) for c, odd in ranked if total > 0
+        Suggestion(match_case(c.text, observed), u.posterior * share) for (c, _), share in zip(ranked, shares)
     )
     top = ranked[0][0]
     gain = math.log(max(ranked[0][1] / top.q, 1e-300))
@@ -177,16 +180,33 @@ def _span(text: str, a: Analysis, u: Unit, config: Config, repeated: set[str]) -
         reason += f"; the language model prefers '{top.text}' here by {gain:+.1f} nats"
     else:
         reason += f"; the context is neutral or favours the text as written ({gain:+.1f} nats)"
-    if u.observed in repeated:
+    if counts.get(u.observed, 1) > 1:
         reason += "; the same word is flagged elsewhere in this text"
     return Span(start, end, observed, u.posterior, suggestions, reason)
 
 
-def _repeated(a: Analysis) -> set[str]:
+def _calibrated_shares(u: Unit, shares: list[float], count: int) -> list[float]:
+    """P(each suggestion is the original | span spun): the best one's from the calibrated
+    suggestion model, the others' scaled so that order is kept and the sum stays ≤ 1."""
+    from .calibration import suggestion_weights
+    from .detect import suggestion_features
+
+    w = suggestion_weights()
+    if w is None:
+        return shares
+    z = w[0] + sum(a * b for a, b in zip(w[1:], suggestion_features(u, count)))
+    p = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+    top = shares[0]
+    rest = (1.0 - p) / (1.0 - top) if top < 1.0 else 0.0
+    return [p] + [s * min(p / top, rest) for s in shares[1:]]
+
+
+def _type_counts(a: Analysis) -> dict[str, int]:
+    """How many units each observed word type has in the text."""
     seen: dict[str, int] = {}
     for u in a.units:
         seen[u.observed] = seen.get(u.observed, 0) + 1
-    return {k for k, v in seen.items() if v > 1}
+    return seen
 
 
 def match_case(candidate: str, observed: str) -> str:

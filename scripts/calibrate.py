@@ -62,6 +62,31 @@ def collect(a: detect.Analysis, changed: set[int]) -> tuple[list[list[float]], l
     return X, y
 
 
+def originals_by_span(spun: str, original: str) -> dict[tuple[int, int], str]:
+    """Spun token range -> the original words it replaced (lower case), per changed block."""
+    st = [t.text for t in tokenize(spun)]
+    ot = [t.text for t in tokenize(original)]
+    sm = difflib.SequenceMatcher(None, st, ot, autojunk=False)
+    return {(i1, i2): " ".join(ot[j1:j2]).lower() for tag, i1, i2, j1, j2 in sm.get_opcodes() if tag != "equal"}
+
+
+def collect_suggestions(a: detect.Analysis, originals: dict[tuple[int, int], str]) -> tuple[list[list[float]], list[int]]:
+    """For units overlapping a substitution: features of the best candidate, and whether it
+    is exactly the original (a unit that covers a change only in part can never be)."""
+    counts: dict[str, int] = {}
+    for u in a.units:
+        counts[u.observed] = counts.get(u.observed, 0) + 1
+    changed = {k for i1, i2 in originals for k in range(i1, i2)}
+    X, y = [], []
+    for u in a.units:
+        if not u.odds or sum(u.odds) <= 0 or not any(k in changed for k in range(u.i, u.j)):
+            continue
+        best = u.cands[u.odds.index(max(u.odds))].text
+        X.append(detect.suggestion_features(u, counts[u.observed]))
+        y.append(int(originals.get((u.i, u.j)) == best))
+    return X, y
+
+
 def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 30) -> np.ndarray:
     Xb = np.hstack([np.ones((len(X), 1)), X])
     w = np.zeros(Xb.shape[1])
@@ -128,12 +153,33 @@ def main() -> None:
     wd = fit_logistic(np.array(DX), np.array(Dy), l2=0.1)
     ws = fit_logistic(np.array(SX), np.array(Dy), l2=0.1)
     print("doc weights", np.round(wd, 3).tolist(), "screen weights", np.round(ws, 3).tolist(), file=sys.stderr)
+    # Suggestions: is the best candidate exactly the original? Half the documents are
+    # checked with the spinner's own thesaurus among despin's (as for a WordNet spinner),
+    # half with only the other one (as for a spinner whose thesaurus despin lacks): the
+    # share the language model gives a candidate says little in the second case.
+    GX: list[list[float]] = []
+    Gy: list[int] = []
+    rng = random.Random(args.seed)
+    for k, row in enumerate(rows):
+        text = row["text"]
+        thesaurus = rng.choice(THESAURI)
+        spinner = Spinner(rng.choice(PRESETS), thesauri[thesaurus], rate=rng.uniform(0.1, 0.5), seed=k)
+        spun = spinner.spin(text).spun
+        other = next(t for t in THESAURI if t != thesaurus)
+        cfg = config if k % 2 == 0 else Config(resources=(other,))
+        X, y = collect_suggestions(detect.analyse(spun, cfg), originals_by_span(spun, text))
+        GX += X
+        Gy += y
+    wg = fit_logistic(np.array(GX), np.array(Gy))
+    print(f"suggestion weights ({len(Gy)} spun units, {sum(Gy)} with the original on top)",
+          np.round(wg, 3).tolist(), file=sys.stderr)
     meta = {
         "format": "despin-calibration",
         "version": 1,
         "unit": [round(float(x), 6) for x in wu],
         "doc": [round(float(x), 6) for x in wd],
         "screen": [round(float(x), 6) for x in ws],
+        "suggestion": [round(float(x), 6) for x in wg],
         "recipe": {
             "docs": len(rows),
             "seed": args.seed,
@@ -142,6 +188,8 @@ def main() -> None:
             "rates": [0.1, 0.5],
             "units": len(UX),
             "positive_units": int(sum(Uy)),
+            "suggestion_units": len(Gy),
+            "suggestion_correct": int(sum(Gy)),
         },
     }
     args.out.write_text(json.dumps(meta, indent=1) + "\n")

@@ -245,3 +245,25 @@ def test_candidate_table_is_current_and_matches_computing() -> None:
         assert C._parse_row(table[word]) == C.compute_candidates(word, C.TABLE_SOURCES), word
     # A word outside the table is computed; other sources never read the table.
     assert C.candidates("hebdomadary", ("wordnet",)) == C.compute_candidates("hebdomadary", ("wordnet",))
+
+
+def test_calibrated_suggestion_shares_keep_order_and_stay_probabilities() -> None:
+    """The best suggestion gets the suggestion model's P(exact original | spun); the others
+    are scaled down or up without passing it, and the shares never sum past 1."""
+    from despin.calibration import suggestion_weights
+    from despin.candidates import Candidate
+    from despin.core import _calibrated_shares
+    from despin.detect import Unit, suggestion_features
+
+    assert suggestion_weights() is not None, "calibration.json lacks the suggestion model (scripts/calibrate.py)"
+    u = Unit(0, 1, "hebdomadary", (Candidate("weekly", 0.1, "wordnet"), Candidate("periodical", 0.05, "moby"),
+                                   Candidate("regular", 0.05, "moby")))
+    u.odds, u.A, u.log_odds = [4.0, 1.0, 0.5], 5.5, 2.0
+    total = sum(u.odds)
+    shares = _calibrated_shares(u, [o / total for o in u.odds], 1)
+    w = suggestion_weights()
+    z = w[0] + sum(a * b for a, b in zip(w[1:], suggestion_features(u, 1)))
+    assert shares[0] == pytest.approx(1 / (1 + __import__("math").exp(-z)))
+    assert shares == sorted(shares, reverse=True)
+    assert sum(shares) <= 1.0 + 1e-12
+    assert shares[1] / shares[2] == pytest.approx(2.0)  # the others keep their relative odds
