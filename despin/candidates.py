@@ -170,6 +170,8 @@ def _parse_row(row: str) -> tuple[Candidate, ...]:
 def compute_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
     """:func:`candidates` computed from the lexicons and lemminflect (no table)."""
     single = " " not in phrase
+    if not single and not any(lexicon.inverse_entries(phrase, s) for s in sources):
+        return ()  # most word pairs and triples are no entry's synonym
     keys = [phrase]
     tags: frozenset[str] = frozenset()
     if single:

@@ -188,13 +188,14 @@ def analyse(
     # The spin rate by EM, on the uncalibrated channel posterior (the calibrated one uses ρ
     # as a feature, so it must not feed back into it).
     rho = _RHO_INIT
+    terms = _channel_terms(units)
     for _ in range(_EM_STEPS):
-        _posteriors(units, rho, calibrated=False)
+        _channel_posteriors(units, rho, terms)
         # (A prior in pseudo-words pulling ρ down for short texts was measured: any weight
         # that helped tweet-length texts cost more on paragraph-length ones.)
         rho = sum(u.posterior for u in units if u.j - u.i == 1) / max(1, n_eligible)
         rho = min(_RHO_MAX, max(_RHO_MIN, rho))
-    _posteriors(units, rho, calibrated=False)
+    _channel_posteriors(units, rho, terms)
     llr = sum(math.log1p(rho * (u.A - 1.0)) for u in units if u.j - u.i == 1)
     if config.explain:
         _rescore_with_neighbours(units, low, sid)
@@ -335,12 +336,37 @@ def _score_unit(u: Unit, low: list[str], sid: list[int]) -> None:
     n_observed = u.j - u.i
     base = window(left, u.observed.split(" "), right)
     odds = []
+    exp = math.exp
+    if len(left) == 2 and len(right) == 2:
+        # The common case, unrolled for one-word candidates: three trigrams each. The
+        # same cache, keys and sums as lm.context_logprob (this loop is most of the time).
+        get, lookup = lm._CACHE.get, lm._lookup
+        l2, l1 = left
+        r1, r2 = right
+    else:
+        get = None
     for c in u.cands:
         words = c.words
-        d = window(left, words, right) - base
+        if get is not None and len(words) == 1:
+            w = words[0]
+            k = (w, l1, l2)
+            p1 = get(k)
+            if p1 is None:
+                p1 = lookup(k)
+            k = (r1, w, l1)
+            p2 = get(k)
+            if p2 is None:
+                p2 = lookup(k)
+            k = (r2, r1, w)
+            p3 = get(k)
+            if p3 is None:
+                p3 = lookup(k)
+            d = p1 + p2 + p3 - base
+        else:
+            d = window(left, words, right) - base
         if len(words) < n_observed:
             d -= _NATS_PER_WORD * (n_observed - len(words))
-        odds.append(c.q * math.exp(d if d < 50.0 else 50.0))
+        odds.append(c.q * exp(d if d < 50.0 else 50.0))
     u.odds = odds
     # Profile candidates rank suggestions but stay out of A: the detector's own evidence
     # (and so ρ and the document score) must not depend on a profile's say-so.
@@ -428,9 +454,67 @@ def unit_features(u: Unit, rho: float, pooled: float, count: int) -> list[float]
     ]
 
 
+def suggestion_features(u: Unit, count: int) -> list[float]:
+    """Features of a unit's best candidate for P(it is exactly the original | unit spun).
+
+    The language model's share among the candidates is not that probability: when the
+    spinner's thesaurus is not ours the original is often not a candidate at all, and the
+    share is then confidently wrong. ``scripts/calibrate.py`` fits a logistic model of
+    these on simulated spins whose thesaurus the detector has and has not.
+    """
+    total = sum(u.odds)
+    ranked = sorted(u.odds, reverse=True)
+    best = ranked[0]
+    top = u.cands[u.odds.index(best)]
+    second = ranked[1] if len(ranked) > 1 else 0.0
+    first_observed = u.observed.split(" ")[0]
+    return [
+        _log(best / total),
+        _log(second / total) / 10.0,
+        max(-30.0, min(30.0, _log(best / top.q))) / 10.0,  # the language model's gain for it
+        math.log(top.q),
+        (lm.unigram(top.text.split(" ")[0]) - lm.unigram(first_observed)) / 10.0,
+        math.log(len(u.cands)),
+        float(top.relation == "inflection"),
+        float(top.relation == "moby"),
+        float(top.relation.startswith("profile:")),
+        max(-10.0, min(10.0, u.log_odds)) / 10.0,
+        math.log(count),
+        float(len(top.text.split(" ")) - (u.j - u.i)),
+    ]
+
+
+def _channel_terms(units: list[Unit]) -> list[tuple[float, float, float, float]]:
+    """Per unit, the parts of the uncalibrated log-odds that do not depend on ρ."""
+    totals: dict[str, float] = {}
+    own = [_log(u.A) for u in units]
+    for u, o in zip(units, own):
+        totals[u.observed] = totals.get(u.observed, 0.0) + o
+    case = math.log(_CASE_BREAK)
+    return [
+        (o, math.log(_NAME_PRIOR if u.name else 1.0), case if u.case_break else 0.0,
+         _TYPE_POOL * (totals[u.observed] - o))
+        for u, o in zip(units, own)
+    ]
+
+
+def _channel_posteriors(units: list[Unit], rho: float, terms: list[tuple[float, float, float, float]]) -> None:
+    """The uncalibrated noisy-channel posterior with pooled type evidence (EM's E-step)."""
+    prior = math.log(rho / (1 - rho))
+    exp = math.exp
+    for u, (own, name, case, pool) in zip(units, terms):
+        lo = prior + own + name + case
+        lo += pool
+        u.log_odds = lo
+        u.posterior = 1.0 / (1.0 + exp(-max(-50.0, min(50.0, lo))))
+
+
 def _posteriors(units: list[Unit], rho: float, calibrated: bool = True) -> None:
     from .calibration import unit_weights
 
+    if not calibrated:
+        _channel_posteriors(units, rho, _channel_terms(units))
+        return
     prior = math.log(rho / (1 - rho))
     by_type: dict[str, list[Unit]] = {}
     for u in units:

@@ -100,8 +100,7 @@ def context_logprob(left: Sequence[str], words: Sequence[str], right: Sequence[s
 
 def _lookup(key: tuple[str, str, str]) -> float:
     w, h1, h2 = key
-    hist = [h for h in (h1, h2) if h]
-    p = _model().prob([w, *hist]) * _LN_BASE
+    p = _model().prob(key if h2 else (w, h1) if h1 else (w,)) * _LN_BASE
     if p <= _OOV_CUTOFF:
         p = unigram(w) - _OOV_PENALTY
     if len(_CACHE) >= _CACHE_MAX:
