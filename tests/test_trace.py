@@ -486,3 +486,55 @@ def test_build_in_several_batches_finds_every_document(tmp_path: Path, monkeypat
         for doc_id, text in DOCS.items():
             assert ix.query(spin(text, 0.3, 7), top=1)[0].id == doc_id
         assert ix.add([("ferry", "again"), ("new", DOCS["ferry"] + " Extra words.")]) == (1, 1)
+
+
+def test_align_short_paragraph_pairs_with_its_own_source_paragraph() -> None:
+    # The copy's second paragraph shares more words with the long first source paragraph
+    # than with the short second one; word-set cosine and source order pick the second.
+    src = ("Wright told reporters he would not have chosen Greenspan to head the Fed, but he declined to name his "
+           "preference, saying it would be someone whose interest is in keeping rates low.\n\n"
+           "Wright said he had not talked with Greenspan about the appointment.")
+    copy = ("Wright told journalists he would not have picked Greenspan to lead the Fed, but he refused to name his "
+            "preference, saying it would be someone whose interest is in keeping rates low.\n\n"
+            "Past master phrased he would not have talked to the Fed about it.")
+    second_copy, second_src = copy.index("Past"), src.index("Wright said")
+    spans = [a for a in align(copy, src) if a.spun_start >= second_copy]
+    assert spans and all(a.source_start >= second_src for a in spans)
+    from despin.trace.restore import spans_from_alignment
+
+    assert apply(copy, spans_from_alignment(copy, src, align(copy, src))) == src
+
+
+def test_heavily_spun_paragraph_is_paired_by_position(ix: Index) -> None:
+    # Almost every word of the middle paragraph rewritten: it shares too few words with
+    # any source paragraph to be paired on its own, but it sits between two paired ones.
+    pars = DOCS["library"].split("\n\n")
+    heavy = ("The municipal assembly sanctioned the job once a survey turned up moisture harm in the vault, which keeps "
+             "church registers dating from 1640. These papers are to be shifted to a depot at the regional gallery "
+             "till the premises open once more.")
+    copy = "\n\n".join([spin(pars[0], 0.3, 1), heavy, spin(pars[2], 0.3, 1)])
+    r = report_from_index(copy, ix)
+    assert r is not None and r.source["id"] == "library"
+    assert r.restored == DOCS["library"]
+    # Out of place (after the copy of the source's last paragraph), it is left alone.
+    moved = "\n\n".join([spin(pars[0], 0.3, 1), spin(pars[2], 0.3, 1), heavy])
+    r = report_from_index(moved, ix)
+    assert r is not None and r.restored == "\n\n".join([pars[0], pars[2], heavy])
+
+
+def test_long_substitution_in_a_clearly_corresponding_paragraph() -> None:
+    from despin.trace.align import MAX_PHRASE
+    from despin.trace.restore import spans_from_alignment
+
+    src = ("The harbour board met on Tuesday in Kellswater and heard from the engineers that the timber piles of the "
+           "old grain pier are rotten below the waterline, so repairs would cost at least 4.2 million pounds.")
+    copy = ("The harbour board met on Tuesday in Kellswater and was told by the people who design bridges that the "
+            "wooden posts holding up the ancient cereal jetty have decayed under the level of the sea, so repairs would "
+            "cost at least 4.2 million pounds.")
+    aligned = align(copy, src)
+    assert max(len(copy[a.spun_start : a.spun_end].split()) for a in aligned if a.op == "replace") > MAX_PHRASE
+    # Every replaced block maps wholesale to the source's words: the restoration is exact.
+    assert apply(copy, spans_from_alignment(copy, src, aligned)) == src
+    # Limited to MAX_PHRASE words (what paragraphs that do not clearly correspond get), it is not.
+    short = align(copy, src, long_phrase=MAX_PHRASE)
+    assert apply(copy, spans_from_alignment(copy, src, short)) != src
