@@ -538,3 +538,21 @@ def test_long_substitution_in_a_clearly_corresponding_paragraph() -> None:
     # Limited to MAX_PHRASE words (what paragraphs that do not clearly correspond get), it is not.
     short = align(copy, src, long_phrase=MAX_PHRASE)
     assert apply(copy, spans_from_alignment(copy, src, short)) != src
+
+
+def test_batch_shingles_equal_one_document_at_a_time() -> None:
+    from despin.trace.shingles import paragraph_words, skeleton_anchor_batch, skeleton_anchor_seq
+
+    texts = [DOCS["harbour"], "", "Too short.", "The cat of the dog and the hat.", DOCS["bridge"],
+             "\n\nKells 4 May\n\n" + spin(DOCS["choir"], 0.4, 2)]
+    pws = [paragraph_words(t) for t in texts]
+    ids, pos, doc = skeleton_anchor_batch(pws)
+    offset = 0
+    for d, pw in enumerate(pws):
+        one_ids, one_pos = skeleton_anchor_seq(pw)
+        sel = doc == d
+        assert np.array_equal(np.sort(ids[sel]), np.sort(one_ids))
+        assert sorted((pos[sel] - offset).tolist()) == sorted(one_pos)
+        offset += sum(len(p.words) for p in pw)
+    assert np.all(np.diff(pos) >= 0)
+    assert set(doc.tolist()) == {0, 3, 4, 5}  # "" and "Too short." have no shingles

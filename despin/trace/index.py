@@ -40,7 +40,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from ..errors import IndexCorruptError, InputError
-from .shingles import SHINGLERS, Words, chunk_bounds, paragraph_words, shingle_set
+from .shingles import BATCH_SHINGLERS, SHINGLERS, Words, chunk_bounds, paragraph_words, shingle_set
 
 FORMAT = "despin-trace-index"
 VERSION = 3  # 3: anchor n-grams hashed by mixing per-word hashes
@@ -105,6 +105,7 @@ class _Signer:
             raise InputError("tracing needs the 'trace' extra: pip install 'despin[trace]'") from None
         self.params = params
         self.shingle_seq = SHINGLERS[params["shingles"]]
+        self.batch_shingles = BATCH_SHINGLERS.get(params["shingles"])
         # Shingle ids are already well-mixed 32-bit ints, so they hash as themselves.
         self.reference = MinHash(num_perm=params["num_perm"], seed=params["seed"], hashfunc=_identity, scheme="affine32")
         a, b = self.reference.permutations
@@ -124,6 +125,25 @@ class _Signer:
         phv = h[:, None] * self._a + self._b  # wraps mod 2^32, the affine32 permutation
         return np.minimum.reduceat(phv, np.asarray(starts, dtype=np.intp), axis=0)
 
+    def shingles_many(self, docs: Sequence[list[Words]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Shingle ids of several documents, each one's last-word position counted across
+        the batch, and its document index; in position order."""
+        if self.batch_shingles is not None:
+            return self.batch_shingles(docs)
+        ids_l: list[np.ndarray] = []
+        pos_l: list[np.ndarray] = []
+        doc_l: list[np.ndarray] = []
+        offset = 0
+        for d, par_words in enumerate(docs):
+            ids, pos = self.shingle_seq(par_words)
+            ids_l.append(ids)
+            pos_l.append(np.asarray(pos, dtype=np.intp) + offset)
+            doc_l.append(np.full(len(ids), d, dtype=np.intp))
+            offset += sum(len(p.words) for p in par_words)
+        if not ids_l:
+            return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+        return np.concatenate(ids_l), np.concatenate(pos_l), np.concatenate(doc_l)
+
     def band_keys(self, par_words: list[Words]) -> np.ndarray:
         """Band keys (int64, sorted, distinct) for the whole document and, if it has
         several, each chunk."""
@@ -136,27 +156,25 @@ class _Signer:
         One numpy pass for a batch: per-document numpy calls on arrays of a few hundred
         shingles cost more in call overhead than in arithmetic (a third of build time).
         """
-        parts: list[np.ndarray] = []
-        starts: list[int] = []  # first shingle of each chunk, in the concatenation
-        seg_doc: list[int] = []  # document of each chunk
-        n = 0
-        for d, par_words in enumerate(docs):
-            ids, pos = self.shingle_seq(par_words)
-            if not len(ids):
-                continue
-            bounds = chunk_bounds([p.words for p in par_words], self.params["chunk_tokens"])
-            chunk_starts = [0]
-            if len(bounds) > 1:
-                # A shingle belongs to the chunk holding its last word.
-                chunk_starts = sorted(set(np.searchsorted(pos, [0] + bounds[:-1]).tolist()) - {len(ids)})
-            parts.append(ids)
-            starts.extend(n + s for s in chunk_starts)
-            seg_doc.extend([d] * len(chunk_starts))
-            n += len(ids)
-        if not parts:
+        ids, gpos, doc = self.shingles_many(docs)
+        if not len(ids):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.intp)
-        sigs = self.signatures(np.concatenate(parts), starts)
-        sdoc = np.asarray(seg_doc, dtype=np.intp)
+        # Chunks: consecutive paragraphs of a document; a shingle belongs to the chunk
+        # holding its last word. Positions run across the batch, so one searchsorted
+        # over every chunk's first word assigns them all.
+        chunk_first: list[int] = []
+        chunk_doc: list[int] = []
+        offset = 0
+        for d, par_words in enumerate(docs):
+            bounds = chunk_bounds([p.words for p in par_words], self.params["chunk_tokens"])
+            if bounds:
+                chunk_first += [offset] + [offset + b for b in bounds[:-1]]
+                chunk_doc += [d] * len(bounds)
+                offset += bounds[-1]
+        chunk = np.searchsorted(np.asarray(chunk_first, dtype=np.intp), gpos, side="right") - 1
+        first = np.flatnonzero(np.r_[True, chunk[1:] != chunk[:-1]])
+        sigs = self.signatures(ids, first)
+        sdoc = np.asarray(chunk_doc, dtype=np.intp)[chunk[first]]  # document of each chunk
         # The whole document's signature is the minimum of its chunks' (only needed
         # where there are several: otherwise it is the one chunk's).
         first = np.flatnonzero(np.r_[True, sdoc[1:] != sdoc[:-1]])

@@ -198,15 +198,94 @@ def skeleton_anchor_seq(pars: Sequence[Words]) -> tuple[np.ndarray, list[int]]:
     return np.concatenate([ids1, ids2])[order], pos[order].tolist()
 
 
+def skeleton_anchor_batch(docs: Sequence[Sequence[Words]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`skeleton_anchor_seq` of several documents in one numpy pass.
+
+    Returns shingle ids, the position of each one's last word counted across all
+    documents (document ``d``'s words follow those of ``d - 1``), and the index of its
+    document; ordered by that position. Per document, the same ids at the same
+    positions as `skeleton_anchor_seq`: a test checks it. Building an index spends
+    more on the overhead of numpy calls on a few hundred shingles than on the work,
+    so the index signs documents in batches.
+    """
+    words: list[str] = []
+    counts: list[int] = []
+    anchors: list[str] = []
+    where: list[int] = []
+    adoc: list[int] = []
+    for d, pars in enumerate(docs):
+        start = len(words)
+        for p in pars:
+            words += p.words
+            if p.anchors:
+                # Positioned at the paragraph's last word, as in `anchor_shingle_seq`.
+                anchors += p.anchors
+                where += [max(len(words) - 1, start)] * len(p.anchors)
+                adoc += [d] * len(p.anchors)
+        counts.append(len(words) - start)
+    empty = np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    if not words:
+        return empty
+    ndocs = len(docs)
+    word_doc = np.repeat(np.arange(ndocs, dtype=np.intp), counts)
+    sym = np.fromiter(map(_SYMBOL.get, words, repeat(GAP)), dtype=np.uint64, count=len(words))
+    # One gap per run of other words, never across a document boundary.
+    keep = np.ones(len(sym), dtype=bool)
+    keep[1:] = (sym[1:] != GAP) | (sym[:-1] != GAP) | (word_doc[1:] != word_doc[:-1])
+    ends = np.flatnonzero(keep)
+    seq, sdoc = sym[keep], word_doc[keep]
+    n = 9
+    id_parts: list[np.ndarray] = []
+    pos_parts: list[np.ndarray] = []
+    doc_parts: list[np.ndarray] = []
+    if len(seq) >= n:
+        m = len(seq) - n + 1
+        ids = np.zeros(m, dtype=np.uint64)
+        for k in range(n):
+            ids |= seq[k : k + m] << np.uint64(6 * (n - 1 - k))
+        ok = sdoc[: m] == sdoc[n - 1 :]  # the n-gram lies in one document
+        id_parts.append(((ids[ok] * _MIX) >> np.uint64(32)).astype(np.uint32))
+        pos_parts.append(ends[n - 1 :][ok])
+        doc_parts.append(sdoc[: m][ok])
+    # A document with 4..n-1 skeleton symbols gets one shingle for its whole skeleton.
+    lengths = np.bincount(sdoc, minlength=ndocs)
+    for d in np.flatnonzero((lengths >= 4) & (lengths < n)).tolist():
+        one = seq[sdoc == d]
+        v = np.array([len(one) << 58 | _pack(one.tolist())], dtype=np.uint64)
+        id_parts.append(((v * _MIX) >> np.uint64(32)).astype(np.uint32))
+        pos_parts.append(ends[sdoc == d][-1:])
+        doc_parts.append(np.array([d], dtype=np.intp))
+    if len(anchors) >= 3:
+        h = np.fromiter(map(zlib.crc32, map(str.encode, anchors)), dtype=np.uint64, count=len(anchors))
+        ad = np.asarray(adoc, dtype=np.intp)
+        m = len(anchors) - 2
+        mixed = np.zeros(m, dtype=np.uint64)
+        for k in range(3):
+            mixed = (mixed ^ h[k : k + m]) * _MIX
+        ok = ad[:m] == ad[2:]
+        id_parts.append((mixed[ok] >> np.uint64(32)).astype(np.uint32))
+        pos_parts.append(np.asarray(where, dtype=np.intp)[2:][ok])
+        doc_parts.append(ad[2:][ok])
+    if not id_parts:
+        return empty
+    ids_all, pos_all, doc_all = np.concatenate(id_parts), np.concatenate(pos_parts), np.concatenate(doc_parts)
+    order = np.argsort(pos_all, kind="stable")
+    return ids_all[order], pos_all[order].astype(np.intp), doc_all[order].astype(np.intp)
+
+
 def _unique(seq: tuple[np.ndarray, list[int]]) -> np.ndarray:
     return np.unique(seq[0])
 
 
 # name -> function from paragraphs' `Words` to (ids in text order, index of each one's last word)
+# (each family may also have a batch form in BATCH_SHINGLERS: see `skeleton_anchor_batch`)
 SHINGLERS = {
     "skeleton9+anchor3": skeleton_anchor_seq,
     "plain5": lambda pars: plain_shingle_seq([w for p in pars for w in p.words], 5),
 }
+
+
+BATCH_SHINGLERS = {"skeleton9+anchor3": skeleton_anchor_batch}
 
 
 def shingle_set(name: str, text: str) -> np.ndarray:
