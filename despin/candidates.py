@@ -100,11 +100,21 @@ def candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
 
     Single words come from the precomputed table when it matches ``sources`` (the same
     answer as computing them: a test checks a sample), else they are computed.
+
+    >>> candidates("comissaria", TABLE_SOURCES), candidates("stock exchange market", TABLE_SOURCES)
+    ((), ())
     """
-    if " " not in phrase and sources == TABLE_SOURCES:
-        row = _table().get(phrase)
-        if row is not None:
-            return _parse_row(row)
+    if " " not in phrase:
+        if sources == TABLE_SOURCES:
+            table = _table()
+            if table:
+                # The table is the vocabulary: a word outside it (a name, a rare form) has
+                # no candidates (measured: 1 of the 5,584 such words in 3,000 news
+                # articles had one, a self-inflection) and costs no lemminflect call.
+                row = table.get(phrase)
+                return _parse_row(row) if row is not None else ()
+    elif not any(phrase in lexicon._raw("inverse", s) for s in sources):
+        return ()  # most word pairs and triples are no entry's synonym
     return compute_candidates(phrase, sources)
 
 
@@ -170,8 +180,6 @@ def _parse_row(row: str) -> tuple[Candidate, ...]:
 def compute_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
     """:func:`candidates` computed from the lexicons and lemminflect (no table)."""
     single = " " not in phrase
-    if not single and not any(lexicon.inverse_entries(phrase, s) for s in sources):
-        return ()  # most word pairs and triples are no entry's synonym
     keys = [phrase]
     tags: frozenset[str] = frozenset()
     if single:

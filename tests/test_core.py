@@ -267,3 +267,15 @@ def test_calibrated_suggestion_shares_keep_order_and_stay_probabilities() -> Non
     assert shares == sorted(shares, reverse=True)
     assert sum(shares) <= 1.0 + 1e-12
     assert shares[1] / shares[2] == pytest.approx(2.0)  # the others keep their relative odds
+
+
+def test_fast_unigram_is_wordfreqs_value() -> None:
+    """lm's tokeniser-free path must give wordfreq's own float for plain lower-case words."""
+    from wordfreq import top_n_list, word_frequency
+
+    from despin import lm
+
+    words = [w for w in top_n_list("en", 50_000)[::25] if w.isascii() and w.isalpha() and w.islower()]
+    words += ["hebdomadary", "qzxjvv", "aforementioned"]
+    for w in words:
+        assert lm._plain_word_frequency(w) == word_frequency(w, "en"), w
