@@ -44,8 +44,10 @@ from ..report import Suggestion
 # Channel weights (dev-set tuned, docs/papers.md). Listed tortured phrases keep about a
 # quarter of their words ("image acknowledgment" ← "image recognition").
 P_KEEP = 0.25
+# Pseudo-count of P_KEEP in a word's keep probability (see BeyondDetector.p_keep).
+KEEP_PRIOR = 4.0
 LEARNED_WEIGHT = 0.6
-LEXICON_WEIGHT = 0.4
+LEXICON_WEIGHT = 0.1
 # Add-k smoothing of the learned P(observed | original): one pair is weak evidence.
 LEARNED_SMOOTHING = 1.0
 # Term prior: share of the term list in the mixture with the language model.
@@ -53,14 +55,16 @@ TERM_WEIGHT = 0.5
 # Per word of a candidate: in the field's term vocabulary / only seen as a substitute.
 TERM_WORD_BONUS = 1.5
 TORTURED_WORD_PENALTY = 1.5
-FORWARD_WEIGHT = 0.2
+# A term the user's lists give as correct (not merely a dictionary entry), per occurrence.
+KNOWN_TERM_BONUS = 0.0
+FORWARD_WEIGHT = 0.05
 # Term matching also tries synonyms of synonyms of the first TWO_HOP_FANOUT candidates.
 TWO_HOP_DISCOUNT = 0.5
 TWO_HOP_FANOUT = 30
 # Candidate originals kept per observed word, and beam width per phrase.
 MAX_WORD_CANDIDATES = 25
 BEAM = 40
-MARGIN = 8.0
+MARGIN = 5.0
 # A window is flagged only with evidence beyond a better-sounding restoration: its best
 # restoration is a known term, or one of its words is a known substitute this strongly.
 TORTURED_STRENGTH = 0.5
@@ -75,6 +79,8 @@ COLLOCATION_PMI = 3.0
 MAX_WINDOW = 4
 # Discount of a substitution learned for a relative of the observed word (spelling, inflection).
 BACKOFF_WEIGHT = 0.5
+# Weight of the surrounding words' language-model evidence when ranking a window's restorations.
+CONTEXT_WEIGHT = 1.0
 SOURCES = ("wordnet", "moby")
 
 # Function words never start or end a tortured phrase we look for (they do occur
@@ -186,6 +192,7 @@ class BeyondDetector:
     tortured_strength: float = TORTURED_STRENGTH
     collocation_gain: float = COLLOCATION_GAIN
     use_lm: bool = True
+    kept: Counter[str] = field(default_factory=Counter)  # word -> times a list pair keeps it as is
 
     def __post_init__(self) -> None:
         self._term_total = float(sum(self.terms.values())) or 1.0
@@ -216,6 +223,7 @@ class BeyondDetector:
         self._word_cache: dict[str, list[tuple[str, float]]] = {}
         self._term_word_cache: dict[str, dict[str, float]] = {}
         self._keep_cache: dict[str, float] = {}
+        self._direct_cache: dict[str, frozenset[str]] = {}
 
     # --- building ----------------------------------------------------------------
 
@@ -252,11 +260,14 @@ class BeyondDetector:
         for _ in range(2):
             learned = defaultdict(Counter)
             correct_counts = Counter()
+            kept: Counter[str] = Counter()
             first = set()
             for t, cw in clean_pairs:
                 for a, b in align_pair(t, cw, sources, seen):
                     correct_counts[b] += 1
-                    if a != b:
+                    if a == b:
+                        kept[a] += 1
+                    else:
                         learned[a][b] += 1
                         first.add((a, b))
                         if " " not in a and " " not in b and "-" in a and a.count("-") == b.count("-"):
@@ -278,6 +289,7 @@ class BeyondDetector:
         if not learned and "collocation_gain" not in kwargs:
             # no list to learn a spinner from: the language model's collocations are the only evidence
             kwargs["collocation_gain"] = GENERAL_COLLOCATION_GAIN
+        kwargs.setdefault("kept", kept)
         return cls(dict(learned), correct_counts, dict(learned_phrases), term_counts, sources, **kwargs)  # type: ignore[arg-type]
 
     # --- channel -------------------------------------------------------------------
@@ -292,7 +304,7 @@ class BeyondDetector:
         cached = self._word_cache.get(word)
         if cached is not None:
             return cached
-        out: dict[str, float] = {word: P_KEEP}
+        out: dict[str, float] = {word: self.p_keep(word)}
         for c, q in self._learned_candidates(word):
             out[c] = out.get(c, 0.0) + q
         for c, q in lexicon_candidates(word, self.sources):
@@ -309,6 +321,13 @@ class BeyondDetector:
         ranked = sorted(out.items(), key=lambda kv: -(math.log(kv[1]) + 0.3 * _unigram(kv[0])))
         self._word_cache[word] = ranked
         return ranked
+
+    def p_keep(self, word: str) -> float:
+        """Probability that the spinner left ``word`` as it was: `P_KEEP` a priori, moved
+        by how often the lists show the word kept (inside a tortured phrase) or replaced."""
+        n_sub = sum(self.learned.get(word, {}).values())
+        n_kept = self.kept.get(word, 0)
+        return (n_kept + P_KEEP * KEEP_PRIOR) / (n_kept + n_sub + KEEP_PRIOR)
 
     def _learned_candidates(self, word: str) -> list[tuple[str, float]]:
         """Originals the lists show ``word`` substituting for, with channel probabilities.
@@ -358,6 +377,8 @@ class BeyondDetector:
             w in self._tortured_words for w in words
         )
         if p_term > 0:
+            if self.terms[phrase] >= 1.0:
+                bonus += KNOWN_TERM_BONUS
             return bonus + float(_logaddexp(math.log(TERM_WEIGHT * p_term), math.log(1 - TERM_WEIGHT) + lm))
         return bonus + math.log(1 - TERM_WEIGHT) + lm
 
@@ -384,7 +405,7 @@ class BeyondDetector:
     def _keep_score(self, key: str) -> float:
         if key not in self._keep_cache:
             n = key.count(" ") + 1
-            self._keep_cache[key] = n * math.log(P_KEEP) + self.log_prior(key)
+            self._keep_cache[key] = sum(math.log(self.p_keep(w)) for w in key.split(" ")) + self.log_prior(key)
         return self._keep_cache[key]
 
     def _search(self, words: list[str]) -> list[tuple[str, float]]:
@@ -493,14 +514,24 @@ class BeyondDetector:
         ``candidate``? Yes for a known term; otherwise every changed word must be a word the
         lists show being substituted (so carrier words around a phrase stay as they are).
         """
-        if self.terms.get(candidate, 0.0) >= 1.0:
-            return True
         ow, cw = observed.split(" "), candidate.split(" ")
+        if self.terms.get(candidate, 0.0) >= 1.0:
+            # a known term, but not through a synonym of a synonym of a carrier word
+            return len(ow) != len(cw) or all(
+                o == c or self._substitute_seen(o, c) or c in self._direct(o) for o, c in zip(ow, cw)
+            )
         if len(ow) != len(cw):
             return self.terms.get(candidate, 0.0) > 0.0
         if all(o == c or self._substitute_seen(o, c) for o, c in zip(ow, cw)):
             return True
         return self._collocation_gain(observed, candidate) >= self.collocation_gain
+
+    def _direct(self, word: str) -> frozenset[str]:
+        """One-step candidate originals of ``word`` (learned or thesaurus)."""
+        got = self._direct_cache.get(word)
+        if got is None:
+            got = self._direct_cache[word] = frozenset(c for c, _ in self._word_candidates_all(word))
+        return got
 
     def _collocation_gain(self, observed: str, candidate: str) -> float:
         """How much more the restoration reads as a fixed expression than the observed words:
@@ -561,7 +592,16 @@ class BeyondDetector:
                     phrase = " ".join(t[2] for t in toks[i:j])
                     if not self._worth_searching(phrase):
                         continue
-                    sugg = tuple(x for x in self.suggest(phrase, k=50) if self.plausible(phrase, x.text))[:5]
+                    sugg = tuple(x for x in self.suggest(phrase, k=50) if self.plausible(phrase, x.text))
+                    if sugg and CONTEXT_WEIGHT:
+                        left = tuple(t[2] for t in toks[max(0, i - 2):i])
+                        right = tuple(t[2] for t in toks[j:j + 2])
+                        base = _context_delta(left, phrase, right)
+                        sugg = tuple(sorted(
+                            (Suggestion(x.text, x.score + CONTEXT_WEIGHT * (_context_delta(left, x.text, right) - base))
+                             for x in sugg),
+                            key=lambda x: -x.score))
+                    sugg = sugg[:5]
                     if sugg and sugg[0].score >= self.margin and self.has_evidence(phrase, sugg[0].text):
                         a, b, sugg = self._trim(toks[i:j], sugg)
                         found.append((sugg[0].score, toks[i + a][0], toks[i + b - 1][1], sugg))
@@ -796,6 +836,18 @@ def _lm_step(hist: tuple[str, ...], words: tuple[str, ...]) -> float:
         total += _lm(w, hist[-2:])
         hist = hist + (w,)
     return total
+
+
+@lru_cache(maxsize=500_000)
+def _context_delta(left: tuple[str, ...], phrase: str, right: tuple[str, ...]) -> float:
+    """What the words around a phrase add to its language-model score: log P(phrase | left)
+    - log P(phrase) + log P(right | phrase). "we discuss how" reads better than "we air how"."""
+    ws = phrase.split(" ")
+    seq = list(left) + ws + list(right)
+    total = 0.0
+    for k in range(len(left), len(seq)):
+        total += _lm(seq[k], tuple(seq[max(0, k - 2):k]))
+    return total - _lm_logprob(phrase)
 
 
 @lru_cache(maxsize=500_000)
