@@ -11,8 +11,8 @@ True
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from . import lexicon, lm
 
@@ -30,9 +30,11 @@ class Candidate:
     q: float  # channel probability q(observed | candidate)
     relation: str  # where it came from: "wordnet", "moby", "inflection", "profile:NAME"
 
-    @cached_property
-    def words(self) -> tuple[str, ...]:
-        return tuple(self.text.split(" "))
+    # The words of ``text``, split once (the detector's inner loop reads them per window).
+    words: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "words", tuple(self.text.split(" ")))
 
 
 @lru_cache(maxsize=100_000)
