@@ -26,7 +26,7 @@ Systems, in the same run, on the same documents:
              word 5-grams, best candidate by estimated Jaccard
 
 recall@1 = share of queries whose top match is the source; precision = share of
-confident top matches (similarity >= 0.45; for lsh0.5 any candidate) that are right.
+confident top matches (similarity >= MIN_SIMILARITY, 0.40; for lsh0.5 any candidate) that are right.
 Restoration (skeleton only): WER of spun vs original and of restored vs original,
 pooled; reduction = 1 - after / before. Clustering: pairwise precision/recall of
 `despin cluster` on sources + 2 spun copies each (10-60%, some excerpts) + unrelated

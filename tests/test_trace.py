@@ -556,3 +556,18 @@ def test_batch_shingles_equal_one_document_at_a_time() -> None:
         offset += sum(len(p.words) for p in pw)
     assert np.all(np.diff(pos) >= 0)
     assert set(doc.tolist()) == {0, 3, 4, 5}  # "" and "Too short." have no shingles
+
+
+def test_coverage_of_a_quoted_sentence_stays_below_the_cluster_threshold() -> None:
+    from despin.trace.cluster import MIN_COVERAGE, coverage
+
+    item = ("The island ferry will run two fewer crossings each day from Monday, the operator said. "
+            "Passengers with cars should book at least a week ahead.")
+    quoting = ("Growers in the Tarrow valley expect a small apple harvest this autumn after a late frost. "
+               "The island ferry will run two fewer crossings each day from Monday, the operator said. "
+               "Engineers have found cracks in two of the steel beams that carry the Ardley road bridge over the river. "
+               "The choir was founded in 1921 by workers at the colliery, which closed in the 1980s.")
+    # The item's second sentence aligns to the sentences after the quote (one long
+    # stretch between "said" and "at"); clustering must not count those as reached.
+    assert any(a.op == "replace" and a.source_end - a.source_start > 100 for a in align(item, quoting))
+    assert coverage(item, quoting) < MIN_COVERAGE

@@ -275,8 +275,8 @@ def _all_regions(
     if not a or not b:
         return []
     return [
-        (pa, pb, _regions(pa, pb, max(max_phrase, long_phrase), max(EDGE_PHRASE, max_phrase))
-         if solid else _regions(pa, pb, max_phrase))
+        (pa, pb, _regions(pa, pb, long_phrase, max(EDGE_PHRASE, max_phrase))
+         if solid and long_phrase > max_phrase else _regions(pa, pb, max_phrase))
         for pa, pb, solid in _pairs(spun, source, a, b)
     ]
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..tokenize import tokenize
-from .align import align
+from .align import MAX_PHRASE, align
 from .index import Index
 
 # Same figure as restoration's trust threshold: a verified pair is one we would restore through.
@@ -41,7 +41,9 @@ def coverage(copy: str, source: str) -> float:
     toks = tokenize(source)
     if not toks:
         return 0.0
-    spans = sorted((a.source_start, a.source_end) for a in align(copy, source))
+    # Only the short substitutions count: with long ones a document quoting one sentence
+    # of a short item would "reach" the sentences around the quote as well.
+    spans = sorted((a.source_start, a.source_end) for a in align(copy, source, long_phrase=MAX_PHRASE))
     starts = [s for s, _ in spans]
     hit = 0
     for t in toks:
