@@ -224,6 +224,7 @@ class BeyondDetector:
         self._term_word_cache: dict[str, dict[str, float]] = {}
         self._keep_cache: dict[str, float] = {}
         self._direct_cache: dict[str, frozenset[str]] = {}
+        self._cover_cache: dict[str, frozenset[int]] = {}
 
     # --- building ----------------------------------------------------------------
 
@@ -549,7 +550,15 @@ class BeyondDetector:
 
         Spelling variants ("neighbours" / "neighbors") never count: a thesaurus does not make them.
         """
-        if _spelling_variant(observed, candidate) or self._reads_as_term(observed):
+        if _spelling_variant(observed, candidate):
+            return False
+        ow, cw = observed.split(" "), candidate.split(" ")
+        cover = self._term_cover(observed)
+        if len(ow) != len(cw):
+            if cover:
+                return False
+        elif {k for k, (o, c) in enumerate(zip(ow, cw)) if o != c} <= cover:
+            # every changed word sits in a known term or collocation ("cloud computing")
             return False
         if self.terms.get(candidate, 0.0) >= 1.0 and self.terms.get(observed, 0.0) == 0.0:
             return True
@@ -558,18 +567,28 @@ class BeyondDetector:
         return max((self._tortured_strength.get(w, 0.0) for w in observed.split(" ")), default=0.0) >= self.tortured_strength
 
     def _reads_as_term(self, observed: str) -> bool:
-        """The phrase, or two or more adjacent words of it, is a known term or a collocation
-        the language model knows ("cloud computing", "finite element")."""
+        """Every word of the phrase lies in a known term or in a collocation the language
+        model knows ("cloud computing", "finite element method")."""
+        return len(self._term_cover(observed)) == observed.count(" ") + 1
+
+    def _term_cover(self, observed: str) -> frozenset[int]:
+        """Positions of the words inside a known term of two or more words, or inside a
+        pair of adjacent words the language model reads as a collocation."""
+        got = self._cover_cache.get(observed)
+        if got is not None:
+            return got
         ws = observed.split(" ")
+        cover: set[int] = set()
         for i in range(len(ws)):
             for j in range(i + 2, len(ws) + 1):
                 if " ".join(ws[i:j]) in self.terms:
-                    return True
+                    cover.update(range(i, j))
         if self.use_lm:
-            for a, b in itertools.pairwise(ws):
+            for i, (a, b) in enumerate(itertools.pairwise(ws)):
                 if a not in STOPWORDS and b not in STOPWORDS and _lm(b, (a,)) - _lm(b, ()) >= COLLOCATION_PMI:
-                    return True
-        return False
+                    cover.update((i, i + 1))
+        got = self._cover_cache[observed] = frozenset(cover)
+        return got
 
     # --- running text --------------------------------------------------------------
 
