@@ -114,7 +114,7 @@ class _Signer:
         # One salt per band keeps equal row values in different bands apart.
         self._salt = (np.arange(self.bands, dtype=np.uint64) + np.uint64(1)) * np.uint64(0xD6E8FEB86659FD93)
 
-    def signatures(self, ids: np.ndarray, starts: Sequence[int] = (0,)) -> np.ndarray:
+    def signatures(self, ids: np.ndarray, starts: Sequence[int] | np.ndarray = (0,)) -> np.ndarray:
         """One MinHash signature (uint32 row) per segment ``ids[starts[k]:starts[k+1]]``."""
         h = ids.astype(np.uint32)
         h = h ^ (h >> np.uint32(16))  # MurmurHash3 fmix32, as datasketch pre-mixes
@@ -156,7 +156,7 @@ class _Signer:
         One numpy pass for a batch: per-document numpy calls on arrays of a few hundred
         shingles cost more in call overhead than in arithmetic (a third of build time).
         """
-        ids, gpos, doc = self.shingles_many(docs)
+        ids, gpos, _ = self.shingles_many(docs)  # documents follow from the chunks
         if not len(ids):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.intp)
         # Chunks: consecutive paragraphs of a document; a shingle belongs to the chunk
