@@ -1,11 +1,13 @@
 """Word alignment of a spun copy to its source, robust to reordered and dropped paragraphs.
 
-Each paragraph of the copy is aligned to the source paragraph that shares most of its
-words (so reordering, dropping and excerpting cost nothing), then word by word with
-`difflib.SequenceMatcher` on lower-cased tokens. The result is a list of
-`AlignedSpan`: ``equal`` stretches and short ``replace`` stretches (a spinner's
-substitutions), with character offsets on both sides. Long unmatched stretches
-(boilerplate, a dropped paragraph) are left out rather than guessed.
+Each paragraph of the copy is paired with the source paragraph that shares most of its
+words, in source order where that is nearly as good, or by position between two paired
+paragraphs when it is spun past recognition (so reordering, dropping and excerpting
+cost nothing; see `_pairs`), then aligned word by word with `difflib.SequenceMatcher`
+on lower-cased tokens. The result is a list of `AlignedSpan`: ``equal`` stretches and
+bounded ``replace`` stretches (a spinner's substitutions, each mapped wholesale to the
+source's words), with character offsets on both sides. Unmatched stretches beyond the
+bounds (boilerplate, a dropped paragraph) are left out rather than guessed.
 
 >>> spun = "The firm said profits rose sharply in March."
 >>> src = "The company said profits rose steeply in March."
