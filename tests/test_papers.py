@@ -429,3 +429,58 @@ def test_cli_beyond_with_terms(tmp_path: Path) -> None:
         ("unlisted", "prostate peril", "prostate cancer"),
         ("listed", "Counterfeit consciousness", "artificial intelligence"),
     ]
+
+
+# --- learning from the lists: alignment, back-off, keep probability, term cover ----------
+
+SPUN = [
+    ("sharp brain organizations", "deep neural networks"), ("shrewd framework", "smart system"),
+    ("quick gaining knowledge", "quick learning"), ("focal point", "central point"), ("focal issue", "central issue"),
+    ("tidy point", "clean point"),
+]
+
+
+@pytest.fixture(scope="module")
+def spun_detector():  # type: ignore[no-untyped-def]
+    from despin.papers.beyond import BeyondDetector
+
+    return BeyondDetector.build(SPUN, terms=["sensory system"], wordnet_terms=False)
+
+
+def test_align_pair_finds_uneven_units_only_when_anchored() -> None:
+    from despin.papers.beyond import align_pair
+
+    assert align_pair(["quick", "gaining", "knowledge"], ["quick", "learning"]) == [
+        ("quick", "quick"), ("gaining knowledge", "learning")]
+    assert align_pair(["brain", "organizations"], ["neural", "networks"]) == [
+        ("brain", "neural"), ("organizations", "networks")]
+    # different lengths and no shared or related word: any alignment would be a guess
+    assert align_pair(["with", "zorb"], ["magnetic", "cell", "sorting"]) == []
+
+
+def test_learned_substitutions_back_off_to_spelling_inflection_and_adverbs(spun_detector) -> None:  # type: ignore[no-untyped-def]
+    cands = spun_detector._learned_candidates
+    assert "networks" in dict(cands("organisations"))  # British spelling of a listed word
+    assert "network" in dict(cands("organisation"))  # ... and another inflection, re-inflected
+    assert "smart" in dict(cands("shrewdly"))  # adverb of a listed adjective
+    assert dict(cands("organizations"))["networks"] > dict(cands("organisations"))["networks"]  # seen beats backed off
+    assert cands("woodland") == []
+
+
+def test_uneven_learned_unit_restores_a_new_phrase(spun_detector) -> None:  # type: ignore[no-untyped-def]
+    # "gaining knowledge" <- "learning" was learned from "quick gaining knowledge"
+    assert spun_detector.suggest("machine gaining knowledge")[0].text == "machine learning"
+
+
+def test_keep_probability_follows_the_lists(spun_detector) -> None:  # type: ignore[no-untyped-def]
+    from despin.papers.beyond import P_KEEP
+
+    assert spun_detector.p_keep("point") > P_KEEP > spun_detector.p_keep("focal")  # kept twice / replaced twice
+    assert spun_detector.p_keep("zebra") == pytest.approx(P_KEEP)
+
+
+def test_known_term_vetoes_a_window_only_where_it_covers_the_change(spun_detector) -> None:  # type: ignore[no-untyped-def]
+    # "sensory system" is a known term, but "focal" <- "central" lies outside it
+    [(s, e, found, sugg, _)] = spun_detector.find("Damage to the focal sensory system was rare in the cohort.")
+    assert (found, sugg[0].text) == ("focal", "central")
+    assert spun_detector.find("The sensory system was examined in every subject.") == []

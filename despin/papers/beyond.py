@@ -351,14 +351,15 @@ class BeyondDetector:
         for v in _spelling_variants(word):
             for c, n in self.learned.get(v, {}).items():
                 add(c, n, BACKOFF_WEIGHT)
-        for lemma, tag in _tags(word) + ((word, ""),):
-            for key, key_tag in self._learned_by_lemma.get(lemma, ()):
-                if key == word:
-                    continue
-                for c, n in self.learned[key].items():
-                    form = _reinflect(c, key_tag, tag)
-                    if form:
-                        add(form, n, BACKOFF_WEIGHT)
+        for w in [word, *_spelling_variants(word)]:
+            for lemma, tag in _tags(w) + ((w, ""),):
+                for key, key_tag in self._learned_by_lemma.get(lemma, ()):
+                    if key == w:
+                        continue
+                    for c, n in self.learned[key].items():
+                        form = _reinflect(c, key_tag, tag)
+                        if form:
+                            add(form, n, BACKOFF_WEIGHT)
         if not out and word.endswith("ly") and len(word) > 5:
             stem = word[:-3] + "y" if word.endswith("ily") else word[:-2]
             for c, n in self.learned.get(stem, {}).items():
@@ -693,10 +694,12 @@ def align_pair(
     identical or related words elsewhere, or related themselves. Pairs without such an
     anchor and of different lengths give nothing: their alignment would be a guess.
 
-    >>> align_pair("deep gaining knowledge".split(), "deep learning".split(), ("wordnet",))
-    [('deep', 'deep'), ('gaining knowledge', 'learning')]
+    >>> align_pair("quick gaining knowledge".split(), "quick learning".split(), ("wordnet",))
+    [('quick', 'quick'), ('gaining knowledge', 'learning')]
     >>> align_pair("irregular woodland".split(), "random forest".split(), ("wordnet",))
     [('irregular', 'random'), ('woodland', 'forest')]
+    >>> align_pair("with zorb".split(), "magnetic cell sorting".split(), ("wordnet",))
+    []
     """
     seen = seen or set()
     n, m = len(tortured), len(correct)
