@@ -5,7 +5,7 @@ import math
 from typing import Any, Sequence
 
 from .config import DEFAULT, Config, SubstitutionSource
-from .detect import Analysis, Unit, analyse
+from .detect import Analysis, Unit, analyse, suggestion_context
 from .report import Report, Span, Suggestion, apply, empty_report
 
 # Document score: a logistic function of the per-token log-likelihood ratio of "spun at
@@ -153,18 +153,21 @@ def _report(text: str, a: Analysis, config: Config) -> Report:
         chosen.append(u)
         taken.update(range(u.i, u.j))
     counts = _type_counts(a)
-    spans = tuple(sorted((_span(text, a, u, config, counts) for u in chosen), key=lambda s: s.start))
+    context = suggestion_context(a)
+    spans = tuple(sorted((_span(text, a, u, config, counts, context) for u in chosen), key=lambda s: s.start))
     return Report(score=score, verdict=verdict, spans=spans, restored=apply(text, spans))
 
 
-def _span(text: str, a: Analysis, u: Unit, config: Config, counts: dict[str, int]) -> Span:
+def _span(
+    text: str, a: Analysis, u: Unit, config: Config, counts: dict[str, int], context: tuple[float, float, float]
+) -> Span:
     start, end = a.tokens[u.i].start, a.tokens[u.j - 1].end
     observed = text[start:end]
     total = sum(u.odds)
     ranked = sorted(zip(u.cands, u.odds), key=lambda x: -x[1])[: config.max_suggestions]
     shares = [odd / total for _, odd in ranked] if total > 0 else []
     if shares:
-        shares = _calibrated_shares(u, shares, counts.get(u.observed, 1))
+        shares = _calibrated_shares(u, shares, counts.get(u.observed, 1), context)
     suggestions = tuple(
         Suggestion(match_case(c.text, observed), u.posterior * share) for (c, _), share in zip(ranked, shares)
     )
@@ -185,7 +188,9 @@ def _span(text: str, a: Analysis, u: Unit, config: Config, counts: dict[str, int
     return Span(start, end, observed, u.posterior, suggestions, reason)
 
 
-def _calibrated_shares(u: Unit, shares: list[float], count: int) -> list[float]:
+def _calibrated_shares(
+    u: Unit, shares: list[float], count: int, context: tuple[float, float, float]
+) -> list[float]:
     """P(each suggestion is the original | span spun): the best one's from the calibrated
     suggestion model, the others' scaled so that order is kept and the sum stays ≤ 1."""
     from .calibration import suggestion_weights
@@ -194,7 +199,7 @@ def _calibrated_shares(u: Unit, shares: list[float], count: int) -> list[float]:
     w = suggestion_weights()
     if w is None:
         return shares
-    z = w[0] + sum(a * b for a, b in zip(w[1:], suggestion_features(u, count)))
+    z = w[0] + sum(a * b for a, b in zip(w[1:], suggestion_features(u, count, context)))
     p = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
     top = shares[0]
     rest = (1.0 - p) / (1.0 - top) if top < 1.0 else 0.0

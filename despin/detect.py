@@ -454,7 +454,23 @@ def unit_features(u: Unit, rho: float, pooled: float, count: int) -> list[float]
     ]
 
 
-def suggestion_features(u: Unit, count: int) -> list[float]:
+def suggestion_context(a: Analysis) -> tuple[float, float, float]:
+    """Document-level evidence for the suggestion model: does despin's thesaurus explain
+    this spinner? Where it does, the flagged units' best candidates tend to dominate and
+    to be strongly preferred by the language model."""
+    shares, gains = [], []
+    for u in a.units:
+        if u.posterior >= 0.5 and u.odds:
+            total = sum(u.odds)
+            best = max(u.odds)
+            top = u.cands[u.odds.index(best)]
+            shares.append(_log(best / total))
+            gains.append(max(-30.0, min(30.0, _log(best / top.q))) / 10.0)
+    n = max(1, len(shares))
+    return (math.log(a.rho / (1 - a.rho)) / 5.0, sum(shares) / n, sum(gains) / n)
+
+
+def suggestion_features(u: Unit, count: int, context: tuple[float, float, float]) -> list[float]:
     """Features of a unit's best candidate for P(it is exactly the original | unit spun).
 
     The language model's share among the candidates is not that probability: when the
@@ -481,6 +497,7 @@ def suggestion_features(u: Unit, count: int) -> list[float]:
         max(-10.0, min(10.0, u.log_odds)) / 10.0,
         math.log(count),
         float(len(top.text.split(" ")) - (u.j - u.i)),
+        *context,
     ]
 
 

@@ -77,12 +77,13 @@ def collect_suggestions(a: detect.Analysis, originals: dict[tuple[int, int], str
     for u in a.units:
         counts[u.observed] = counts.get(u.observed, 0) + 1
     changed = {k for i1, i2 in originals for k in range(i1, i2)}
+    context = detect.suggestion_context(a)
     X, y = [], []
     for u in a.units:
         if not u.odds or sum(u.odds) <= 0 or not any(k in changed for k in range(u.i, u.j)):
             continue
         best = u.cands[u.odds.index(max(u.odds))].text
-        X.append(detect.suggestion_features(u, counts[u.observed]))
+        X.append(detect.suggestion_features(u, counts[u.observed], context))
         y.append(int(originals.get((u.i, u.j)) == best))
     return X, y
 

@@ -260,9 +260,9 @@ def test_calibrated_suggestion_shares_keep_order_and_stay_probabilities() -> Non
                                    Candidate("regular", 0.05, "moby")))
     u.odds, u.A, u.log_odds = [4.0, 1.0, 0.5], 5.5, 2.0
     total = sum(u.odds)
-    shares = _calibrated_shares(u, [o / total for o in u.odds], 1)
+    shares = _calibrated_shares(u, [o / total for o in u.odds], 1, (0.1, -0.5, 0.3))
     w = suggestion_weights()
-    z = w[0] + sum(a * b for a, b in zip(w[1:], suggestion_features(u, 1)))
+    z = w[0] + sum(a * b for a, b in zip(w[1:], suggestion_features(u, 1, (0.1, -0.5, 0.3))))
     assert shares[0] == pytest.approx(1 / (1 + __import__("math").exp(-z)))
     assert shares == sorted(shares, reverse=True)
     assert sum(shares) <= 1.0 + 1e-12
