@@ -556,7 +556,7 @@ class BeyondDetector:
         ow, cw = observed.split(" "), candidate.split(" ")
         cover = self._term_cover(observed)
         if len(ow) != len(cw):
-            if cover:
+            if len(cover) == len(ow):
                 return False
         elif {k for k, (o, c) in enumerate(zip(ow, cw)) if o != c} <= cover:
             # every changed word sits in a known term or collocation ("cloud computing")
