@@ -484,3 +484,11 @@ def test_known_term_vetoes_a_window_only_where_it_covers_the_change(spun_detecto
     [(s, e, found, sugg, _)] = spun_detector.find("Damage to the focal sensory system was rare in the cohort.")
     assert (found, sugg[0].text) == ("focal", "central")
     assert spun_detector.find("The sensory system was examined in every subject.") == []
+
+
+def test_context_words_weigh_on_a_restoration() -> None:
+    from despin.papers.beyond import _context_delta
+
+    # the words around a window: "we discuss how the" reads far better than "we air how the"
+    assert _context_delta(("we",), "discuss how", ("the",)) > _context_delta(("we",), "air how", ("the",)) + 3
+    assert _context_delta((), "discuss how", ()) == pytest.approx(0.0)
