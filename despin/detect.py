@@ -117,11 +117,19 @@ _VOWELS = frozenset("aeiouy")
 
 
 def _eligible(tok: Token, low: str) -> bool:
-    # Numbers, codes, non-Latin scripts and single letters are immutable; so are words
-    # without a vowel, which are abbreviations (pct, mln, dlrs), not thesaurus words.
-    return (
-        low.isascii() and low.replace("'", "").isalpha() and len(low) > 1 and not _VOWELS.isdisjoint(low)
-    )
+    return eligible_word(low)
+
+
+def eligible_word(low: str) -> bool:
+    """May this lower-case word be a substitute at all? (The screen asks the same.)
+
+    Numbers, codes, non-Latin scripts and single letters are immutable; so are words
+    without a vowel, which are abbreviations (pct, mln, dlrs), not thesaurus words.
+
+    >>> eligible_word("marketplace"), eligible_word("mln"), eligible_word("1987")
+    (True, False, False)
+    """
+    return low.isascii() and low.replace("'", "").isalpha() and len(low) > 1 and not _VOWELS.isdisjoint(low)
 
 
 def _sentence_ids(text: str, tokens: Sequence[Token]) -> list[int]:

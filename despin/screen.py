@@ -24,10 +24,10 @@ _CLIP = 10.0
 @lru_cache(maxsize=500_000)
 def type_evidence(word: str, sources: tuple[str, ...]) -> float | None:
     """Unigram channel log-odds that ``word`` is a spinner's substitute; None if ineligible."""
-    from .detect import _is_function_word
+    from .detect import _is_function_word, eligible_word
 
-    if len(word) < 2 or not word.isascii() or not word.replace("'", "").isalpha() or _is_function_word(word):
-        return None
+    if not eligible_word(word) or _is_function_word(word):
+        return None  # the detector's own eligibility, so screen and check judge the same words
     cands = candidates(word, sources)
     if not cands:
         return -_CLIP
