@@ -481,7 +481,7 @@ def test_keep_probability_follows_the_lists(spun_detector) -> None:  # type: ign
 
 def test_known_term_vetoes_a_window_only_where_it_covers_the_change(spun_detector) -> None:  # type: ignore[no-untyped-def]
     # "sensory system" is a known term, but "focal" <- "central" lies outside it
-    [(s, e, found, sugg, _)] = spun_detector.find("Damage to the focal sensory system was rare in the cohort.")
+    [(_, _, found, sugg, _)] = spun_detector.find("Damage to the focal sensory system was rare in the cohort.")
     assert (found, sugg[0].text) == ("focal", "central")
     assert spun_detector.find("The sensory system was examined in every subject.") == []
 

@@ -239,8 +239,8 @@ class BeyondDetector:
     ) -> BeyondDetector:
         """Learn from ``(tortured, expected)`` pairs (the user's lists) and term lists.
 
-        Pairs of equal length are aligned word by word; every pair's expected text
-        joins the term list, and so do WordNet's multiword entries.
+        Pairs are aligned into substituted units of one to three words (`align_pair`);
+        every pair's expected text joins the term list, and so do WordNet's multiword entries.
         """
         learned: dict[str, Counter[str]] = defaultdict(Counter)
         correct_counts: Counter[str] = Counter()
@@ -277,8 +277,8 @@ class BeyondDetector:
                                     learned[x][y] += 1
                                     correct_counts[y] += 1
             seen = first
-        for t in terms:
-            c = _clean_expected(t)
+        for term in terms:
+            c = _clean_expected(term)
             if c:
                 term_counts[c] += 1
         if wordnet_terms:
@@ -406,7 +406,6 @@ class BeyondDetector:
 
     def _keep_score(self, key: str) -> float:
         if key not in self._keep_cache:
-            n = key.count(" ") + 1
             self._keep_cache[key] = sum(math.log(self.p_keep(w)) for w in key.split(" ")) + self.log_prior(key)
         return self._keep_cache[key]
 
