@@ -20,6 +20,10 @@ from typing import Any, Iterable, Mapping
 
 @dataclass(frozen=True)
 class Suggestion:
+    """A candidate original. ``score`` estimates P(this is exactly what the text said), so
+    it is at most the span's own score (P(the span is a substitution)); suggestions of a
+    span are ranked by it and their scores sum to at most the span's."""
+
     text: str
     score: float
 
