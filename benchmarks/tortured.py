@@ -1,6 +1,6 @@
 """Tortured phrases: held-out flagging and restoration, false flags, list-matching speed.
 
-    python benchmarks/tortured.py [--limit 200] [--folds 5]
+    python benchmarks/tortured.py [--limit 200] [--folds 5] [--only-fold K]
 
 Data: ../shared/data/tortured/pps-dev.tsv (development half of the Problematic Paper
 Screener list, CC BY 4.0; skipped cleanly when absent). k-fold hold-out: the phrases of
@@ -149,6 +149,7 @@ def main() -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--limit", type=int, default=200, help="held-out phrases evaluated per fold (0 = all)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--only-fold", type=int, default=None, help="evaluate this fold only (quick runs while tuning)")
     args = ap.parse_args()
     if not args.data.exists():
         print(f"skipped: {args.data} not found (development data is not part of the repository)")
@@ -166,6 +167,8 @@ def main() -> int:
     t_start = time.perf_counter()
     bare = BeyondDetector.build([])
     for k in range(args.folds):
+        if args.only_fold is not None and k != args.only_fold:
+            continue
         test = rows[k :: args.folds]
         train = [r for i, r in enumerate(rows) if i % args.folds != k]
         held = {t for t, _ in test}
