@@ -163,8 +163,8 @@ def _span(
 ) -> Span:
     start, end = a.tokens[u.i].start, a.tokens[u.j - 1].end
     observed = text[start:end]
-    total = sum(u.odds)
-    ranked = sorted(zip(u.cands, u.odds), key=lambda x: -x[1])[: config.max_suggestions]
+    total = sum(u.ranking)
+    ranked = sorted(zip(u.cands, u.ranking), key=lambda x: -x[1])[: config.max_suggestions]
     shares = [odd / total for _, odd in ranked] if total > 0 else []
     if shares:
         shares = _calibrated_shares(u, shares, counts.get(u.observed, 1), context)
@@ -172,7 +172,8 @@ def _span(
         Suggestion(match_case(c.text, observed), u.posterior * share) for (c, _), share in zip(ranked, shares)
     )
     top = ranked[0][0]
-    gain = math.log(max(ranked[0][1] / top.q, 1e-300))
+    k = u.cands.index(top)
+    gain = math.log(max(u.odds[k] / top.q, 1e-300))
     if top.relation == "inflection":
         reason = f"inflection: '{u.observed}' may be a spinner's re-inflection of '{top.text}'"
     elif top.relation.startswith("profile:"):
@@ -183,6 +184,8 @@ def _span(
         reason += f"; the language model prefers '{top.text}' here by {gain:+.1f} nats"
     else:
         reason += f"; the context is neutral or favours the text as written ({gain:+.1f} nats)"
+    if u.rank and u.rank[k] > u.odds[k]:
+        reason += f"; the text also uses '{top.text}' elsewhere"
     if counts.get(u.observed, 1) > 1:
         reason += "; the same word is flagged elsewhere in this text"
     return Span(start, end, observed, u.posterior, suggestions, reason)

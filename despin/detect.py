@@ -68,6 +68,13 @@ class Unit:
     # What learned profiles say: P(substituted) and how many observations back it.
     profile_prob: float = 0.0
     profile_support: float = 0.0
+    # The odds that rank suggestions (odds with the document's own words as evidence,
+    # see _document_words); empty: rank by ``odds``. Never used for the posterior.
+    rank: list[float] = field(default_factory=list)
+
+    @property
+    def ranking(self) -> list[float]:
+        return self.rank or self.odds
 
 
 @dataclass
@@ -209,6 +216,8 @@ def analyse(
         _rescore_with_neighbours(units, low, sid)
         _pool_suggestions(units)
     _posteriors(units, rho, calibrated=True)
+    if config.explain:
+        _document_words(units, low)
     analysis = Analysis(tokens, units, rho, llr, n_eligible)
     if profiles:
         _apply_profile_evidence(analysis)
@@ -436,6 +445,49 @@ def _pool_suggestions(units: list[Unit]) -> None:
             u.odds = [u.A * r / total for r in raw]
 
 
+# Bounds on how much the document's own use of a word can favour it as an original.
+_DOC_WORD_MAX = 16.0
+
+
+def _document_words(units: list[Unit], low: list[str]) -> None:
+    """Self-learning, for ranking: is an original the document also uses a likelier one?
+
+    A spinner that draws a substitute per occurrence leaves the original word standing
+    elsewhere in the text ("market" once as "marketplace", twice as itself); a table
+    spinner replaces it everywhere, so there the evidence is void. Which of the two this
+    document is, is read off its confident units: how much more often their best
+    candidate occurs elsewhere in the text than their other candidates do. That ratio,
+    clipped to [1, 16], multiplies the odds of every candidate the text uses elsewhere.
+    """
+    counts: dict[str, int] = {}
+    for w in low:
+        counts[w] = counts.get(w, 0) + 1
+    n1 = e1 = n0 = e0 = 0
+    for u in units:
+        if u.posterior < 0.8 or not u.odds:
+            continue
+        best = max(u.odds)
+        if best < 0.7 * sum(u.odds):
+            continue
+        for c, o in zip(u.cands, u.odds):
+            if " " in c.text:
+                continue
+            used = c.text in counts
+            if o == best:
+                n1, e1 = n1 + 1, e1 + used
+            else:
+                n0, e0 = n0 + 1, e0 + used
+    ratio = ((e1 + 0.5) / (n1 + 1)) / ((e0 + 0.5) / (n0 + 1))
+    boost = max(1.0, min(_DOC_WORD_MAX, ratio))
+    if boost == 1.0:
+        return
+    for u in units:
+        if u.odds and any(c.text in counts for c in u.cands):
+            raw = [o * boost if c.text in counts else o for c, o in zip(u.cands, u.odds)]
+            scale = sum(u.odds) / sum(raw)
+            u.rank = [r * scale for r in raw]
+
+
 def _log(x: float) -> float:
     return math.log(max(x, 1e-30))
 
@@ -469,9 +521,10 @@ def suggestion_context(a: Analysis) -> tuple[float, float, float]:
     shares, gains = [], []
     for u in a.units:
         if u.posterior >= 0.5 and u.odds:
-            total = sum(u.odds)
-            best = max(u.odds)
-            top = u.cands[u.odds.index(best)]
+            odds = u.ranking
+            total = sum(odds)
+            best = max(odds)
+            top = u.cands[odds.index(best)]
             shares.append(_log(best / total))
             gains.append(max(-30.0, min(30.0, _log(best / top.q))) / 10.0)
     n = max(1, len(shares))
@@ -486,10 +539,11 @@ def suggestion_features(u: Unit, count: int, context: tuple[float, float, float]
     share is then confidently wrong. ``scripts/calibrate.py`` fits a logistic model of
     these on simulated spins whose thesaurus the detector has and has not.
     """
-    total = sum(u.odds)
-    ranked = sorted(u.odds, reverse=True)
+    odds = u.ranking
+    total = sum(odds)
+    ranked = sorted(odds, reverse=True)
     best = ranked[0]
-    top = u.cands[u.odds.index(best)]
+    top = u.cands[odds.index(best)]
     second = ranked[1] if len(ranked) > 1 else 0.0
     first_observed = u.observed.split(" ")[0]
     return [

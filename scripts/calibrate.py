@@ -82,7 +82,7 @@ def collect_suggestions(a: detect.Analysis, originals: dict[tuple[int, int], str
     for u in a.units:
         if not u.odds or sum(u.odds) <= 0 or not any(k in changed for k in range(u.i, u.j)):
             continue
-        best = u.cands[u.odds.index(max(u.odds))].text
+        best = u.cands[u.ranking.index(max(u.ranking))].text
         X.append(detect.suggestion_features(u, counts[u.observed], context))
         y.append(int(originals.get((u.i, u.j)) == best))
     return X, y

@@ -279,3 +279,35 @@ def test_fast_unigram_is_wordfreqs_value() -> None:
     words += ["hebdomadary", "qzxjvv", "aforementioned"]
     for w in words:
         assert lm._plain_word_frequency(w) == word_frequency(w, "en"), w
+
+
+def test_document_words_favour_originals_the_text_also_uses_only_when_the_spinner_leaves_them() -> None:
+    """Self-learning for ranking: when confident units' best candidates stand elsewhere in
+    the text (a per-occurrence spinner), a candidate the text uses gains in the ranking;
+    when they never do (a table spinner replaced them everywhere), nothing changes. The
+    odds behind the posterior are never touched."""
+    from despin.candidates import Candidate
+    from despin.detect import Unit, _document_words
+
+    def unit(observed: str, cands: list[str], odds: list[float], posterior: float) -> Unit:
+        u = Unit(0, 1, observed, tuple(Candidate(c, 0.1, "wordnet") for c in cands))
+        u.odds, u.A, u.posterior = list(odds), sum(odds), posterior
+        return u
+
+    def units() -> list[Unit]:
+        return [
+            unit("marketplace", ["market", "mart"], [9.0, 1.0], 0.95),
+            unit("swiftly", ["quickly", "fast"], [9.0, 1.0], 0.95),
+            unit("inventory", ["stock", "list"], [3.0, 4.0], 0.6),  # "stock" is used elsewhere
+        ]
+
+    per_occurrence = "the market and the stock fell quickly".split()
+    us = units()
+    _document_words(us, per_occurrence)
+    assert us[2].rank and us[2].rank[0] > us[2].rank[1]  # "stock" now ranks first
+    assert us[2].odds == [3.0, 4.0] and sum(us[2].rank) == pytest.approx(7.0)
+
+    table = "the mart and the stock fell fast".split()  # only the runners-up stand elsewhere
+    us = units()
+    _document_words(us, table)
+    assert all(not u.rank for u in us)
