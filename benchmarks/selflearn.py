@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Does self-learning help? Three settings of the detector on the same spun documents:
 
-1. no self-learning: word-type pooling inside a document switched off (baseline);
-2. in-document self-learning (the default): all occurrences of a word type decided together;
+1. no self-learning: word-type pooling inside a document and the document-words ranking
+   evidence switched off (baseline);
+2. in-document self-learning (the default): all occurrences of a word type decided together,
+   and originals the text itself uses elsewhere favoured when the document shows its
+   spinner leaves them standing;
 3. + corpus self-learning: a corpus profile learned from the confident spans of a first pass
    (`despin.learn.learn_from_spans`, what `despin learn --from-scan` does) used in a second.
 
@@ -55,12 +58,12 @@ def run(name: str, pairs: list[Pair], config: Config) -> None:
         m, _ = evaluate(pairs, checker)
         print(f"| {name} | {label} | {m.loc_f1:.3f} | {m.wer_reduction:.1%} | {m.false_change:.2%} |")
 
-    saved = (detect._TYPE_POOL, detect._POOL_RANKING)
-    detect._TYPE_POOL, detect._POOL_RANKING = 0.0, 0.0
+    saved = (detect._TYPE_POOL, detect._POOL_RANKING, detect._DOC_WORD_MAX)
+    detect._TYPE_POOL, detect._POOL_RANKING, detect._DOC_WORD_MAX = 0.0, 0.0, 1.0
     try:
         row("no self-learning", lambda t: despin.check(t, config=config))
     finally:
-        detect._TYPE_POOL, detect._POOL_RANKING = saved
+        detect._TYPE_POOL, detect._POOL_RANKING, detect._DOC_WORD_MAX = saved
     row("in-document (default)", lambda t: despin.check(t, config=config))
     first = [despin.check(p.spun, config=config) for p in pairs]
     profile = learn_from_spans(
