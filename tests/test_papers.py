@@ -435,7 +435,7 @@ def test_cli_beyond_with_terms(tmp_path: Path) -> None:
 
 SPUN = [
     ("sharp brain organizations", "deep neural networks"), ("shrewd framework", "smart system"),
-    ("quick gaining knowledge", "quick learning"), ("focal point", "central point"), ("focal issue", "central issue"),
+    ("quick picking up", "quick learning"), ("focal point", "central point"), ("focal issue", "central issue"),
     ("tidy point", "clean point"),
 ]
 
@@ -444,14 +444,14 @@ SPUN = [
 def spun_detector():  # type: ignore[no-untyped-def]
     from despin.papers.beyond import BeyondDetector
 
-    return BeyondDetector.build(SPUN, terms=["sensory system"], wordnet_terms=False)
+    return BeyondDetector.build(SPUN, terms=["immune system"], wordnet_terms=False)
 
 
 def test_align_pair_finds_uneven_units_only_when_anchored() -> None:
     from despin.papers.beyond import align_pair
 
-    assert align_pair(["quick", "gaining", "knowledge"], ["quick", "learning"]) == [
-        ("quick", "quick"), ("gaining knowledge", "learning")]
+    assert align_pair(["quick", "picking", "up"], ["quick", "learning"]) == [
+        ("quick", "quick"), ("picking up", "learning")]
     assert align_pair(["brain", "organizations"], ["neural", "networks"]) == [
         ("brain", "neural"), ("organizations", "networks")]
     # different lengths and no shared or related word: any alignment would be a guess
@@ -468,8 +468,8 @@ def test_learned_substitutions_back_off_to_spelling_inflection_and_adverbs(spun_
 
 
 def test_uneven_learned_unit_restores_a_new_phrase(spun_detector) -> None:  # type: ignore[no-untyped-def]
-    # "gaining knowledge" <- "learning" was learned from "quick gaining knowledge"
-    assert spun_detector.suggest("machine gaining knowledge")[0].text == "machine learning"
+    # "picking up" <- "learning" was learned from "quick picking up"
+    assert spun_detector.suggest("robot picking up")[0].text == "robot learning"
 
 
 def test_keep_probability_follows_the_lists(spun_detector) -> None:  # type: ignore[no-untyped-def]
@@ -480,10 +480,12 @@ def test_keep_probability_follows_the_lists(spun_detector) -> None:  # type: ign
 
 
 def test_known_term_vetoes_a_window_only_where_it_covers_the_change(spun_detector) -> None:  # type: ignore[no-untyped-def]
-    # "sensory system" is a known term, but "focal" <- "central" lies outside it
-    [(_, _, found, sugg, _)] = spun_detector.find("Damage to the focal sensory system was rare in the cohort.")
+    # "immune system" is a known term, but "focal" <- "central" lies outside it
+    assert spun_detector.has_evidence("focal immune system", "central immune system")
+    assert not spun_detector.has_evidence("focal immune system", "focal safe system")  # a change inside the term
+    [(_, _, found, sugg, _)] = spun_detector.find("Damage to the focal immune system was rare in the cohort.")
     assert (found, sugg[0].text) == ("focal", "central")
-    assert spun_detector.find("The sensory system was examined in every subject.") == []
+    assert spun_detector.find("The immune system was examined in every subject.") == []
 
 
 def test_context_words_weigh_on_a_restoration() -> None:

@@ -689,12 +689,12 @@ def align_pair(
     """Align a listed (tortured, correct) pair into substituted units, 1-3 words each side.
 
     A monotone alignment maximising identical words, thesaurus relations and one-for-one
-    swaps; uneven blocks ("gaining knowledge" ← "learning") are kept only when anchored by
+    swaps; uneven blocks ("picking up" ← "learning") are kept only when anchored by
     identical or related words elsewhere, or related themselves. Pairs without such an
     anchor and of different lengths give nothing: their alignment would be a guess.
 
-    >>> align_pair("quick gaining knowledge".split(), "quick learning".split(), ("wordnet",))
-    [('quick', 'quick'), ('gaining knowledge', 'learning')]
+    >>> align_pair("quick picking up".split(), "quick learning".split(), ("wordnet",))
+    [('quick', 'quick'), ('picking up', 'learning')]
     >>> align_pair("irregular woodland".split(), "random forest".split(), ("wordnet",))
     [('irregular', 'random'), ('woodland', 'forest')]
     >>> align_pair("with zorb".split(), "magnetic cell sorting".split(), ("wordnet",))
