@@ -39,9 +39,9 @@ k-closest neighbours\tk-nearest neighbours
 bosom peril\tbreast cancer
 """
 
-FINGERPRINTS = """"sign to commotion" OR "flag to clamor"\tsignal to noise
+FINGERPRINTS = """"beacon to din" OR "indicator to racket"\tsignal to noise
 "colossal information" NOT "colossal information technology"\tbig data
-"choice tree" AND "arrangement"\tdecision tree
+"verdict tree" AND "arrangement"\tdecision tree
 "irregular woodland"~2\trandom forest
 ("haze figuring" OR "cloud figuring") AND NOT "weather"\tcloud computing
 """
@@ -49,7 +49,7 @@ FINGERPRINTS = """"sign to commotion" OR "flag to clamor"\tsignal to noise
 PAPER = (
     "Abstract. We compare an Irregular Wood-\nland classifier with profound\n"
     "learning and k-closest  neighbours on colossal information from bosom peril screening.\n"
-    "Counterfeit consciousness helps; the sign to commotion ratio is high."
+    "Counterfeit consciousness helps; the beacon to din ratio is high."
 )
 
 
@@ -96,10 +96,10 @@ def test_tsv_and_fingerprint_lines_parse_with_expected_text() -> None:
     assert fps[3].query.phrases() == ("k closest neighbours",)  # header and comment skipped
     assert fps[0].source == "our.tsv:3"
     fp = parse_list_text(FINGERPRINTS, "fp.txt")
-    assert fp[0].query.phrases() == ("sign to commotion", "flag to clamor")
+    assert fp[0].query.phrases() == ("beacon to din", "indicator to racket")
     assert fp[1].query.phrases() == ("colossal information",)  # the NOT phrase is not evidence
     assert fp[3].query.atoms() == (Phrase("irregular woodland", 2),)
-    assert pairs(fp)[:2] == [("sign to commotion", "signal to noise"), ("flag to clamor", "signal to noise")]
+    assert pairs(fp)[:2] == [("beacon to din", "signal to noise"), ("indicator to racket", "signal to noise")]
 
 
 def test_query_precedence_not_and_or() -> None:
@@ -135,7 +135,7 @@ def test_matches_across_case_hyphenation_and_line_breaks(matcher: ListMatcher) -
     assert ("profound\nlearning", "deep learning") in found
     assert ("k-closest  neighbours", "k-nearest neighbours") in found
     assert ("Counterfeit consciousness", "artificial intelligence") in found
-    assert ("sign to commotion", "signal to noise") in found
+    assert ("beacon to din", "signal to noise") in found
     assert ("colossal information", "big data") in found
     for h in hits:
         assert PAPER[h.start:h.end] == h.text  # offsets point at what the reader sees
@@ -145,8 +145,8 @@ def test_matches_across_case_hyphenation_and_line_breaks(matcher: ListMatcher) -
 
 def test_rules_and_not_proximity(matcher: ListMatcher) -> None:
     assert matcher.find("Colossal information technology and colossal information.") == []  # NOT vetoes
-    assert matcher.find("A choice tree was grown.") == []  # AND needs both
-    assert [h.text for h in matcher.find("A choice tree; the arrangement works.")] == ["choice tree", "arrangement"]
+    assert matcher.find("A verdict tree was grown.") == []  # AND needs both
+    assert [h.text for h in matcher.find("A verdict tree; the arrangement works.")] == ["verdict tree", "arrangement"]
     prox = [h.text for h in matcher.find("The woodland, being irregular, was big.") if h.fingerprint.source == "fp.txt:4"]
     assert prox == ["woodland, being irregular"]
     far = "The woodland was rather big and quite irregular."
@@ -362,9 +362,9 @@ def test_dev_list_loads_and_matches_its_own_phrases() -> None:
 KNOWN = [
     ("counterfeit consciousness", "artificial intelligence"), ("counterfeit neural organization", "artificial neural network"),
     ("irregular woodland", "random forest"), ("profound learning", "deep learning"),
-    ("profound neural organization", "deep neural network"), ("bosom peril", "breast cancer"),
-    ("bosom malignancy", "breast cancer"), ("lung peril", "lung cancer"), ("choice tree", "decision tree"),
-    ("sign to commotion", "signal to noise"), ("colossal information", "big data"), ("information mining", "data mining"),
+    ("abysmal neural organization", "deep neural network"), ("bosom peril", "breast cancer"),
+    ("bosom canker", "breast cancer"), ("lung peril", "lung cancer"), ("verdict tree", "decision tree"),
+    ("beacon to din", "signal to noise"), ("colossal information", "big data"), ("information excavation", "data mining"),
 ]
 
 
@@ -378,8 +378,8 @@ def detector():  # type: ignore[no-untyped-def]
 def test_beyond_restores_unlisted_phrases_from_learned_swaps_and_terms(detector) -> None:  # type: ignore[no-untyped-def]
     # "peril" <- "cancer" is learned from the list; "prostate cancer" is a user term
     assert detector.suggest("prostate peril")[0].text == "prostate cancer"
-    # "woodland" <- "forest" learned; "timberland" <- "forest" from the lexicon
-    assert detector.suggest("irregular timberland")[0].text == "random forest"
+    # "woodland" <- "forest" learned; "woods" <- "forest" from the lexicon (WordNet)
+    assert detector.suggest("irregular woods")[0].text == "random forest"
     assert detector.suggest("Irregular  WALK")[0].text == "random walk"
 
 
@@ -394,11 +394,11 @@ def test_beyond_flags_in_running_text_and_leaves_clean_text_alone(detector) -> N
 
 
 def test_screen_reports_listed_and_unlisted_findings(detector, matcher: ListMatcher) -> None:  # type: ignore[no-untyped-def]
-    text = "Profound learning predicts prostate peril. An irregular timberland was used."
+    text = "Profound learning predicts prostate peril. An irregular woods was used."
     r = screen_text(text, matcher, beyond=detector)
     kinds = [(f.kind, f.text, f.expected[0]) for f in r.findings]
     assert kinds == [("listed", "Profound learning", "deep learning"), ("unlisted", "prostate peril", "prostate cancer"),
-                     ("unlisted", "irregular timberland", "random forest")]
+                     ("unlisted", "irregular woods", "random forest")]
     assert r.distinct_listed == 1 and r.distinct_unlisted == 2
     # unlisted findings count half, above the clean-text base rate: review, not suspect
     assert r.verdict == "review" and 1 / 3 < r.score < 0.5

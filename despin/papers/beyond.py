@@ -11,7 +11,7 @@ term ``c`` would a thesaurus have turned into ``t``?
   "artificial" teaches about every phrase with "counterfeit" in it, listed or not), or
   an inverse synonym from the lexicon (``despin.lexicon``, WordNet + Moby,
   q ≈ 1/|synonyms(c)|, lemmatised and re-inflected with lemminflect); multiword
-  lexicon entries too ("malignant growth" ← "cancer").
+  lexicon entries too ("electronic brain" ← "computer").
 * **term prior** ``P(c)``: a mixture of a *term list* — the correct side of the user's
   lists, WordNet multiword entries, ``--terms`` files and frequent word pairs of a
   ``--corpus`` of clean papers — and the trigram language model (``despin.lm``), which
@@ -42,7 +42,7 @@ from functools import lru_cache
 from ..report import Suggestion
 
 # Channel weights (dev-set tuned, docs/papers.md). Listed tortured phrases keep about a
-# quarter of their words ("image acknowledgment" ← "image recognition").
+# quarter of their words ("image discernment" ← "image recognition").
 P_KEEP = 0.25
 # Pseudo-count of P_KEEP in a word's keep probability (see BeyondDetector.p_keep).
 KEEP_PRIOR = 4.0
