@@ -20,9 +20,11 @@ from typing import Any, Iterable, Mapping
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A candidate original. ``score`` estimates P(this is exactly what the text said), so
-    it is at most the span's own score (P(the span is a substitution)); suggestions of a
-    span are ranked by it and their scores sum to at most the span's."""
+    """A candidate original. In a `Report`'s spans ``score`` estimates P(this is exactly
+    what the text said), so it is at most the span's own score (P(the span is a
+    substitution)); a span's suggestions are ranked by it and their scores sum to at most
+    the span's. (``despin.papers``' phrase detector ranks its own suggestions by a log-odds
+    margin instead; those never enter a Report.)"""
 
     text: str
     score: float

@@ -52,11 +52,13 @@ def main() -> None:
     chunks = [words[i:i + 2000] for i in range(0, len(words), 2000)]
     with mp.Pool(args.jobs) as pool:
         rows = [r for part in pool.imap(_rows, chunks) for r in part]
-    raw = gzip.GzipFile(filename="", mode="wb", compresslevel=9, mtime=0, fileobj=open(args.out, "wb"))
-    with io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as fh:
-        fh.write(table_header() + "\n")
-        for w, row in rows:
-            fh.write(f"{w}\t{row}\n")
+    # mtime=0 and no file name in the header: byte-identical output on every rebuild.
+    with open(args.out, "wb") as f:
+        raw = gzip.GzipFile(filename="", mode="wb", compresslevel=9, mtime=0, fileobj=f)
+        with io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as fh:
+            fh.write(table_header() + "\n")
+            for w, row in rows:
+                fh.write(f"{w}\t{row}\n")
     print(f"wrote {args.out}: {len(rows)} words, {sum(bool(r) for _, r in rows)} with candidates", file=sys.stderr)
 
 

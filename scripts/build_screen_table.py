@@ -57,11 +57,13 @@ def main() -> None:
     chunks = [words[i:i + 2000] for i in range(0, len(words), 2000)]
     with mp.Pool(args.jobs) as pool:
         results = [r for part in pool.imap(_evidence, chunks) for r in part]
-    raw = gzip.GzipFile(filename="", mode="wb", compresslevel=9, mtime=0, fileobj=open(args.out, "wb"))
-    with io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as fh:
-        fh.write(HEADER)
-        for w, e in results:
-            fh.write(f"{w}\t{'-' if e is None else f'{e:.3f}'}\n")
+    # mtime=0 and no file name in the header: byte-identical output on every rebuild.
+    with open(args.out, "wb") as f:
+        raw = gzip.GzipFile(filename="", mode="wb", compresslevel=9, mtime=0, fileobj=f)
+        with io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as fh:
+            fh.write(HEADER)
+            for w, e in results:
+                fh.write(f"{w}\t{'-' if e is None else f'{e:.3f}'}\n")
     print(f"wrote {args.out}: {len(results)} words", file=sys.stderr)
 
 

@@ -148,6 +148,8 @@ def lexicon_candidates(word: str, sources: tuple[str, ...] = SOURCES) -> tuple[t
     from .. import lexicon
 
     out: dict[str, float] = {}
+    if not sources:
+        return ()  # no thesaurus: only what the lists teach
     share = 1.0 / len(sources)
 
     def add(c: str, q: float) -> None:
