@@ -494,3 +494,11 @@ def test_context_words_weigh_on_a_restoration() -> None:
     # the words around a window: "we discuss how the" reads far better than "we air how the"
     assert _context_delta(("we",), "discuss how", ("the",)) > _context_delta(("we",), "air how", ("the",)) + 3
     assert _context_delta((), "discuss how", ()) == pytest.approx(0.0)
+
+
+def test_beyond_without_a_thesaurus_uses_only_what_the_lists_teach() -> None:
+    from despin.papers.beyond import BeyondDetector, lexicon_candidates
+
+    assert lexicon_candidates("woodlands", ()) == ()
+    d = BeyondDetector.build([("counterfeit consciousness", "artificial intelligence")], sources=())
+    assert d.suggest("counterfeit consciousness")[0].text == "artificial intelligence"
