@@ -24,7 +24,7 @@ def preload(config: Config = DEFAULT) -> None:
     >>> preload()
     """
     from . import candidates, lexicon, lm, screen
-    from .calibration import doc_weights, screen_weights, unit_weights
+    from .calibration import doc_weights, screen_weights, suggestion_weights, unit_weights
 
     lm.in_vocabulary("the")
     lm.unigram("the")
@@ -34,7 +34,7 @@ def preload(config: Config = DEFAULT) -> None:
     candidates.compute_candidates("said", ("wordnet",))  # lemminflect's lemma and inflection tables
     candidates._table()
     screen.screen_features("the", tuple(config.resources))
-    unit_weights(), doc_weights(), screen_weights()
+    unit_weights(), doc_weights(), screen_weights(), suggestion_weights()
 
 
 def check(

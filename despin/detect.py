@@ -123,10 +123,6 @@ def _is_function_word(word: str) -> bool:
 _VOWELS = frozenset("aeiouy")
 
 
-def _eligible(tok: Token, low: str) -> bool:
-    return eligible_word(low)
-
-
 def eligible_word(low: str) -> bool:
     """May this lower-case word be a substitute at all? (The screen asks the same.)
 
@@ -163,7 +159,7 @@ def analyse(
             protected[k] = any(s < t.end and t.start < e for s, e in spans)
     sid = _sentence_ids(text, tokens)
     upper_line = _upper_lines(text, tokens)
-    ok = [(not protected[k]) and _eligible(tokens[k], low[k]) for k in range(n)]
+    ok = [(not protected[k]) and eligible_word(low[k]) for k in range(n)]
     for k, t in enumerate(tokens):
         # Acronyms and codes (EC, GE, NATO) in ordinary text are names, not words to replace.
         if ok[k] and len(t.text) > 1 and t.text.isupper() and not upper_line[k]:
@@ -215,7 +211,7 @@ def analyse(
     if config.explain:
         _rescore_with_neighbours(units, low, sid)
         _pool_suggestions(units)
-    _posteriors(units, rho, calibrated=True)
+    _posteriors(units, rho)
     if config.explain:
         _document_words(units, low)
     analysis = Analysis(tokens, units, rho, llr, n_eligible)
@@ -588,27 +584,22 @@ def _channel_posteriors(units: list[Unit], rho: float, terms: list[tuple[float, 
         u.posterior = 1.0 / (1.0 + exp(-max(-50.0, min(50.0, lo))))
 
 
-def _posteriors(units: list[Unit], rho: float, calibrated: bool = True) -> None:
+def _posteriors(units: list[Unit], rho: float) -> None:
+    """The calibrated unit posterior (``unit_features`` through the fitted logistic model);
+    without a calibration file, the noisy-channel one."""
     from .calibration import unit_weights
 
-    if not calibrated:
+    weights = unit_weights()
+    if weights is None:
         _channel_posteriors(units, rho, _channel_terms(units))
         return
-    prior = math.log(rho / (1 - rho))
     by_type: dict[str, list[Unit]] = {}
     for u in units:
         by_type.setdefault(u.observed, []).append(u)
-    weights = unit_weights() if calibrated else None
     for group in by_type.values():
         total = sum(_log(u.A) for u in group)
         for u in group:
             own = _log(u.A)
-            if weights is None:
-                # Uncalibrated fallback: the noisy-channel posterior with pooled type evidence.
-                name = _NAME_PRIOR if u.name else 1.0
-                u.log_odds = prior + own + math.log(name) + (math.log(_CASE_BREAK) if u.case_break else 0.0)
-                u.log_odds += _TYPE_POOL * (total - own)
-            else:
-                f = unit_features(u, rho, total - own, len(group))
-                u.log_odds = weights[0] + sum(w * x for w, x in zip(weights[1:], f))
+            f = unit_features(u, rho, total - own, len(group))
+            u.log_odds = weights[0] + sum(w * x for w, x in zip(weights[1:], f))
             u.posterior = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, u.log_odds))))

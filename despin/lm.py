@@ -139,15 +139,4 @@ def _lookup(key: tuple[str, str, str]) -> float:
 
 def window_logprob(words: Sequence[str], start: int, stop: int) -> float:
     """Sum of log P(words[k] | two previous words) for k in [start, stop)."""
-    cache = _CACHE
-    total = 0.0
-    for k in range(start, min(stop, len(words))):
-        w = words[k]
-        h1 = words[k - 1] if k >= 1 else ""
-        h2 = words[k - 2] if k >= 2 else ""
-        key = (w, h1, h2)
-        p = cache.get(key)
-        if p is None:
-            p = _lookup(key)
-        total += p
-    return total
+    return context_logprob(words[max(0, start - 2):start], words[start:stop], ())
