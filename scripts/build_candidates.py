@@ -15,9 +15,6 @@ slower). Rebuild after changing ``despin/candidates.py`` or the lexicons:
 from __future__ import annotations
 
 import argparse
-import gzip
-import io
-import multiprocessing as mp
 import sys
 from pathlib import Path
 
@@ -40,7 +37,7 @@ def _rows(words: list[str]) -> list[tuple[str, str]]:
 
 
 def main() -> None:
-    from build_screen_table import vocabulary
+    from build_screen_table import map_vocabulary, write_table
 
     from despin.candidates import _TABLE_FILE, table_header
 
@@ -48,17 +45,8 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "despin" / "data" / _TABLE_FILE)
     args = ap.parse_args()
-    words = vocabulary()
-    chunks = [words[i:i + 2000] for i in range(0, len(words), 2000)]
-    with mp.Pool(args.jobs) as pool:
-        rows = [r for part in pool.imap(_rows, chunks) for r in part]
-    # mtime=0 and no file name in the header: byte-identical output on every rebuild.
-    with open(args.out, "wb") as f:
-        raw = gzip.GzipFile(filename="", mode="wb", compresslevel=9, mtime=0, fileobj=f)
-        with io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as fh:
-            fh.write(table_header() + "\n")
-            for w, row in rows:
-                fh.write(f"{w}\t{row}\n")
+    rows = map_vocabulary(_rows, args.jobs)
+    write_table(args.out, table_header(), rows)
     print(f"wrote {args.out}: {len(rows)} words, {sum(bool(r) for _, r in rows)} with candidates", file=sys.stderr)
 
 

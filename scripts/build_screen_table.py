@@ -16,12 +16,15 @@ import gzip
 import io
 import multiprocessing as mp
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SOURCES = ("wordnet", "moby")
-HEADER = "# despin screen-evidence v1 sources=wordnet,moby\n"
+T = TypeVar("T")
+HEADER = "# despin screen-evidence v1 sources=wordnet,moby"
 
 
 def _evidence(words: list[str]) -> list[tuple[str, float | None]]:
@@ -48,22 +51,32 @@ def vocabulary() -> list[str]:
     return sorted(words)
 
 
+def map_vocabulary(fn: Callable[[list[str]], list[T]], jobs: int) -> list[T]:
+    """``fn`` over the vocabulary in chunks of 2,000 words on ``jobs`` processes, in order."""
+    words = vocabulary()
+    chunks = [words[i:i + 2000] for i in range(0, len(words), 2000)]
+    with mp.Pool(jobs) as pool:
+        return [r for part in pool.imap(fn, chunks) for r in part]
+
+
+def write_table(path: Path, header: str, rows: Iterable[tuple[str, str]]) -> None:
+    """``header`` then ``word<TAB>value`` lines, gzip with mtime 0 and no file name in the
+    header: byte-identical output on every rebuild."""
+    with open(path, "wb") as f:
+        raw = gzip.GzipFile(filename="", mode="wb", compresslevel=9, mtime=0, fileobj=f)
+        with io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as fh:
+            fh.write(header + "\n")
+            for word, value in rows:
+                fh.write(f"{word}\t{value}\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "despin" / "data" / "screen-evidence.tsv.gz")
     args = ap.parse_args()
-    words = vocabulary()
-    chunks = [words[i:i + 2000] for i in range(0, len(words), 2000)]
-    with mp.Pool(args.jobs) as pool:
-        results = [r for part in pool.imap(_evidence, chunks) for r in part]
-    # mtime=0 and no file name in the header: byte-identical output on every rebuild.
-    with open(args.out, "wb") as f:
-        raw = gzip.GzipFile(filename="", mode="wb", compresslevel=9, mtime=0, fileobj=f)
-        with io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as fh:
-            fh.write(HEADER)
-            for w, e in results:
-                fh.write(f"{w}\t{'-' if e is None else f'{e:.3f}'}\n")
+    results = map_vocabulary(_evidence, args.jobs)
+    write_table(args.out, HEADER, ((w, "-" if e is None else f"{e:.3f}") for w, e in results))
     print(f"wrote {args.out}: {len(results)} words", file=sys.stderr)
 
 

@@ -15,7 +15,6 @@ Only the fitted numbers are shipped; no text is. Usage:
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import random
 import sys
@@ -29,23 +28,17 @@ sys.path.insert(0, str(ROOT))
 
 from despin import detect  # noqa: E402
 from despin.config import Config  # noqa: E402
+from despin.core import _type_counts  # noqa: E402
+from despin.evaluate import gold_changes, token_strings  # noqa: E402
 from despin.screen import screen_features  # noqa: E402
 from despin.spin import Spinner, Thesaurus  # noqa: E402
-from despin.tokenize import tokenize  # noqa: E402
 
 PRESETS = ("table", "random", "phrase", "damage")
 THESAURI = ("moby", "wordnet")
 
 
 def changed_tokens(spun: str, original: str) -> set[int]:
-    st = [t.text for t in tokenize(spun)]
-    ot = [t.text for t in tokenize(original)]
-    sm = difflib.SequenceMatcher(None, st, ot, autojunk=False)
-    out: set[int] = set()
-    for tag, i1, i2, _, _ in sm.get_opcodes():
-        if tag != "equal":
-            out.update(range(i1, i2))
-    return out
+    return gold_changes(token_strings(spun), token_strings(original))[0]
 
 
 def collect(a: detect.Analysis, changed: set[int]) -> tuple[list[list[float]], list[int]]:
@@ -64,18 +57,15 @@ def collect(a: detect.Analysis, changed: set[int]) -> tuple[list[list[float]], l
 
 def originals_by_span(spun: str, original: str) -> dict[tuple[int, int], str]:
     """Spun token range -> the original words it replaced (lower case), per changed block."""
-    st = [t.text for t in tokenize(spun)]
-    ot = [t.text for t in tokenize(original)]
-    sm = difflib.SequenceMatcher(None, st, ot, autojunk=False)
-    return {(i1, i2): " ".join(ot[j1:j2]).lower() for tag, i1, i2, j1, j2 in sm.get_opcodes() if tag != "equal"}
+    ot = token_strings(original)
+    _, ops = gold_changes(token_strings(spun), ot)
+    return {(i1, i2): " ".join(ot[j1:j2]).lower() for i1, i2, j1, j2 in ops}
 
 
 def collect_suggestions(a: detect.Analysis, originals: dict[tuple[int, int], str]) -> tuple[list[list[float]], list[int]]:
     """For units overlapping a substitution: features of the best candidate, and whether it
     is exactly the original (a unit that covers a change only in part can never be)."""
-    counts: dict[str, int] = {}
-    for u in a.units:
-        counts[u.observed] = counts.get(u.observed, 0) + 1
+    counts = _type_counts(a)
     changed = {k for i1, i2 in originals for k in range(i1, i2)}
     context = detect.suggestion_context(a)
     X, y = [], []
