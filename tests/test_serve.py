@@ -287,15 +287,52 @@ def test_serve_cli_defaults_to_loopback(monkeypatch: pytest.MonkeyPatch) -> None
     assert calls[0]["host"] == "127.0.0.1" and calls[0]["port"] == 8000
 
     calls.clear()
-    monkeypatch.delenv(SETTINGS_ENV, raising=False)
     r = CliRunner().invoke(main, ["serve", "--workers", "2", "--port", "9001", "--max-body", "500",
                                   "--cors-origin", "https://a.example"])
     assert r.exit_code == 0, r.output
-    assert calls[0]["app"] == "despin.server.app:create_app_from_env" and calls[0]["factory"] is True
-    settings_json = json.loads(__import__("os").environ[SETTINGS_ENV])
-    assert settings_json["max_body"] == 500 and settings_json["cors_origins"] == ["https://a.example"]
+    app = calls[0]["app"]
+    assert calls[0]["port"] == 9001 and "workers" not in calls[0]  # one HTTP process, check processes inside
+    with TestClient(app) as client:
+        assert client.post("/v1/check", json={"text": "a" * 600}).status_code == 413
+        r2 = client.options("/v1/check", headers={"origin": "https://a.example", "access-control-request-method": "POST"})
+        assert r2.headers.get("access-control-allow-origin") == "https://a.example"
+
+
+def test_create_app_from_env_reads_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SETTINGS_ENV, json.dumps({"max_body": 500, "warm": False}))
     with TestClient(create_app_from_env()) as client:
         assert client.post("/v1/check", json={"text": "a" * 600}).status_code == 413
+
+
+@pytest.mark.slow
+def test_worker_processes_share_one_queue_and_exit_with_the_server() -> None:
+    """processes=2: checks run in two spawned worker processes, answers equal the in-process
+    detector's, and the workers are gone after shutdown."""
+    import despin
+
+    app = create_app(processes=2, timeout_s=60)
+    text = "The Top Priest informed journalists on Tuesday that the inventory marketplace would recuperate swiftly."
+    with TestClient(app) as client:
+        import multiprocessing
+
+        workers = multiprocessing.active_children()
+        assert len(workers) == 2
+        got = client.post("/v1/check", json={"text": text})
+        assert got.status_code == 200
+        assert got.json() == despin.check(text).to_dict()
+        assert client.post("/v1/restore", json={"text": text}).json()["restored"] == despin.check(text).restored
+    for w in workers:
+        w.join(timeout=30)
+        assert not w.is_alive()
+
+
+def test_processes_need_paths_and_the_default_checker() -> None:
+    from despin.report import empty_report
+
+    with pytest.raises(ValueError, match="default checker"):
+        create_app(processes=2, checker=lambda text, config: empty_report(text))
+    with pytest.raises(ValueError, match="paths"):
+        create_app(processes=2, profile=[object()])
 
 
 def test_serve_cli_bad_profile_is_one_line(tmp_path: Path) -> None:

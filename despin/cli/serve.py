@@ -1,9 +1,6 @@
 """`despin serve`: the HTTP API and web page under uvicorn (an adapter over despin.server)."""
 from __future__ import annotations
 
-import json
-import os
-
 import click
 
 from ._common import user_errors
@@ -24,11 +21,12 @@ from ._common import user_errors
 @click.option("--queue-timeout", "queue_timeout_s", default=60.0, show_default=True, type=click.FloatRange(min=0.01),
               help="Longest wait for a free worker under load before 503 'busy'.")
 @click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="Checks run at once per worker process.")
+              help="Checks run at once in threads (with --workers 1; trace queries always).")
 @click.option("--cors-origin", "cors_origins", multiple=True,
               help="Allow browser pages from this origin to call the API (repeatable; off by default).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Server processes (each loads its own lexicon and language model).")
+              help="Check processes, one per core (each loads its own lexicon and language model); "
+                   "all requests wait in one first-come, first-served queue.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 @user_errors
@@ -44,17 +42,16 @@ def serve(host: str, port: int, profiles: tuple[str, ...], index: str | None, ma
     try:
         import uvicorn
 
-        from ..server.app import SETTINGS_ENV, create_app
+        from ..server.app import create_app
     except ImportError as e:
         raise click.ClickException(f"serve needs the serve extra (pip install 'despin[serve]'): {e}") from None
     settings = {"profile": list(profiles) or None, "index": index, "max_body": max_body, "timeout_s": timeout_s,
                 "queue_timeout_s": queue_timeout_s, "threads": threads, "cors_origins": list(cors_origins)}
-    # Build once here even with several workers: a bad profile or index fails now, with one line.
+    if workers > 1:
+        settings["processes"] = workers
+    # A bad profile or index fails here, with one line, before anything listens.
     app = create_app(**settings)  # type: ignore[arg-type]
     click.echo(f"despin serve: http://{'[' + host + ']' if ':' in host else host}:{port}/", err=True)
-    if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level=log_level)
-        return
-    os.environ[SETTINGS_ENV] = json.dumps(settings)
-    uvicorn.run("despin.server.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level)
+    # One HTTP process (uvloop and httptools when installed: the serve extra brings them);
+    # checks go to the worker processes.
+    uvicorn.run(app, host=host, port=port, log_level=log_level)

@@ -28,7 +28,7 @@ import logging
 import os
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -274,6 +274,7 @@ def create_app(
     *,
     checker: Checker | None = None,
     threads: int = 2,
+    processes: int = 0,
     queue_timeout_s: float = DEFAULT_QUEUE_TIMEOUT_S,
     warm: bool = True,
 ) -> FastAPI:
@@ -284,33 +285,68 @@ def create_app(
     longer than ``queue_timeout_s`` for a free worker, gets 503. ``warm`` runs one check at
     start-up so the first user does not pay for loading the lexicon and language model.
 
+    ``processes`` > 0 runs the checks in that many worker processes instead (one per core:
+    a check is pure Python and holds the GIL), each loading the detector, ``profile`` and
+    ``index`` itself (so those must be paths). Every request waits in this one process's
+    first-come, first-served queue, so under load all requests wait alike; several uvicorn
+    processes would each keep their own queue, and the operating system hands connections
+    to them unevenly. Trace queries stay in this process's threads.
+
     >>> create_app(max_body=10).title
     'despin'
     """
+    if processes and checker is not None:
+        raise ValueError("processes need the default checker (each worker process builds its own)")
+    if processes and not all(isinstance(p, (str, os.PathLike)) for p in _as_list(profile)):
+        raise ValueError("with processes, give profiles as paths (each worker process loads them)")
+    if processes and index is not None and not isinstance(index, (str, os.PathLike)):
+        raise ValueError("with processes, give the index as a directory (each worker process opens it)")
     profiles = _load_profiles(profile)
     opened_index = _open_index(index)
     if checker is None:
         checker = _default_checker(profiles, opened_index)
+    worker_args = (_as_list(profile), None if index is None else os.fspath(index))
     # Created on first use and dropped at shutdown, so one app object survives several
     # lifespans (test clients start and stop it repeatedly, each in its own event loop).
-    pool: list[ThreadPoolExecutor] = []
+    pool: dict[str, Executor] = {}
     gate: dict[str, Any] = {}
 
-    def executor() -> ThreadPoolExecutor:
-        if not pool:
-            pool.append(ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="despin-check"))
-        return pool[0]
+    def executor() -> Executor:
+        if "threads" not in pool:
+            pool["threads"] = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="despin-check")
+        return pool["threads"]
+
+    def check_executor() -> Executor:
+        if not processes:
+            return executor()
+        if "processes" not in pool:
+            import multiprocessing
+
+            # spawn, not fork: this process runs an event loop and threads.
+            pool["processes"] = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
+                                                    initializer=_worker_init, initargs=worker_args)
+        return pool["processes"]
 
     def slots() -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
         if gate.get("loop") is not loop:
-            gate.update(loop=loop, slots=asyncio.Semaphore(max(1, threads)))
+            gate.update(loop=loop, slots=asyncio.Semaphore(max(1, threads)),
+                        checks=asyncio.Semaphore(processes) if processes else None)
         return gate["slots"]
 
-    async def run_limited(fn: Callable[..., T], *args: Any) -> T:
+    def check_slots() -> asyncio.Semaphore:
+        slots()
+        return gate["checks"] or gate["slots"]
+
+    async def run_check(text: str, config: Config) -> Report:
+        if processes:
+            return await run_limited(_worker_check, text, config, on=(check_executor(), check_slots()))
+        return await run_limited(checker, text, config)
+
+    async def run_limited(fn: Callable[..., T], *args: Any, on: tuple[Executor, asyncio.Semaphore] | None = None) -> T:
         # Two limits: waiting for a free worker (queue_timeout_s: the server is busy, not the
         # request's fault) and the work itself (timeout_s: this request is too costly).
-        free = slots()
+        pool_, free = on or (executor(), slots())
         try:
             async with asyncio.timeout(queue_timeout_s):
                 await free.acquire()
@@ -319,8 +355,8 @@ def create_app(
                 503, f"the server is busy (no free worker within {queue_timeout_s:g} s); retry later",
                 headers={"Retry-After": "5"},
             ) from None
-        future = asyncio.get_running_loop().run_in_executor(executor(), functools.partial(fn, *args))
-        # A thread cannot be killed: its slot frees when it really finishes, not at the time-out,
+        future = asyncio.get_running_loop().run_in_executor(pool_, functools.partial(fn, *args))
+        # A thread (or a worker process's task) cannot be killed: its slot frees when it really finishes, not at the time-out,
         # so a pathological text holds one worker, not all of them.
         future.add_done_callback(lambda _: free.release())
         try:
@@ -340,13 +376,19 @@ def create_app(
             try:
                 # No time limit here: loading takes what it takes, before the port opens.
                 loop = asyncio.get_running_loop()
-                await loop.run_in_executor(executor(), preload)
-                await loop.run_in_executor(executor(), checker, _EXAMPLE_TEXT, DEFAULT)
+                if processes:
+                    # One warm-up per process, all at once: each starts and loads before the port opens.
+                    await asyncio.gather(*(loop.run_in_executor(check_executor(), _worker_warm)
+                                           for _ in range(processes)))
+                else:
+                    await loop.run_in_executor(executor(), preload)
+                    await loop.run_in_executor(executor(), checker, _EXAMPLE_TEXT, DEFAULT)
             except Exception as e:  # noqa: BLE001  (a broken detector should still let /healthz answer)
                 log.warning("warm-up check failed: %s", e)
         yield
-        if pool:
-            pool.pop().shutdown(wait=False, cancel_futures=True)
+        for name in list(pool):
+            # Worker processes finish the check in hand (bounded by the time limit) and exit.
+            pool.pop(name).shutdown(wait=name == "processes", cancel_futures=True)
 
     app = FastAPI(
         title="despin",
@@ -367,14 +409,14 @@ def create_app(
     @app.post("/v1/check", response_model=ReportModel, responses=_COMMON_ERRORS,
               summary="Is this text spun, where, and what did it say?")
     async def check(req: CheckRequest) -> JSONResponse:
-        report = await run_limited(checker, req.text, _config(req.options))
+        report = await run_check(req.text, _config(req.options))
         # Exactly Report.to_dict(): the contract other tools parse (no nulls added).
         return JSONResponse(report.to_dict())
 
     @app.post("/v1/restore", response_model=RestoreResponse, responses=_COMMON_ERRORS,
               summary="The most likely original wording; only flagged spans change.")
     async def restore(req: CheckRequest) -> RestoreResponse:
-        report = await run_limited(checker, req.text, _config(req.options))
+        report = await run_check(req.text, _config(req.options))
         return RestoreResponse(restored=report.restored)
 
     @app.post("/v1/trace", response_model=TraceResponse,
@@ -418,7 +460,47 @@ def create_app_from_env() -> FastAPI:
     return create_app(**settings)
 
 
+# ------------------------------------------------------------------ worker processes
+# The checker of a worker process (``processes`` > 0), built once by its initializer.
+_WORKER: dict[str, Checker] = {}
+
+
+def _worker_init(profile: list[str], index: str | None) -> None:
+    # A worker outlives nothing: if the server process dies (even by kill -9), it exits too.
+    parent = os.getppid()
+
+    def watch() -> None:
+        import time
+
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="despin-parent-watch", daemon=True).start()
+    _WORKER["checker"] = _default_checker(_load_profiles(profile or None), _open_index(index))
+    preload()
+    _worker_check(_EXAMPLE_TEXT, DEFAULT)
+
+
+def _worker_warm() -> None:
+    # A task per process makes the pool start them all at start-up (it starts them on demand);
+    # the pause keeps one process from taking two of these while another is still loading.
+    import time
+
+    time.sleep(0.2)
+
+
+def _worker_check(text: str, config: Config) -> Report:
+    return _WORKER["checker"](text, config)
+
+
 # --------------------------------------------------------------------------- helpers
+def _as_list(profile: Any) -> list[Any]:
+    if profile is None:
+        return []
+    return list(profile) if isinstance(profile, (list, tuple)) else [profile]
+
+
 def _default_checker(profiles: Sequence[Any], index: Any) -> Checker:
     from ..core import check
 
@@ -436,9 +518,7 @@ def _config(options: CheckOptions | None) -> Config:
 
 
 def _load_profiles(profile: Any) -> list[Any]:
-    if profile is None:
-        return []
-    items = list(profile) if isinstance(profile, (list, tuple)) else [profile]
+    items = _as_list(profile)
     paths = [p for p in items if isinstance(p, (str, os.PathLike))]
     loaded = [p for p in items if not isinstance(p, (str, os.PathLike))]
     if paths:
