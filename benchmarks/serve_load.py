@@ -128,7 +128,7 @@ async def load(url: str, method: str, path: str, bodies: list[Any], n: int, conc
                     async with resp as r:
                         await r.read()
                         key = str(r.status)
-                except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+                except (TimeoutError, aiohttp.ClientError) as e:
                     key = type(e).__name__
                 latencies.append(time.perf_counter() - t)
                 statuses[key] = statuses.get(key, 0) + 1
