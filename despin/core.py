@@ -28,6 +28,7 @@ def preload(config: Config = DEFAULT) -> None:
 
     lm.in_vocabulary("the")
     lm.unigram("the")
+    lm.load_batch_model()
     for source in config.resources:
         lexicon.synonyms("the", source)
         lexicon.inverse_entries("the", source)

@@ -188,8 +188,8 @@ def analyse(
             if cands or psupport:
                 units.append(Unit(i, j, phrase, cands, profile_prob=pprob, profile_support=psupport))
 
+    _score_units(units, low, sid)
     for u in units:
-        _score_unit(u, low, sid)
         first = tokens[u.i].text
         if upper_line[u.i]:
             u.case_break = not any(tokens[k].text.isupper() for k in range(u.i, u.j))
@@ -343,6 +343,79 @@ def _context(low: list[str], sid: list[int], i: int, j: int) -> tuple[list[str],
     return left, right
 
 
+def _score_units(units: Sequence[Unit], low: list[str], sid: list[int]) -> None:
+    """`_score_unit` for each unit; with the batch language model loaded, the one-word
+    candidates of units with two words of context on each side (nearly all) are scored in
+    three array look-ups for the whole document. The same floats, summed in the same order."""
+    trie = lm.batch_model()
+    if trie is None:
+        for u in units:
+            _score_unit(u, low, sid)
+        return
+    import numpy as np
+
+    batch: list[tuple[Unit, list[str], list[str]]] = []
+    cw: list[str] = []
+    counts: list[int] = []
+    for u in units:
+        left, right = _context(low, sid, u.i, u.j)
+        if len(left) != 2 or len(right) != 2:
+            _score_unit(u, low, sid)
+            continue
+        batch.append((u, left, right))
+        n = len(cw)
+        if u.j - u.i == 1:
+            cw.append(u.observed)  # the observed word's own window: the base of its odds
+        cw.extend(c.words[0] for c in u.cands if len(c.words) == 1)
+        counts.append(len(cw) - n)
+    if not batch:
+        return
+    unit_of = np.repeat(np.arange(len(batch)), counts)
+    ctx = [trie.ids([b[1][0] for b in batch]), trie.ids([b[1][1] for b in batch]),
+           trie.ids([b[2][0] for b in batch]), trie.ids([b[2][1] for b in batch])]
+    l2, l1, r1, r2 = (a[unit_of] for a in ctx)
+    c = trie.ids(cw)
+
+    def key(k: int, shape: tuple[int, int, int]) -> tuple[str, str, str]:
+        _, left, right = batch[int(unit_of[k])]
+        words = (*left, cw[k], *right)
+        return words[shape[0]], words[shape[1]], words[shape[2]]
+
+    # Positions in (l2, l1, c, r1, r2) of each trigram's (word, history, history).
+    sums = (lm.batch_logprob_ids(c, l1, l2, lambda k: key(k, (2, 1, 0)))
+            + lm.batch_logprob_ids(r1, c, l1, lambda k: key(k, (3, 2, 1)))
+            + lm.batch_logprob_ids(r2, r1, c, lambda k: key(k, (4, 3, 2)))).tolist()
+    k = 0
+    window = lm.context_logprob
+    exp = math.exp
+    for u, left, right in batch:
+        n_observed = u.j - u.i
+        if n_observed == 1:
+            base = sums[k]  # p1 + p2 + p3, as context_logprob sums them
+            k += 1
+        else:
+            base = window(left, u.observed.split(" "), right)
+        odds = []
+        for cand in u.cands:
+            words = cand.words
+            if len(words) == 1:
+                d = sums[k] - base
+                k += 1
+            else:
+                d = window(left, words, right) - base
+            if len(words) < n_observed:
+                d -= _NATS_PER_WORD * (n_observed - len(words))
+            odds.append(cand.q * exp(d if d < 50.0 else 50.0))
+        _set_odds(u, odds)
+
+
+def _set_odds(u: Unit, odds: list[float]) -> None:
+    u.odds = odds
+    # Profile candidates rank suggestions but stay out of A: the detector's own evidence
+    # (and so ρ and the document score) must not depend on a profile's say-so.
+    u.A = sum(o for c, o in zip(u.cands, odds) if not c.relation.startswith("profile:"))
+
+
 def _score_unit(u: Unit, low: list[str], sid: list[int]) -> None:
     left, right = _context(low, sid, u.i, u.j)
     window = lm.context_logprob
@@ -380,10 +453,7 @@ def _score_unit(u: Unit, low: list[str], sid: list[int]) -> None:
         if len(words) < n_observed:
             d -= _NATS_PER_WORD * (n_observed - len(words))
         odds.append(c.q * exp(d if d < 50.0 else 50.0))
-    u.odds = odds
-    # Profile candidates rank suggestions but stay out of A: the detector's own evidence
-    # (and so ρ and the document score) must not depend on a profile's say-so.
-    u.A = sum(o for c, o in zip(u.cands, u.odds) if not c.relation.startswith("profile:"))
+    _set_odds(u, odds)
 
 
 _NEIGHBOUR_SHARE = 0.5
@@ -409,9 +479,7 @@ def _rescore_with_neighbours(units: list[Unit], low: list[str], sid: list[int]) 
     low2 = list(low)
     for k, w in replaced.items():
         low2[k] = w
-    for u in units:
-        if any(k in replaced for k in (u.i - 2, u.i - 1, u.j, u.j + 1)):
-            _score_unit(u, low2, sid)
+    _score_units([u for u in units if any(k in replaced for k in (u.i - 2, u.i - 1, u.j, u.j + 1))], low2, sid)
 
 
 # How much the other occurrences of a word type weigh in ranking one occurrence's

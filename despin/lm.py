@@ -137,6 +137,53 @@ def _lookup(key: tuple[str, str, str]) -> float:
     return p
 
 
+# The numpy reading of the same model (`despin.lm_trie`), once something loaded it: long
+# jobs score a document's candidate windows through it in batches. Same numbers.
+_BATCH: dict[str, object] = {}
+
+
+def batch_model():  # type: ignore[no-untyped-def]
+    """The loaded `despin.lm_trie.TrieLM`, or None when nothing asked for it (then batches are not used)."""
+    return _BATCH.get("trie")
+
+
+def load_batch_model():  # type: ignore[no-untyped-def]
+    """Load the batch model (~2 s, ~120 MB); `despin.preload` calls this for long-running jobs."""
+    if "trie" not in _BATCH:
+        from .lm_trie import load
+
+        _BATCH["trie"] = load()
+    return _BATCH["trie"]
+
+
+def batch_logprob(words: Sequence[str], h1: Sequence[str], h2: Sequence[str]):  # type: ignore[no-untyped-def]
+    """``[_lookup((w, a, b)) for w, a, b in zip(words, h1, h2)]`` as a float64 array, the same
+    floats, from the batch model (which must be loaded); ``h2`` words are never "" here.
+
+    >>> _ = load_batch_model()
+    >>> batch_logprob(["market", "qzxjvv"], ["stock", "the"], ["the", "of"]).tolist() == [
+    ...     _lookup(("market", "stock", "the")), _lookup(("qzxjvv", "the", "of"))]
+    True
+    """
+    m = _BATCH["trie"]
+    return batch_logprob_ids(m.ids(words), m.ids(h1), m.ids(h2), lambda k: (words[k], h1[k], h2[k]))
+
+
+def batch_logprob_ids(w, h1, h2, key_of):  # type: ignore[no-untyped-def]
+    """`batch_logprob` on word-id arrays (`lm_trie.TrieLM.ids`); ``key_of(k)`` gives the words of
+    entry k for the few that go through `_lookup` one by one: words outside the trigram
+    vocabulary (the wordfreq fall-back) and entries the batch model leaves to pocketsphinx."""
+    import numpy as np
+
+    raw = _BATCH["trie"].score(np.maximum(w, 0), h1, h2)  # type: ignore[attr-defined]
+    p = raw * _LN_BASE
+    for k in np.nonzero((w < 0) | (p <= _OOV_CUTOFF))[0].tolist():
+        key = key_of(k)
+        cached = _CACHE.get(key)
+        p[k] = cached if cached is not None else _lookup(key)
+    return p
+
+
 def window_logprob(words: Sequence[str], start: int, stop: int) -> float:
     """Sum of log P(words[k] | two previous words) for k in [start, stop)."""
     return context_logprob(words[max(0, start - 2):start], words[start:stop], ())
