@@ -122,10 +122,13 @@ def check(files: tuple[str, ...], as_json: bool, jsonl: str | None, field: str, 
 
 
 def _check_jsonl(path: str, field: str, prof: list[Any], index: Any, cfg: Config) -> None:
+    from .. import lm
     from ..core import check as run_check
 
     bad = 0
-    for rec in iter_jsonl(path):
+    for n, rec in enumerate(iter_jsonl(path)):
+        if n == lm.BATCH_PAYS_AFTER:
+            lm.load_batch_model()
         error = rec.error
         if rec.value is not None:
             text = rec.value.get(field)

@@ -133,9 +133,13 @@ def run_eval(
     reader = PairReader(path)
     docs: list[DocResult] = []
     t0 = time.perf_counter()
+    from .. import lm
+
     for pair in reader:
         if limit is not None and len(docs) >= limit:
             break
+        if len(docs) == lm.BATCH_PAYS_AFTER:
+            lm.load_batch_model()
         docs.append(evaluate_pair(pair, checker))
     wall = time.perf_counter() - t0
     metrics = summarize(
