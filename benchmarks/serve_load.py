@@ -158,6 +158,7 @@ def summarise(latencies: list[float], statuses: dict[str, int], wall: float) -> 
 def in_process_baseline(texts: list[str]) -> dict[str, Any]:
     import despin
 
+    despin.preload()  # as the server's check processes do
     despin.check("Warm up the lexicon and the language model.")
     lat = []
     t0 = time.perf_counter()
