@@ -14,12 +14,14 @@ _SCORE_SCALE = 60.0
 _SCORE_SHIFT = 0.08
 
 
-def preload(config: Config = DEFAULT) -> None:
+def preload(config: Config = DEFAULT, *, batch: bool = True) -> None:
     """Load everything :func:`check` loads lazily, now rather than on the first text.
 
     Servers call it at start-up and scan workers before their first record, so no request
     or batch pays the ~1–2 s of loading (language model, lexicons, lemminflect's tables,
-    the precomputed candidate and screen tables, calibration).
+    the precomputed candidate and screen tables, calibration). ``batch`` also loads the
+    batch language model (`despin.lm_trie`, ~2 s, ~120 MB), which makes each new document's
+    check ~1.5× faster with the same results; the score-only screen does not use it.
 
     >>> preload()
     """
@@ -28,7 +30,8 @@ def preload(config: Config = DEFAULT) -> None:
 
     lm.in_vocabulary("the")
     lm.unigram("the")
-    lm.load_batch_model()
+    if batch:
+        lm.load_batch_model()
     for source in config.resources:
         lexicon.synonyms("the", source)
         lexicon.inverse_entries("the", source)

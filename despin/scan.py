@@ -542,7 +542,7 @@ def _warm_up(mode: str, profile_paths: tuple[str, ...], index_path: str | None) 
 
     profiles, index = load_resources(profile_paths, index_path)
     try:
-        preload()
+        preload(batch=mode != "screen")
         annotate("The quick brown fox jumps over the lazy dog.", mode, profiles, index)
     except Exception:
         pass  # the real records will report it
