@@ -151,7 +151,7 @@ def batch_model():  # type: ignore[no-untyped-def]
 
 
 def load_batch_model():  # type: ignore[no-untyped-def]
-    """Load the batch model (~2 s, ~120 MB); `despin.preload` calls this for long-running jobs."""
+    """Load the batch model (~2 s, ~210 MB); `despin.preload` calls this for long-running jobs."""
     if "trie" not in _BATCH:
         from .lm_trie import load
 
