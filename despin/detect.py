@@ -386,55 +386,27 @@ def _score_units(units: Sequence[Unit], low: list[str], sid: list[int]) -> None:
             + lm.batch_logprob_ids(r1, c, l1, lambda k: key(k, (3, 2, 1)))
             + lm.batch_logprob_ids(r2, r1, c, lambda k: key(k, (4, 3, 2)))).tolist()
     k = 0
-    window = lm.context_logprob
-    exp = math.exp
     for u, left, right in batch:
-        n_observed = u.j - u.i
-        if n_observed == 1:
+        if u.j - u.i == 1:
             base = sums[k]  # p1 + p2 + p3, as context_logprob sums them
             k += 1
         else:
-            base = window(left, u.observed.split(" "), right)
-        odds = []
-        for cand in u.cands:
-            words = cand.words
-            if len(words) == 1:
-                d = sums[k] - base
-                k += 1
-            else:
-                d = window(left, words, right) - base
-            if len(words) < n_observed:
-                d -= _NATS_PER_WORD * (n_observed - len(words))
-            odds.append(cand.q * exp(d if d < 50.0 else 50.0))
-        _set_odds(u, odds)
-
-
-def _set_odds(u: Unit, odds: list[float]) -> None:
-    u.odds = odds
-    # Profile candidates rank suggestions but stay out of A: the detector's own evidence
-    # (and so ρ and the document score) must not depend on a profile's say-so.
-    u.A = sum(o for c, o in zip(u.cands, odds) if not c.relation.startswith("profile:"))
+            base = lm.context_logprob(left, u.observed.split(" "), right)
+        k = _fill_odds(u, left, right, base, sums, k)
 
 
 def _score_unit(u: Unit, low: list[str], sid: list[int]) -> None:
     left, right = _context(low, sid, u.i, u.j)
-    window = lm.context_logprob
-    n_observed = u.j - u.i
-    base = window(left, u.observed.split(" "), right)
-    odds = []
-    exp = math.exp
+    base = lm.context_logprob(left, u.observed.split(" "), right)
+    one_word = [c.words[0] for c in u.cands if len(c.words) == 1]
     if len(left) == 2 and len(right) == 2:
         # The common case, unrolled for one-word candidates: three trigrams each. The
-        # same cache, keys and sums as lm.context_logprob (this loop is most of the time).
+        # same cache, keys and sums as lm.context_logprob.
         get, lookup = lm._CACHE.get, lm._lookup
         l2, l1 = left
         r1, r2 = right
-    else:
-        get = None
-    for c in u.cands:
-        words = c.words
-        if get is not None and len(words) == 1:
-            w = words[0]
+        sums = []
+        for w in one_word:
             k = (w, l1, l2)
             p1 = get(k)
             if p1 is None:
@@ -447,13 +419,34 @@ def _score_unit(u: Unit, low: list[str], sid: list[int]) -> None:
             p3 = get(k)
             if p3 is None:
                 p3 = lookup(k)
-            d = p1 + p2 + p3 - base
+            sums.append(p1 + p2 + p3)
+    else:
+        sums = [lm.context_logprob(left, (w,), right) for w in one_word]
+    _fill_odds(u, left, right, base, sums, 0)
+
+
+def _fill_odds(u: Unit, left: list[str], right: list[str], base: float, sums: list[float], k: int) -> int:
+    """The unit's candidate odds from ``base`` (the observed window's log-probability) and the
+    window log-probabilities of its one-word candidates, ``sums[k:]`` in candidate order
+    (multiword candidates are scored here); returns the index after the ones it used."""
+    n_observed = u.j - u.i
+    exp = math.exp
+    odds = []
+    for c in u.cands:
+        words = c.words
+        if len(words) == 1:
+            d = sums[k] - base
+            k += 1
         else:
-            d = window(left, words, right) - base
+            d = lm.context_logprob(left, words, right) - base
         if len(words) < n_observed:
             d -= _NATS_PER_WORD * (n_observed - len(words))
         odds.append(c.q * exp(d if d < 50.0 else 50.0))
-    _set_odds(u, odds)
+    u.odds = odds
+    # Profile candidates rank suggestions but stay out of A: the detector's own evidence
+    # (and so ρ and the document score) must not depend on a profile's say-so.
+    u.A = sum(o for c, o in zip(u.cands, odds) if not c.relation.startswith("profile:"))
+    return k
 
 
 _NEIGHBOUR_SHARE = 0.5
