@@ -12,8 +12,14 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .lm_trie import TrieLM
 
 # pocketsphinx's log base is 1.0001; this turns its integers into natural logs.
 _LN_BASE = math.log(1.0001)
@@ -139,18 +145,18 @@ def _lookup(key: tuple[str, str, str]) -> float:
 
 # The numpy reading of the same model (`despin.lm_trie`), once something loaded it: long
 # jobs score a document's candidate windows through it in batches. Same numbers.
-_BATCH: dict[str, object] = {}
+_BATCH: dict[str, TrieLM] = {}
 # Loading it costs ~2 s and saves ~9 ms on each new news article: streams of documents
 # (check --jsonl, eval) load it once they have seen this many.
 BATCH_PAYS_AFTER = 200
 
 
-def batch_model():  # type: ignore[no-untyped-def]
+def batch_model() -> TrieLM | None:
     """The loaded `despin.lm_trie.TrieLM`, or None when nothing asked for it (then batches are not used)."""
     return _BATCH.get("trie")
 
 
-def load_batch_model():  # type: ignore[no-untyped-def]
+def load_batch_model() -> TrieLM:
     """Load the batch model (~2 s, ~210 MB); `despin.preload` calls this for long-running jobs."""
     if "trie" not in _BATCH:
         from .lm_trie import load
@@ -159,7 +165,7 @@ def load_batch_model():  # type: ignore[no-untyped-def]
     return _BATCH["trie"]
 
 
-def batch_logprob(words: Sequence[str], h1: Sequence[str], h2: Sequence[str]):  # type: ignore[no-untyped-def]
+def batch_logprob(words: Sequence[str], h1: Sequence[str], h2: Sequence[str]) -> np.ndarray:
     """``[_lookup((w, a, b)) for w, a, b in zip(words, h1, h2)]`` as a float64 array, the same
     floats, from the batch model (which must be loaded); ``h2`` words are never "" here.
 
@@ -172,13 +178,14 @@ def batch_logprob(words: Sequence[str], h1: Sequence[str], h2: Sequence[str]):  
     return batch_logprob_ids(m.ids(words), m.ids(h1), m.ids(h2), lambda k: (words[k], h1[k], h2[k]))
 
 
-def batch_logprob_ids(w, h1, h2, key_of):  # type: ignore[no-untyped-def]
+def batch_logprob_ids(w: np.ndarray, h1: np.ndarray, h2: np.ndarray,
+                      key_of: Callable[[int], tuple[str, str, str]]) -> np.ndarray:
     """`batch_logprob` on word-id arrays (`lm_trie.TrieLM.ids`); ``key_of(k)`` gives the words of
     entry k for the few that go through `_lookup` one by one: words outside the trigram
     vocabulary (the wordfreq fall-back) and entries the batch model leaves to pocketsphinx."""
     import numpy as np
 
-    raw = _BATCH["trie"].score(np.maximum(w, 0), h1, h2)  # type: ignore[attr-defined]
+    raw = _BATCH["trie"].score(np.maximum(w, 0), h1, h2)
     p = raw * _LN_BASE
     for k in np.nonzero((w < 0) | (p <= _OOV_CUTOFF))[0].tolist():
         key = key_of(k)
