@@ -490,13 +490,14 @@ def _pool_suggestions(units: list[Unit]) -> None:
         if len(group) < 2:
             continue
         mean_share: dict[str, float] = {}
-        for u in group:
-            for c, o in zip(u.cands, u.odds):
-                mean_share[c.text] = mean_share.get(c.text, 0.0) + _log(o / u.A) / len(group)
-        for u in group:
+        shares = [[_log(o / u.A) for o in u.odds] for u in group]
+        for u, logs in zip(group, shares):
+            for c, lo in zip(u.cands, logs):
+                mean_share[c.text] = mean_share.get(c.text, 0.0) + lo / len(group)
+        for u, logs in zip(group, shares):
             raw = [
-                math.exp((1 - _POOL_RANKING) * _log(o / u.A) + _POOL_RANKING * mean_share[c.text])
-                for c, o in zip(u.cands, u.odds)
+                math.exp((1 - _POOL_RANKING) * lo + _POOL_RANKING * mean_share[c.text])
+                for c, lo in zip(u.cands, logs)
             ]
             total = sum(raw)
             u.odds = [u.A * r / total for r in raw]
