@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+from struct import error as struct_error
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -156,13 +157,54 @@ def batch_model() -> TrieLM | None:
     return _BATCH.get("trie")
 
 
-def load_batch_model() -> TrieLM:
-    """Load the batch model (~2 s, ~210 MB); `despin.preload` calls this for long-running jobs."""
-    if "trie" not in _BATCH:
-        from .lm_trie import load
+def load_batch_model() -> TrieLM | None:
+    """Load the batch model (~2 s, ~210 MB); `despin.preload` calls this for long-running jobs.
 
-        _BATCH["trie"] = load()
-    return _BATCH["trie"]
+    It is used only if it answers a fixed sample of trigrams exactly as pocketsphinx does;
+    otherwise (another pocketsphinx file format, a damaged file) it warns once and the
+    detector keeps calling pocketsphinx: slower, the same results.
+    """
+    if "trie" not in _BATCH and not _BATCH_REFUSED:
+        try:
+            from .lm_trie import load
+
+            trie = load()
+            why = _disagreement(trie)
+        except (OSError, ValueError, IndexError, struct_error) as e:
+            why = f"cannot read it ({e})"
+        if why:
+            import warnings
+
+            _BATCH_REFUSED.append(why)
+            warnings.warn(f"despin: batch language model not used, {why}; using pocketsphinx calls", stacklevel=2)
+        else:
+            _BATCH["trie"] = trie
+    return _BATCH.get("trie")
+
+
+_BATCH_REFUSED: list[str] = []
+_SELF_CHECK = (
+    "the prime minister told reporters on tuesday that the stock market would recover quickly "
+    "after exports to the region grew by four per cent and analysts expected interest rates to stay "
+    "unchanged while output at the plant was lower than forecast in the first quarter of the year"
+).split()
+
+
+def _disagreement(trie: TrieLM) -> str:
+    """"" when ``trie`` answers a fixed sample (running text, shuffled histories, short and
+    unknown histories) as pocketsphinx does; else what differed."""
+    import numpy as np
+
+    words = ["<s>", *_SELF_CHECK, "</s>", "qzxjvv"]
+    keys = [(words[i], words[i - 1], words[i - 2]) for i in range(2, len(words))]
+    keys += [(a, b, c) for a, b, c in zip(words, reversed(words), words[3:] + words[:3])]
+    keys += [(a, b, "") for a, b in zip(words, words[5:])] + [(a, "", "") for a in words]
+    keys = [k for k in keys if k[0] in trie.vocab]
+    want = [_model().prob(k if k[2] else (k[0], k[1]) if k[1] else (k[0],)) for k in keys]
+    got = trie.score(trie.ids([k[0] for k in keys]), trie.ids([k[1] for k in keys]),
+                     np.where(trie.ids([k[1] for k in keys]) >= 0, trie.ids([k[2] for k in keys]), -1))
+    bad = [k for k, a, b in zip(keys, got.tolist(), want) if a != b]
+    return f"it differs from pocketsphinx on {len(bad)} of {len(keys)} sample trigrams, e.g. {bad[0]}" if bad else ""
 
 
 def batch_logprob(words: Sequence[str], h1: Sequence[str], h2: Sequence[str]) -> np.ndarray:

@@ -24,7 +24,9 @@ _TEXT = (
 
 @pytest.fixture(scope="module")
 def trie() -> lm_trie.TrieLM:
-    return lm.load_batch_model()
+    model = lm.load_batch_model()
+    assert model is not None, lm._BATCH_REFUSED
+    return model
 
 
 def _reference(key: tuple[str, str, str]) -> int:
@@ -97,3 +99,27 @@ def test_batch_path_is_used_once_loaded(trie: lm_trie.TrieLM, monkeypatch: pytes
     monkeypatch.setattr(lm, "batch_logprob_ids", lambda *a: (next(calls), real(*a))[1])
     despin.check(_TEXT)
     assert next(calls) >= 3
+
+
+def test_a_batch_model_that_disagrees_is_refused_and_checks_still_work(trie: lm_trie.TrieLM,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = despin.check(_TEXT).to_json()
+    real_score = lm_trie.TrieLM.score
+    monkeypatch.setattr(lm_trie.TrieLM, "score", lambda self, w, h1, h2: real_score(self, w, h1, h2) + (w % 7 == 0))
+    monkeypatch.setattr(lm, "_BATCH", {})
+    monkeypatch.setattr(lm, "_BATCH_REFUSED", [])
+    with pytest.warns(UserWarning, match="batch language model not used, it differs from pocketsphinx"):
+        assert lm.load_batch_model() is None
+    assert lm.batch_model() is None and lm.load_batch_model() is None  # refused once, not retried
+    assert despin.check(_TEXT).to_json() == expected
+
+
+def test_an_unreadable_model_file_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    bad = tmp_path / "en-us.lm.bin"
+    bad.write_bytes(b"Trie Language Model\x03" + bytes(50))
+    monkeypatch.setattr(lm_trie, "model_path", lambda: str(bad))
+    monkeypatch.setattr(lm_trie, "load", lm_trie.load.__wrapped__)
+    monkeypatch.setattr(lm, "_BATCH", {})
+    monkeypatch.setattr(lm, "_BATCH_REFUSED", [])
+    with pytest.warns(UserWarning, match="cannot read it"):
+        assert lm.load_batch_model() is None
