@@ -20,6 +20,7 @@ True
 """
 from __future__ import annotations
 
+import itertools
 import os
 import struct
 from collections.abc import Sequence
@@ -153,8 +154,7 @@ class TrieLM:
 
     def ids(self, words: Sequence[str]) -> np.ndarray:
         """Word ids; -1 for a word outside the vocabulary (and for "", no word)."""
-        get = self.vocab.get
-        return np.fromiter((get(w, -1) for w in words), np.int64, len(words))
+        return np.fromiter(map(self.vocab.get, words, itertools.repeat(-1)), np.int64, len(words))
 
     def score(self, w: np.ndarray, h1: np.ndarray, h2: np.ndarray) -> np.ndarray:
         """pocketsphinx's integer log-probabilities of ``w`` after ``h2 h1`` (ids; -1 = no history word).
