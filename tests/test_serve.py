@@ -312,10 +312,11 @@ def test_worker_processes_share_one_queue_and_exit_with_the_server() -> None:
 
     app = create_app(processes=2, timeout_s=60)
     text = "The Top Priest informed journalists on Tuesday that the inventory marketplace would recuperate swiftly."
-    with TestClient(app) as client:
-        import multiprocessing
+    import multiprocessing
 
-        workers = multiprocessing.active_children()
+    before = set(multiprocessing.active_children())
+    with TestClient(app) as client:
+        workers = set(multiprocessing.active_children()) - before
         assert len(workers) == 2
         got = client.post("/v1/check", json={"text": text})
         assert got.status_code == 200
@@ -324,6 +325,25 @@ def test_worker_processes_share_one_queue_and_exit_with_the_server() -> None:
     for w in workers:
         w.join(timeout=30)
         assert not w.is_alive()
+
+
+@pytest.mark.slow
+def test_a_dead_check_process_costs_one_503_not_the_server() -> None:
+    import multiprocessing
+    import os
+    import signal
+
+    app = create_app(processes=1, timeout_s=60)
+    text = "The minister informed journalists that the inventory marketplace would recuperate."
+    before = set(multiprocessing.active_children())
+    with TestClient(app) as client:
+        (worker,) = set(multiprocessing.active_children()) - before
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.join(timeout=10)
+        r = client.post("/v1/check", json={"text": text})
+        assert r.status_code == 503 and "retry" in r.json()["detail"]
+        r = client.post("/v1/check", json={"text": text})  # a fresh process answers
+        assert r.status_code == 200 and r.json() == despin.check(text).to_dict()
 
 
 def test_processes_need_paths_and_the_default_checker() -> None:

@@ -28,7 +28,12 @@ import logging
 import os
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import (
+    BrokenExecutor,
+    Executor,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+)
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -343,6 +348,15 @@ def create_app(
             return await run_limited(_worker_check, text, config, on=(check_executor(), check_slots()))
         return await run_limited(checker, text, config)
 
+    def _worker_lost() -> HTTPException:
+        # A check process died (killed, out of memory): the pool is broken for good, so the
+        # next request starts a fresh one; this one is told to retry.
+        broken = pool.pop("processes", None)
+        if broken is not None:
+            broken.shutdown(wait=False, cancel_futures=True)
+        log.warning("a check process died; starting new ones")
+        return HTTPException(503, "a check process stopped unexpectedly; retry", headers={"Retry-After": "5"})
+
     async def run_limited(fn: Callable[..., T], *args: Any, on: tuple[Executor, asyncio.Semaphore] | None = None) -> T:
         # Two limits: waiting for a free worker (queue_timeout_s: the server is busy, not the
         # request's fault) and the work itself (timeout_s: this request is too costly).
@@ -355,12 +369,18 @@ def create_app(
                 503, f"the server is busy (no free worker within {queue_timeout_s:g} s); retry later",
                 headers={"Retry-After": "5"},
             ) from None
-        future = asyncio.get_running_loop().run_in_executor(pool_, functools.partial(fn, *args))
-        # A thread (or a worker process's task) cannot be killed: its slot frees when it really finishes, not at the time-out,
-        # so a pathological text holds one worker, not all of them.
+        try:
+            future = asyncio.get_running_loop().run_in_executor(pool_, functools.partial(fn, *args))
+        except BrokenExecutor:
+            free.release()
+            raise _worker_lost() from None
+        # A thread (or a worker process's task) cannot be killed: its slot frees when it
+        # really finishes, not at the time-out, so a pathological text holds one worker.
         future.add_done_callback(lambda _: free.release())
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout_s)
+        except BrokenExecutor:
+            raise _worker_lost() from None
         except TimeoutError:
             raise HTTPException(
                 503,
