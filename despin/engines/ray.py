@@ -124,8 +124,11 @@ class _RowsUDF:
     """Checks blocks of records in a long-lived actor: resources load once per actor."""
 
     def __init__(self, mode: str, profile_paths: tuple[str, ...], index_path: str | None) -> None:
+        from ..core import preload
+
         self.mode = mode
         self.profiles, self.index = load_resources(profile_paths, index_path)
+        preload(batch=mode != "screen")  # as local scan workers: the batch language model for check/restore
 
     def __call__(self, batch: "pa.Table") -> "pa.Table":
         rows = [
