@@ -350,7 +350,7 @@ def _score_units(units: Sequence[Unit], low: list[str], sid: list[int]) -> None:
     trie = lm.batch_model()
     if trie is None:
         for u in units:
-            _score_unit(u, low, sid)
+            _score_unit(u, *_context(low, sid, u.i, u.j))
         return
     import numpy as np
 
@@ -360,7 +360,7 @@ def _score_units(units: Sequence[Unit], low: list[str], sid: list[int]) -> None:
     for u in units:
         left, right = _context(low, sid, u.i, u.j)
         if len(left) != 2 or len(right) != 2:
-            _score_unit(u, low, sid)
+            _score_unit(u, left, right)
             continue
         batch.append((u, left, right))
         n = len(cw)
@@ -395,8 +395,8 @@ def _score_units(units: Sequence[Unit], low: list[str], sid: list[int]) -> None:
         k = _fill_odds(u, left, right, base, sums, k)
 
 
-def _score_unit(u: Unit, low: list[str], sid: list[int]) -> None:
-    left, right = _context(low, sid, u.i, u.j)
+def _score_unit(u: Unit, left: list[str], right: list[str]) -> None:
+    """The unit's candidate odds in its context, one window at a time (no batch model)."""
     base = lm.context_logprob(left, u.observed.split(" "), right)
     one_word = [c.words[0] for c in u.cands if len(c.words) == 1]
     if len(left) == 2 and len(right) == 2:

@@ -339,9 +339,9 @@ def create_app(
                         checks=asyncio.Semaphore(processes) if processes else None)
         return gate["slots"]
 
-    def check_slots() -> asyncio.Semaphore:
+    def check_slots() -> asyncio.Semaphore:  # with processes: one slot a check process
         slots()
-        return gate["checks"] or gate["slots"]
+        return gate["checks"]
 
     async def run_check(text: str, config: Config) -> Report:
         if processes:
