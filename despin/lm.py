@@ -163,6 +163,13 @@ def batch_model() -> TrieLM | None:
     return _BATCH.get("trie")
 
 
+def load_batch_model_after(done: int) -> None:
+    """For streams of documents: load the batch model once ``done`` (documents checked so far)
+    reaches `BATCH_PAYS_AFTER`."""
+    if done == BATCH_PAYS_AFTER:
+        load_batch_model()
+
+
 def load_batch_model() -> TrieLM | None:
     """Load the batch model (~2 s, ~210 MB); `despin.preload` calls this for long-running jobs.
 

@@ -127,8 +127,7 @@ def _check_jsonl(path: str, field: str, prof: list[Any], index: Any, cfg: Config
 
     bad = 0
     for n, rec in enumerate(iter_jsonl(path)):
-        if n == lm.BATCH_PAYS_AFTER:
-            lm.load_batch_model()
+        lm.load_batch_model_after(n)
         error = rec.error
         if rec.value is not None:
             text = rec.value.get(field)

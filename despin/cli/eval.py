@@ -4,6 +4,7 @@ A thin adapter over `despin.evaluate`: reads pairs, builds the checker, prints.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -11,6 +12,7 @@ from typing import Any
 
 import click
 
+from .. import lm
 from ..errors import InputError
 from ..evaluate import (
     DocResult,
@@ -114,8 +116,10 @@ def build_checker(
         loaded = load_many(profiles)
     check = check or _default_check()
     config = Config(resources=resources)
+    done = itertools.count()
 
     def checker(text: str) -> Report:
+        lm.load_batch_model_after(next(done))  # the baselines do not use it
         return check(text, profile=loaded, config=config)
 
     return "despin", checker
@@ -133,13 +137,9 @@ def run_eval(
     reader = PairReader(path)
     docs: list[DocResult] = []
     t0 = time.perf_counter()
-    from .. import lm
-
     for pair in reader:
         if limit is not None and len(docs) >= limit:
             break
-        if len(docs) == lm.BATCH_PAYS_AFTER:
-            lm.load_batch_model()
         docs.append(evaluate_pair(pair, checker))
     wall = time.perf_counter() - t0
     metrics = summarize(
