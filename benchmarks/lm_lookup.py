@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import time
@@ -47,12 +46,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--keys", type=int, default=100_000)
     args = ap.parse_args()
-    import pocketsphinx
-
     from despin import lm
     from despin.lm_trie import TrieLM
 
-    path = os.path.join(pocketsphinx.get_model_path(), "en-us", "en-us.lm.bin")
+    path = lm.model_path()
     t0 = time.perf_counter()
     model = TrieLM(path)
     load = time.perf_counter() - t0

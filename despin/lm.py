@@ -40,15 +40,21 @@ EOS = "</s>"
 
 @lru_cache(maxsize=1)
 def _model():  # type: ignore[no-untyped-def]
+    import pocketsphinx
+
+    config = pocketsphinx.Config(loglevel="FATAL")
+    return pocketsphinx.NGramModel(config, pocketsphinx.LogMath(1.0001, 0, 0), model_path())
+
+
+def model_path() -> str:
+    """The trigram model file pocketsphinx ships (read by `_model` and by `despin.lm_trie`)."""
     try:
         import pocketsphinx
     except ImportError as e:  # pragma: no cover - a core dependency
         from .errors import DataError
 
         raise DataError(f"the language model needs pocketsphinx: pip install pocketsphinx ({e})") from None
-    path = os.path.join(pocketsphinx.get_model_path(), "en-us", "en-us.lm.bin")
-    config = pocketsphinx.Config(loglevel="FATAL")
-    return pocketsphinx.NGramModel(config, pocketsphinx.LogMath(1.0001, 0, 0), path)
+    return os.path.join(pocketsphinx.get_model_path(), "en-us", "en-us.lm.bin")
 
 
 @lru_cache(maxsize=500_000)

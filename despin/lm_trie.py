@@ -21,12 +21,13 @@ True
 from __future__ import annotations
 
 import itertools
-import os
 import struct
 from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
+
+from .lm import model_path
 
 _MUL = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
 _HEADER = b"Trie Language Model"
@@ -184,12 +185,6 @@ class TrieLM:
         if self._odd_bigrams.size:
             out[h2v & has_b & np.isin(b, self._odd_bigrams)] = np.iinfo(np.int64).min
         return out
-
-
-def model_path() -> str:
-    import pocketsphinx
-
-    return os.path.join(pocketsphinx.get_model_path(), "en-us", "en-us.lm.bin")
 
 
 @lru_cache(maxsize=1)
