@@ -1,6 +1,7 @@
 """Tortured phrases: held-out flagging and restoration, false flags, list-matching speed.
 
     python benchmarks/tortured.py [--limit 200] [--folds 5] [--only-fold K]
+    python benchmarks/tortured.py --oracle     # ceilings: what any restorer or flagger could reach
 
 Data: ../shared/data/tortured/pps-dev.tsv (development half of the Problematic Paper
 Screener list, CC BY 4.0; skipped cleanly when absent). k-fold hold-out: the phrases of
@@ -14,6 +15,13 @@ finding's suggestion gives exactly the carrier sentence with the listed correct 
 Baselines measured in the same run: list matching alone (a held-out phrase can only be
 caught through a listed sub-phrase), and the beyond-lists detector without any list
 knowledge (lexicon + language model + WordNet terms only).
+
+``--oracle`` measures ceilings instead, on all held-out phrases of every fold (see `oracle`):
+how many correct terms any word-by-word restorer built from the lists and the thesauri
+could produce at all, how many the detector's own search produces, how much of the
+substituted word pairs each thesaurus relates (more WordNet relations and Aiksaurus when
+Debian's ``wordnet-base`` / ``libaiksaurus-1.2-data`` are installed), and how flagging on
+"a word the lists show substituted" trades held-out phrases against clean sentences.
 """
 from __future__ import annotations
 
@@ -30,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from despin.papers.beyond import BeyondDetector, _clean_expected
+from despin.papers.beyond import STOPWORDS, BeyondDetector, _clean_expected, forward_candidates, lexicon_candidates
 from despin.papers.lists import pairs, parse_list_text
 from despin.papers.matcher import ListMatcher
 from despin.papers.screen import screen_text
@@ -143,6 +151,157 @@ def throughput(list_text: str, clean: list[str], phrases: list[str], seed: int =
             "naive_mb_s": size / t_naive}
 
 
+def _wordnet_related(wn_dir: Path) -> dict[str, set[str]]:
+    """Every WordNet 3.0 relation of a word (synonyms, hypernyms, hyponyms, similar-to, also-see,
+    derivations, pertainyms, attributes), from Debian ``wordnet-base``'s data files."""
+    words: dict[tuple[str, str], list[str]] = {}
+    links: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for pos, tag in (("noun", "n"), ("verb", "v"), ("adj", "a"), ("adv", "r")):
+        with open(wn_dir / f"data.{pos}", encoding="latin-1") as fh:
+            for line in fh:
+                if line.startswith("  "):
+                    continue
+                p = line.split(" ")
+                key = (p[0], "a" if p[2] == "s" else tag)
+                n = int(p[3], 16)
+                words[key] = [p[4 + 2 * i].lower().replace("_", " ").split("(")[0] for i in range(n)]
+                i = 4 + 2 * n
+                links[key] = [(p[i + 2 + 4 * k], "a" if p[i + 3 + 4 * k] == "s" else p[i + 3 + 4 * k])
+                              for k in range(int(p[i]))]
+    out: dict[str, set[str]] = {}
+    for key, ws in words.items():
+        near = set(ws).union(*(words.get(t, ()) for t in links[key]))
+        for w in ws:
+            out.setdefault(w, set()).update(near)
+    return out
+
+
+def _aiksaurus_related(data_dir: Path) -> dict[str, set[str]]:
+    """Aiksaurus's thesaurus (Debian ``libaiksaurus-1.2-data``): words sharing a meaning."""
+    import struct
+
+    raw = (data_dir / "words.dat").read_bytes()
+    words: list[str] = []
+    i = 0
+    while i < len(raw):  # a word, NUL, its meaning ids (big-endian uint16), 0xFFFF
+        j = raw.index(b"\0", i)
+        words.append(raw[i:j].decode("latin-1").replace(":", " ").lower())
+        i = j + 1
+        while raw[i:i + 2] != b"\xff\xff":
+            i += 2
+        i += 2
+    meanings: list[list[int]] = [[]]
+    data = (data_dir / "meanings.dat").read_bytes()
+    for (v,) in struct.iter_unpack(">H", data[: len(data) // 2 * 2]):
+        if v == 0xFFFF:
+            meanings.append([])
+        elif v < len(words):
+            meanings[-1].append(v)
+    out: dict[str, set[str]] = {}
+    for m in meanings:
+        for a in m:
+            out.setdefault(words[a], set()).update(words[b] for b in m)
+    return out
+
+
+def oracle(rows: list[tuple[str, str]], folds: int, clean: list[str]) -> None:
+    """Ceilings, every held-out phrase of every fold (the detector learns from the other folds).
+
+    * *reachable*: a phrase of the same length as its correct term whose every substituted
+      word has its original (or the original's lemma) among that word's candidates — learned
+      from the other folds, thesaurus, synonyms of synonyms. Generous: any order of search,
+      any ranking. Phrases of another length are counted when every word of the correct term
+      is a candidate of some unit (one to three words) of the phrase, ignoring order and count.
+      No restorer built from these resources can suggest the other phrases.
+    * *in the search*: the correct term is anywhere among the detector's own restorations
+      (the phrase alone); *top-1/top-5*: first / first five.
+    """
+    from despin.papers.beyond import _lemmas, _words
+
+    extra: dict[str, dict[str, set[str]]] = {}
+    if Path("/usr/share/wordnet/data.noun").exists():
+        extra["+ all WordNet relations"] = _wordnet_related(Path("/usr/share/wordnet"))
+    if Path("/usr/share/aiksaurus/words.dat").exists():
+        extra["+ Aiksaurus"] = _aiksaurus_related(Path("/usr/share/aiksaurus"))
+    n = 0
+    count: dict[str, int] = {}
+    pair_total = 0
+    pair_hits: dict[str, int] = {}
+    ff_held = {s: 0 for s in (0.5, 0.6, 0.7, 0.8, 0.9)}
+    ff_clean = dict.fromkeys(ff_held, 0)
+
+    def bump(key: str, by: int = 1) -> None:
+        count[key] = count.get(key, 0) + by
+
+    for k in range(folds):
+        test = rows[k::folds]
+        train = [r for i, r in enumerate(rows) if i % folds != k]
+        det = BeyondDetector.build(pairs(parse_list_text("\n".join(f"{t}\t{c}" for t, c in train), "train")))
+        for tortured, correct in test:
+            n += 1
+            tw, gold = _words(tortured), _clean_expected(correct)
+            gw = gold.split(" ")
+            strength = max((det._tortured_strength.get(w, 0.0) for w in tw), default=0.0)
+            for s in ff_held:
+                ff_held[s] += strength >= s
+            if not gold:
+                bump("no correct text (\"???\")")
+                continue
+            ranked = [x for x, _ in det._search(tw)]
+            rank = ranked.index(gold) if gold in ranked else -1
+            bump("in the search", rank >= 0)
+            bump("top-5 (phrase alone)", 0 <= rank < 5)
+            bump("top-1 (phrase alone)", rank == 0)
+
+            def candidates(a: str) -> set[str]:
+                got = {c for c, _ in det._word_candidates_all(a)} | set(det._term_word_candidates(a))
+                return got | {lemma for c in got for lemma in _lemmas(c)}
+
+            if len(tw) == len(gw):
+                bump("same length")
+                diff = [(a, b) for a, b in zip(tw, gw) if a != b]
+                ok = all({b, *_lemmas(b)} & candidates(a) for a, b in diff)
+                bump("reachable, same length", ok)
+                for a, b in diff:
+                    pair_total += 1
+                    forms = {b, *_lemmas(b)}
+                    lexicon = {c for c, _ in lexicon_candidates(a)} | {c for c, _ in forward_candidates(a)}
+                    lexicon |= {lemma for c in lexicon for lemma in _lemmas(c)}
+                    hit = bool(forms & lexicon)
+                    pair_hits["WordNet + Moby (shipped)"] = pair_hits.get("WordNet + Moby (shipped)", 0) + hit
+                    for name, rel in extra.items():
+                        got = set().union(*(rel.get(x, set()) for x in {a, *_lemmas(a)}))
+                        hit = hit or bool(forms & got)
+                        pair_hits[name] = pair_hits.get(name, 0) + hit
+            else:
+                reach = set(tw)
+                for i in range(len(tw)):
+                    for j in range(i + 1, min(len(tw), i + 3) + 1):
+                        unit = " ".join(tw[i:j])
+                        got = candidates(unit) if j == i + 1 else {c for c, _ in det._phrase_units(unit)}
+                        reach |= {w for c in got for w in c.split(" ")}
+                ok = all({w, *_lemmas(w)} & reach for w in gw)
+                bump("reachable, other length (generous)", ok)
+        for sent in clean:
+            ws = [w.lower() for w in re.findall(r"[^\W_]+(?:[-'’][^\W_]+)*", sent)]
+            strength = max((det._tortured_strength.get(w, 0.0) for w in ws if w not in STOPWORDS), default=0.0)
+            for s in ff_clean:
+                ff_clean[s] += strength >= s
+    reachable = count.get("reachable, same length", 0) + count.get("reachable, other length (generous)", 0)
+    print(f"\nceilings over all {n} held-out phrases ({folds} folds; each fold learns from the others):")
+    for key in ("same length", "reachable, same length", "reachable, other length (generous)",
+                'no correct text ("???")', "in the search", "top-5 (phrase alone)", "top-1 (phrase alone)"):
+        print(f"  {key:40s} {count.get(key, 0) / n:6.1%}")
+    print(f"  {'REACHABLE at all (upper bound)':40s} {reachable / n:6.1%}")
+    print(f"\nsubstituted word pairs of same-length phrases ({pair_total}) whose original a thesaurus relates:")
+    for name, hits in pair_hits.items():
+        print(f"  {name:40s} {hits / max(1, pair_total):6.1%}")
+    print("\nflagging on evidence alone: a word the lists show substituted (strength >= s)")
+    for s in ff_held:
+        print(f"  s = {s:.1f}: held-out phrases {ff_held[s] / n:6.1%}   clean sentences "
+              f"{ff_clean[s] / (folds * len(clean)):6.1%}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=DATA)
@@ -150,6 +309,7 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=200, help="held-out phrases evaluated per fold (0 = all)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only-fold", type=int, default=None, help="evaluate this fold only (quick runs while tuning)")
+    ap.add_argument("--oracle", action="store_true", help="print ceilings (what any restorer could reach) and stop")
     args = ap.parse_args()
     if not args.data.exists():
         print(f"skipped: {args.data} not found (development data is not part of the repository)")
@@ -159,6 +319,9 @@ def main() -> int:
     rng = random.Random(args.seed)
     rng.shuffle(rows)
     clean = [s.strip() for s in CLEAN.read_text(encoding="utf-8").splitlines() if s.strip() and not s.startswith("#")]
+    if args.oracle:
+        oracle(rows, args.folds, clean)
+        return 0
     print(f"{len(rows)} dev pairs, {args.folds}-fold hold-out, {args.limit or 'all'} held-out phrases per fold, "
           f"{len(clean)} clean sentences")
 
