@@ -38,7 +38,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from despin.papers.beyond import STOPWORDS, BeyondDetector, _clean_expected, forward_candidates, lexicon_candidates
+from despin.papers.beyond import (
+    STOPWORDS,
+    BeyondDetector,
+    _clean_expected,
+    forward_candidates,
+    lexicon_candidates,
+)
 from despin.papers.lists import pairs, parse_list_text
 from despin.papers.matcher import ListMatcher
 from despin.papers.screen import screen_text
@@ -253,7 +259,7 @@ def oracle(rows: list[tuple[str, str]], folds: int, clean: list[str]) -> None:
             bump("top-5 (phrase alone)", 0 <= rank < 5)
             bump("top-1 (phrase alone)", rank == 0)
 
-            def candidates(a: str) -> set[str]:
+            def candidates(a: str, det: BeyondDetector = det) -> set[str]:
                 got = {c for c, _ in det._word_candidates_all(a)} | set(det._term_word_candidates(a))
                 return got | {lemma for c in got for lemma in _lemmas(c)}
 
@@ -297,8 +303,8 @@ def oracle(rows: list[tuple[str, str]], folds: int, clean: list[str]) -> None:
     for name, hits in pair_hits.items():
         print(f"  {name:40s} {hits / max(1, pair_total):6.1%}")
     print("\nflagging on evidence alone: a word the lists show substituted (strength >= s)")
-    for s in ff_held:
-        print(f"  s = {s:.1f}: held-out phrases {ff_held[s] / n:6.1%}   clean sentences "
+    for s, held in ff_held.items():
+        print(f"  s = {s:.1f}: held-out phrases {held / n:6.1%}   clean sentences "
               f"{ff_clean[s] / (folds * len(clean)):6.1%}")
 
 
