@@ -17,12 +17,15 @@ import math
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from . import lm
 from .candidates import Candidate, candidates
 from .config import Config, SubstitutionSource
 from .tokenize import Token, tokenize
+
+if TYPE_CHECKING:
+    from .lm_trie import TrieLM
 
 # Spans a spinner never touches and we must never "restore".
 _PROTECTED = re.compile(
@@ -344,55 +347,103 @@ def _context(low: list[str], sid: list[int], i: int, j: int) -> tuple[list[str],
 
 
 def _score_units(units: Sequence[Unit], low: list[str], sid: list[int]) -> None:
-    """`_score_unit` for each unit; with the batch language model loaded, the one-word
-    candidates of units with two words of context on each side (nearly all) are scored in
-    three array look-ups for the whole document. The same floats, summed in the same order."""
+    """`_score_unit` for each unit; with the batch language model loaded, `_score_windows`
+    scores every window of the document in one array look-up. The same floats either way."""
     trie = lm.batch_model()
     if trie is None:
         for u in units:
             _score_unit(u, *_context(low, sid, u.i, u.j))
         return
+    _score_windows(units, low, sid, trie)
+
+
+def _score_windows(units: Sequence[Unit], low: list[str], sid: list[int], trie: TrieLM) -> None:
+    """`_score_unit` for all units at once, through the batch model.
+
+    Each window (the observed phrase, then each candidate, with the unit's context) is a row
+    ``l2 l1 w1 … wn r1 [r2]`` of positions into one word list: "" pads a left context cut by
+    the sentence start, as `lm.context_logprob` pads its history, and a right context cut by
+    the sentence end has one term fewer. All rows' trigrams are scored in one call, then
+    summed column by column: the terms of `lm.context_logprob`, added in its order (a row's
+    trailing 0.0 padding adds nothing), so the odds are `_fill_odds`'s floats.
+    """
     import numpy as np
 
-    batch: list[tuple[Unit, list[str], list[str]]] = []
-    cw: list[str] = []
-    counts: list[int] = []
+    todo: list[Unit] = []
+    ctx: list[str] = []  # per unit: l2 l1 r1 r2
+    mid: list[str] = []  # the words of each window, window after window
+    n_mid: list[int] = []  # per window: how many
+    n_win: list[int] = []  # per unit: how many windows
+    has_r2: list[bool] = []
+    qs: list[float] = []
     for u in units:
-        left, right = _context(low, sid, u.i, u.j)
-        if len(left) != 2 or len(right) != 2:
-            _score_unit(u, left, right)
+        if not u.cands:
+            u.odds, u.A = [], 0  # what _fill_odds leaves (a unit kept for a profile's evidence)
             continue
-        batch.append((u, left, right))
-        n = len(cw)
-        if u.j - u.i == 1:
-            cw.append(u.observed)  # the observed word's own window: the base of its odds
-        cw.extend(c.words[0] for c in u.cands if len(c.words) == 1)
-        counts.append(len(cw) - n)
-    if not batch:
+        left, right = _context(low, sid, u.i, u.j)
+        todo.append(u)
+        if len(left) == 1:
+            ctx.append("")
+        ctx += left
+        ctx.append(right[0])
+        ctx.append(right[1] if len(right) == 2 else "")
+        has_r2.append(len(right) == 2)
+        observed = u.observed.split(" ")
+        mid += observed
+        n_mid.append(len(observed))
+        for c in u.cands:
+            mid += c.words
+            n_mid.append(len(c.words))
+            qs.append(c.q)
+        n_win.append(len(u.cands) + 1)
+    if not todo:
         return
-    unit_of = np.repeat(np.arange(len(batch)), counts)
-    ctx = [trie.ids([b[1][0] for b in batch]), trie.ids([b[1][1] for b in batch]),
-           trie.ids([b[2][0] for b in batch]), trie.ids([b[2][1] for b in batch])]
-    l2, l1, r1, r2 = (a[unit_of] for a in ctx)
-    c = trie.ids(cw)
+    words = ctx + mid
+    n = np.array(n_mid)
+    rows = np.arange(len(n))
+    unit = np.repeat(np.arange(len(todo)), n_win)
+    # The window's word positions in ``words``, -1 past its last term.
+    pos = np.full((len(n), int(n.max()) + 4), -1)
+    pos[:, 0] = 4 * unit
+    pos[:, 1] = 4 * unit + 1
+    row_of_word = np.repeat(rows, n)
+    pos[row_of_word, 2 + np.arange(len(mid)) - (np.cumsum(n) - n)[row_of_word]] = len(ctx) + np.arange(len(mid))
+    pos[rows, 2 + n] = 4 * unit + 2
+    r2 = np.array(has_r2)[unit]
+    pos[rows[r2], 3 + n[r2]] = 4 * unit[r2] + 3
 
-    def key(k: int, shape: tuple[int, int, int]) -> tuple[str, str, str]:
-        _, left, right = batch[int(unit_of[k])]
-        words = (*left, cw[k], *right)
-        return words[shape[0]], words[shape[1]], words[shape[2]]
+    ids = trie.ids(words)
+    oov = np.zeros(len(words))
+    for k in np.nonzero(ids < 0)[0].tolist():
+        if words[k]:
+            oov[k] = lm.oov_logprob(words[k])
+    term = pos[:, 2:] >= 0
+    w, h1, h2 = pos[:, 2:][term], pos[:, 1:-1][term], pos[:, :-2][term]
+    logp = np.zeros(term.shape)
+    logp[term] = lm.batch_logprob_ids(ids[w], ids[h1], ids[h2], oov[w],
+                                      lambda k: (words[w[k]], words[h1[k]], words[h2[k]]))
+    sums = logp[:, 0] + logp[:, 1]
+    for col in range(2, pos.shape[1] - 2):
+        sums += logp[:, col]
 
-    # Positions in (l2, l1, c, r1, r2) of each trigram's (word, history, history).
-    sums = (lm.batch_logprob_ids(c, l1, l2, lambda k: key(k, (2, 1, 0)))
-            + lm.batch_logprob_ids(r1, c, l1, lambda k: key(k, (3, 2, 1)))
-            + lm.batch_logprob_ids(r2, r1, c, lambda k: key(k, (4, 3, 2)))).tolist()
+    first = np.cumsum(n_win) - n_win  # each unit's observed window: the base of its odds
+    cand = np.ones(len(n), bool)
+    cand[first] = False
+    d = (sums - sums[first][unit])[cand]
+    shorter = (n[first][unit] - n)[cand]
+    d = np.where(shorter > 0, d - _NATS_PER_WORD * shorter, d)
+    # math.exp, not numpy's: numpy's may differ in the last bit.
+    e = np.fromiter(map(math.exp, np.minimum(d, 50.0).tolist()), float, len(d))
+    odds = (np.array(qs) * e).tolist()
     k = 0
-    for u, left, right in batch:
-        if u.j - u.i == 1:
-            base = sums[k]  # p1 + p2 + p3, as context_logprob sums them
-            k += 1
+    for u in todo:
+        u.odds = odds[k:k + len(u.cands)]
+        k += len(u.cands)
+        # Profile candidates come first (see analyse) and stay out of A, as in _fill_odds.
+        if u.cands[0].relation.startswith("profile:"):
+            u.A = sum(o for c, o in zip(u.cands, u.odds) if not c.relation.startswith("profile:"))
         else:
-            base = lm.context_logprob(left, u.observed.split(" "), right)
-        k = _fill_odds(u, left, right, base, sums, k)
+            u.A = sum(u.odds)
 
 
 def _score_unit(u: Unit, left: list[str], right: list[str]) -> None:

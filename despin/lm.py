@@ -146,14 +146,20 @@ def _pocketsphinx_prob(key: tuple[str, str, str]) -> int:
 
 
 def _lookup(key: tuple[str, str, str]) -> float:
-    w = key[0]
     p = _pocketsphinx_prob(key) * _LN_BASE
     if p <= _OOV_CUTOFF:
-        p = unigram(w) - _OOV_PENALTY
+        p = oov_logprob(key[0])
     if len(_CACHE) >= _CACHE_MAX:
         _CACHE.clear()
     _CACHE[key] = p
     return p
+
+
+def oov_logprob(word: str) -> float:
+    """What `_lookup` gives a word outside the trigram vocabulary, whatever its history:
+    pocketsphinx answers such a word with its log zero before it looks at the history, so
+    the wordfreq fall-back is a function of the word alone (the batch path uses this)."""
+    return unigram(word) - _OOV_PENALTY
 
 
 # The numpy reading of the same model (`despin.lm_trie`), once something loaded it: long
@@ -226,27 +232,36 @@ def _disagreement(trie: TrieLM) -> str:
 
 def batch_logprob(words: Sequence[str], h1: Sequence[str], h2: Sequence[str]) -> np.ndarray:
     """``[_lookup((w, a, b)) for w, a, b in zip(words, h1, h2)]`` as a float64 array, the same
-    floats, from the batch model (which must be loaded); ``h2`` words are never "" here.
+    floats, from the batch model (which must be loaded); "" is no history word.
 
     >>> _ = load_batch_model()
-    >>> batch_logprob(["market", "qzxjvv"], ["stock", "the"], ["the", "of"]).tolist() == [
-    ...     _lookup(("market", "stock", "the")), _lookup(("qzxjvv", "the", "of"))]
+    >>> batch_logprob(["market", "qzxjvv", "market"], ["stock", "the", "<s>"], ["the", "of", ""]).tolist() == [
+    ...     _lookup(("market", "stock", "the")), _lookup(("qzxjvv", "the", "of")), _lookup(("market", "<s>", ""))]
     True
     """
-    m = _BATCH["trie"]
-    return batch_logprob_ids(m.ids(words), m.ids(h1), m.ids(h2), lambda k: (words[k], h1[k], h2[k]))
-
-
-def batch_logprob_ids(w: np.ndarray, h1: np.ndarray, h2: np.ndarray,
-                      key_of: Callable[[int], tuple[str, str, str]]) -> np.ndarray:
-    """`batch_logprob` on word-id arrays (`lm_trie.TrieLM.ids`); ``key_of(k)`` gives the words of
-    entry k for the few that go through `_lookup` one by one: words outside the trigram
-    vocabulary (the wordfreq fall-back) and entries the batch model leaves to pocketsphinx."""
     import numpy as np
 
-    raw = _BATCH["trie"].score(np.maximum(w, 0), h1, h2)
-    p = raw * _LN_BASE
-    for k in np.nonzero((w < 0) | (p <= _OOV_CUTOFF))[0].tolist():
+    m = _BATCH["trie"]
+    w = m.ids(words)
+    oov = np.array([oov_logprob(x) if k < 0 else 0.0 for x, k in zip(words, w.tolist())])
+    return batch_logprob_ids(w, m.ids(h1), m.ids(h2), oov, lambda k: (words[k], h1[k], h2[k]))
+
+
+def batch_logprob_ids(w: np.ndarray, h1: np.ndarray, h2: np.ndarray, oov: np.ndarray,
+                      key_of: Callable[[int], tuple[str, str, str]]) -> np.ndarray:
+    """`batch_logprob` on word-id arrays (`lm_trie.TrieLM.ids`, -1 for no word or an unknown one).
+    ``oov[k]`` is `oov_logprob` of entry k's word where that word is outside the vocabulary
+    (w < 0; ignored elsewhere); ``key_of(k)`` gives the words of the rare entries the batch
+    model leaves to pocketsphinx, which go through `_lookup` one by one."""
+    import numpy as np
+
+    known = w >= 0
+    p = np.where(known, 0.0, oov)
+    if known.all():
+        p = _BATCH["trie"].score(w, h1, h2) * _LN_BASE
+    elif known.any():
+        p[known] = _BATCH["trie"].score(w[known], h1[known], h2[known]) * _LN_BASE
+    for k in np.nonzero(known & (p <= _OOV_CUTOFF))[0].tolist():
         key = key_of(k)
         cached = _CACHE.get(key)
         p[k] = cached if cached is not None else _lookup(key)

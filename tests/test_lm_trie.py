@@ -98,7 +98,7 @@ def test_batch_path_is_used_once_loaded(trie: lm_trie.TrieLM, monkeypatch: pytes
     real = lm.batch_logprob_ids
     monkeypatch.setattr(lm, "batch_logprob_ids", lambda *a: (next(calls), real(*a))[1])
     despin.check(_TEXT)
-    assert next(calls) >= 3
+    assert next(calls) >= 1
 
 
 def test_a_batch_model_that_disagrees_is_refused_and_checks_still_work(trie: lm_trie.TrieLM,
