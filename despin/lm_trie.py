@@ -34,62 +34,65 @@ _HEADER = b"Trie Language Model"
 
 
 class HashIndex:
-    """Position of each key of a unique non-negative int64 array, by linear probing; -1 when absent.
+    """The value of each key of a unique non-negative int64 array (by default its position), by
+    linear probing; -1 when absent.
+
+    The table is laid out in the order of the keys' home slots (what Robin Hood insertion
+    gives, built here in one pass), and each slot packs value, key and the distance from the
+    key's home into one int64: a probe step reads one word, and a missing key's search ends
+    at the first resident nearer its own home than the step is from the key's. A round of
+    numpy operations per step is the cost, and the longest run is a few steps.
 
     >>> h = HashIndex(np.array([5, 17, 2**40], dtype=np.int64))
     >>> h.find(np.array([17, 4, 2**40], dtype=np.int64)).tolist()
     [1, -1, 2]
     """
 
-    def __init__(self, keys: np.ndarray) -> None:
+    def __init__(self, keys: np.ndarray, values: np.ndarray | None = None) -> None:
         n = len(keys)
+        values = np.arange(n, dtype=np.int64) if values is None else values.astype(np.int64)
         self.bits = max(4, int(np.ceil(np.log2(max(2, n) * 2))))  # load factor <= 0.5
-        self.mask = (1 << self.bits) - 1
-        self.keys = np.full(1 << self.bits, -1, np.int64)
-        self.pos = np.full(1 << self.bits, -1, np.int32)
-        slot = self._slot(keys)
-        pending = np.arange(n)
-        while pending.size:  # a round: each pending key takes its slot if free (the first one wins)
-            s = slot[pending]
-            free = self.keys[s] == -1
-            candidates = pending[free]
-            _, first = np.unique(s[free], return_index=True)
-            won = candidates[first]
-            self.keys[slot[won]] = keys[won]
-            self.pos[slot[won]] = won
-            placed = np.zeros(n, bool)
-            placed[won] = True
-            pending = pending[~placed[pending]]
-            taken = self.keys[slot[pending]] != -1
-            slot[pending[taken]] = (slot[pending[taken]] + 1) & self.mask
+        self._shift = np.uint64(64 - self.bits)
+        home = self._slot(keys)
+        order = np.lexsort((keys, home))
+        home, keys, values = home[order], keys[order], values[order]
+        # Sorted by home, each key takes the first free slot at or after it.
+        k = np.arange(n)
+        slot = k + np.maximum.accumulate(home - k) if n else k
+        distance = slot - home
+        self._kbits = max(1, int(keys.max(initial=0)).bit_length())
+        self._dbits = max(1, int(distance.max(initial=0)).bit_length())
+        if self._kbits + self._dbits + max(1, int(values.max(initial=0)).bit_length()) > 63:
+            raise ValueError("keys and values too wide for the packed hash table")
+        # Empty slots are -1; one more stays empty past the last key, so probes never run off the end.
+        self.table = np.full((1 << self.bits) + int(distance.max(initial=0)) + 1, -1, np.int64)
+        self.table[slot] = (((values << self._kbits) | keys) << self._dbits) | distance
 
     def _slot(self, keys: np.ndarray) -> np.ndarray:
-        with np.errstate(over="ignore"):
-            return ((keys.astype(np.uint64) * _MUL) >> np.uint64(64 - self.bits)).astype(np.int64)
+        # Fibonacci hashing; uint64 array arithmetic wraps silently.
+        return ((keys.astype(np.uint64) * _MUL) >> self._shift).astype(np.int64)
 
     def find(self, keys: np.ndarray) -> np.ndarray:
         out = np.full(len(keys), -1, np.int64)
+        kbits, dbits = self._kbits, self._dbits
+        kmask, dmask, vshift = (1 << kbits) - 1, (1 << dbits) - 1, kbits + dbits
         s = self._slot(keys)
-        active = np.arange(len(keys))
-        rounds = 0
+        e = self.table[s]
+        # An empty slot (-1) never matches a key below 2**kbits and would decode to -1 anyway.
+        hit = ((e >> dbits) & kmask) == keys
+        out[hit] = e[hit] >> vshift
+        active = np.nonzero(~hit & (e >= 0))[0]
+        s = s[active]
+        step = 1
         while active.size:
-            if rounds >= 4 and active.size <= 32:
-                # The few keys in long probe runs: one by one, not a numpy round for each step.
-                table, pos, mask = self.keys, self.pos, self.mask
-                for a, slot in zip(active.tolist(), s.tolist()):
-                    key = int(keys[a])
-                    while (found := int(table[slot])) != -1:
-                        if found == key:
-                            out[a] = pos[slot]
-                            break
-                        slot = (slot + 1) & mask
-                break
-            found = self.keys[s]
-            hit = found == keys[active]
-            out[active[hit]] = self.pos[s[hit]]
-            go_on = ~hit & (found != -1)
-            active, s = active[go_on], (s[go_on] + 1) & self.mask
-            rounds += 1
+            s = s + 1
+            e = self.table[s]
+            hit = ((e >> dbits) & kmask) == keys[active]
+            out[active[hit]] = e[hit] >> vshift
+            # Homes are in order: a resident nearer its home than we are to ours ends the run of ours.
+            go_on = ~hit & (e >= 0) & ((e & dmask) >= step)
+            active, s = active[go_on], s[go_on]
+            step += 1
         return out
 
 
@@ -141,17 +144,20 @@ class TrieLM:
         self._m_prob = _fields(mid, mid_total, wbits + 16, 16, n2 + 1).astype(np.uint16)
         m_next = _fields(mid, mid_total, wbits + 32, nbits, n2 + 1)
         l_word = _fields(lon, lon_total, 0, wbits, n3 + 1)
-        self._l_prob = _fields(lon, lon_total, wbits, 16, n3 + 1).astype(np.uint16)
+        l_prob = _fields(lon, lon_total, wbits, 16, n3 + 1).astype(np.uint16)
         # Bigram "h w" is stored among w's children, trigram "h2 h1 w" among those of bigram
         # "h1 w": key each by (parent position << word bits) | word.
         parent = np.repeat(np.arange(n1, dtype=np.int64), np.diff(u_next))
         self._bigrams = HashIndex((parent << wbits) | m_word[:len(parent)])
         bparent = np.repeat(np.arange(len(parent), dtype=np.int64), np.diff(m_next[:len(parent) + 1]))
         tri = (bparent << wbits) | l_word[:len(bparent)]
-        self._trigrams = HashIndex(tri)
+        # A trigram is only ever read for its probability: the table holds that, not its position.
+        self._trigrams = HashIndex(tri, l_prob[:len(tri)])
         # pocketsphinx finds children by interpolation search over a sorted run; where a run is
         # out of order it may miss what a hash finds. Such bigrams are answered by pocketsphinx.
-        self._odd_bigrams = np.unique(bparent[np.nonzero(np.diff(tri) <= 0)[0]])
+        self._odd_bigrams = np.zeros(len(parent), bool)  # a bool per bigram: one gather, not an isin
+        self._odd_bigrams[bparent[np.nonzero(np.diff(tri) <= 0)[0]]] = True
+        self._any_odd = bool(self._odd_bigrams.any())
 
     def ids(self, words: Sequence[str]) -> np.ndarray:
         """Word ids; -1 for a word outside the vocabulary (and for "", no word)."""
@@ -169,21 +175,29 @@ class TrieLM:
         h1v = h1 >= 0
         h2v = h1v & (h2 >= 0)
         h1c, h2c = np.maximum(h1, 0), np.maximum(h2, 0)
-        b = np.where(h1v, self._bigrams.find((w << self._wbits) | h1c), -1)
+        # Only the look-ups an entry's answer can depend on: the bigram where there is a history
+        # word, the trigram where that bigram exists and there are two, the history's back-off
+        # where there are two and no trigram.
+        b = np.full(len(w), -1, np.int64)
+        b[h1v] = self._bigrams.find((w[h1v] << self._wbits) | h1c[h1v])
         has_b = b >= 0
         bc = np.maximum(b, 0)
         bprob = self._bi_prob_bins[self._m_prob[bc]]
         bo1 = self._u_bo[h1c]
         one = np.where(has_b, bprob, (up + bo1).astype(f32))
-        c = self._bigrams.find((h1c << self._wbits) | h2c)
+        t = np.full(len(w), -1, np.int64)
+        ask = h2v & has_b
+        t[ask] = self._trigrams.find((b[ask] << self._wbits) | h2c[ask])
+        c = np.full(len(w), -1, np.int64)
+        ask = h2v & (t < 0)
+        c[ask] = self._bigrams.find((h1c[ask] << self._wbits) | h2c[ask])
         bc1 = np.where(c >= 0, self._bi_bo_bins[self._m_bo[np.maximum(c, 0)]], f32(0)).astype(f32)
-        t = np.where(has_b, self._trigrams.find((bc << self._wbits) | h2c), -1)
-        tprob = self._tri_prob_bins[self._l_prob[np.maximum(t, 0)]]
+        tprob = self._tri_prob_bins[np.maximum(t, 0)]
         two = np.where(~has_b, ((up + bo1).astype(f32) + bc1).astype(f32),
                        np.where(t >= 0, tprob, (bprob + bc1).astype(f32)))
         out = np.trunc(np.where(h2v, two, np.where(h1v, one, up)).astype(f32)).astype(np.int64)
-        if self._odd_bigrams.size:
-            out[h2v & has_b & np.isin(b, self._odd_bigrams)] = np.iinfo(np.int64).min
+        if self._any_odd:
+            out[h2v & has_b & self._odd_bigrams[bc]] = np.iinfo(np.int64).min
         return out
 
 

@@ -69,6 +69,12 @@ def test_hash_index_finds_every_key_and_nothing_else() -> None:
     assert (index.find(keys) == np.arange(len(keys))).all()
     others = np.setdiff1d(rng.integers(0, 2**40, 5000), keys)
     assert (index.find(others) == -1).all()
+    # Stored values instead of positions; keys far from their home slot and near the table's end.
+    values = rng.integers(0, 2**16, len(keys))
+    index = lm_trie.HashIndex(keys, values)
+    assert (index.find(keys) == values).all() and (index.find(others) == -1).all()
+    home = index._slot(keys)
+    assert home.max() > len(index.table) - 20 and index._dbits >= 2
 
 
 def test_not_a_trie_file_is_refused(tmp_path: Path) -> None:
