@@ -14,13 +14,14 @@ pooled before deciding (self-learning inside one document).
 from __future__ import annotations
 
 import math
+import operator
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
 from . import lm
-from .candidates import Candidate, candidates
+from .candidates import Candidate, _prior, candidates
 from .config import Config, SubstitutionSource
 from .tokenize import Token, tokenize
 
@@ -119,8 +120,11 @@ _CLOSED_CLASS = frozenset(
 )
 
 
+_FUNCTION_LOGP = math.log(10 ** (_FUNCTION_ZIPF - 9))
+
+
 def _is_function_word(word: str) -> bool:
-    return word in _CLOSED_CLASS or lm.unigram(word) >= math.log(10 ** (_FUNCTION_ZIPF - 9))
+    return word in _CLOSED_CLASS or lm.unigram(word) >= _FUNCTION_LOGP
 
 
 _VOWELS = frozenset("aeiouy")
@@ -186,8 +190,12 @@ def analyse(
                 n_eligible += 1
             elif _is_function_word(low[j - 1]):
                 continue
-            pcands, pprob, psupport = _profile_candidates(phrase, profiles)
-            cands = pcands + _plausible_candidates(phrase, sources)
+            if profiles:
+                pcands, pprob, psupport = _profile_candidates(phrase, profiles)
+                cands = pcands + _plausible_candidates(phrase, sources)
+            else:
+                pprob = psupport = 0.0
+                cands = _plausible_candidates(phrase, sources)
             if cands or psupport:
                 units.append(Unit(i, j, phrase, cands, profile_prob=pprob, profile_support=psupport))
 
@@ -203,11 +211,11 @@ def analyse(
     # as a feature, so it must not feed back into it).
     rho = _RHO_INIT
     terms = _channel_terms(units)
+    single_terms = [t for u, t in zip(units, terms) if u.j - u.i == 1]
     for _ in range(_EM_STEPS):
-        _channel_posteriors(units, rho, terms)
         # (A prior in pseudo-words pulling ρ down for short texts was measured: any weight
         # that helped tweet-length texts cost more on paragraph-length ones.)
-        rho = sum(u.posterior for u in units if u.j - u.i == 1) / max(1, n_eligible)
+        rho = sum(_channel_posterior_values(rho, single_terms)) / max(1, n_eligible)
         rho = min(_RHO_MAX, max(_RHO_MIN, rho))
     _channel_posteriors(units, rho, terms)
     llr = sum(math.log1p(rho * (u.A - 1.0)) for u in units if u.j - u.i == 1)
@@ -248,11 +256,12 @@ _PRIOR_CUT = -7.0
 
 @lru_cache(maxsize=200_000)
 def _plausible_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
-    from .candidates import _prior
-
+    found = candidates(phrase, sources)
+    if not found:
+        return ()  # most word pairs and triples: no prior to compute
     floor = _prior(phrase) + _PRIOR_CUT
     return tuple(
-        c for c in candidates(phrase, sources)
+        c for c in found
         if math.log(c.q) + _prior(c.text) >= floor and not _spelling_variant(phrase, c)
     )
 
@@ -268,15 +277,15 @@ def _spelling_variant(observed: str, c: Candidate) -> bool:
 def _upper_lines(text: str, tokens: Sequence[Token]) -> list[bool]:
     """Per token: is it on a line written mostly in capitals (a wire headline)?"""
     out: list[bool] = []
-    line_start = -1
+    line_end = -1  # where the current line ends: tokens before it are on it (one look-up a line)
     flag = False
     for t in tokens:
-        ls = text.rfind("\n", 0, t.start) + 1
-        if ls != line_start:
-            line_start = ls
-            le = text.find("\n", ls)
-            line = text[ls:] if le < 0 else text[ls:le]
-            letters = [c for c in line if c.isalpha()]
+        if t.start > line_end:
+            ls = text.rfind("\n", 0, t.start) + 1
+            line_end = text.find("\n", ls)
+            if line_end < 0:
+                line_end = len(text)
+            letters = [c for c in text[ls:line_end] if c.isalpha()]
             flag = len(letters) >= 8 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
         out.append(flag)
     return out
@@ -537,21 +546,23 @@ def _pool_suggestions(units: list[Unit]) -> None:
     for u in units:
         if u.A > 0:
             by_type.setdefault(u.observed, []).append(u)
+    log, exp = math.log, math.exp
+    own_weight = 1 - _POOL_RANKING
     for group in by_type.values():
-        if len(group) < 2:
+        n = len(group)
+        if n < 2:
             continue
         mean_share: dict[str, float] = {}
-        shares = [[_log(o / u.A) for o in u.odds] for u in group]
+        get = mean_share.get
+        shares = [[log(max(o / u.A, 1e-30)) for o in u.odds] for u in group]  # _log, inlined
         for u, logs in zip(group, shares):
             for c, lo in zip(u.cands, logs):
-                mean_share[c.text] = mean_share.get(c.text, 0.0) + lo / len(group)
+                mean_share[c.text] = get(c.text, 0.0) + lo / n
         for u, logs in zip(group, shares):
-            raw = [
-                math.exp((1 - _POOL_RANKING) * lo + _POOL_RANKING * mean_share[c.text])
-                for c, lo in zip(u.cands, logs)
-            ]
+            raw = [exp(own_weight * lo + _POOL_RANKING * mean_share[c.text]) for c, lo in zip(u.cands, logs)]
             total = sum(raw)
-            u.odds = [u.A * r / total for r in raw]
+            A = u.A
+            u.odds = [A * r / total for r in raw]
 
 
 # Bounds on how much the document's own use of a word can favour it as an original.
@@ -606,20 +617,21 @@ def unit_features(u: Unit, rho: float, pooled: float, count: int) -> list[float]
     best = max(u.odds) if u.odds else 1e-30
     top = u.cands[u.odds.index(best)] if u.odds else None
     la = max(-30.0, min(30.0, _log(u.A)))
+    first = u.observed.partition(" ")[0]
     return [
         la,  # channel-weighted LM evidence
         max(-30.0, min(30.0, _log(best))),
         math.log(rho / (1 - rho)),  # the document's spin rate, by EM
         max(-30.0, min(30.0, pooled)),  # evidence from the other occurrences of this type
         math.log(count),
-        lm.unigram(u.observed.split(" ")[0]) / 10.0,  # rare words are typical spinner output
-        (lm.unigram(top.text.split(" ")[0]) / 10.0) if top else -3.0,
+        lm.unigram(first) / 10.0,  # rare words are typical spinner output
+        (lm.unigram(top.words[0]) / 10.0) if top else -3.0,
         float(u.name),
         float(u.case_break),
         float(u.j - u.i - 1),  # observed phrase length beyond one word
-        float(len(top.text.split(" ")) - 1) if top else 0.0,
+        float(len(top.words) - 1) if top else 0.0,
         float(top is not None and top.relation.startswith("profile:")),
-        float(lm.in_vocabulary(u.observed.split(" ")[0])),
+        float(lm.in_vocabulary(first)),
     ]
 
 
@@ -697,6 +709,14 @@ def _channel_posteriors(units: list[Unit], rho: float, terms: list[tuple[float, 
         u.posterior = 1.0 / (1.0 + exp(-max(-50.0, min(50.0, lo))))
 
 
+def _channel_posterior_values(rho: float, terms: list[tuple[float, float, float, float]]) -> list[float]:
+    """`_channel_posteriors`' posteriors (the same floats), for EM's steps, which need no units updated."""
+    prior = math.log(rho / (1 - rho))
+    exp = math.exp
+    return [1.0 / (1.0 + exp(-max(-50.0, min(50.0, prior + own + name + case + pool))))
+            for own, name, case, pool in terms]
+
+
 def _posteriors(units: list[Unit], rho: float) -> None:
     """The calibrated unit posterior (``unit_features`` through the fitted logistic model);
     without a calibration file, the noisy-channel one."""
@@ -709,10 +729,11 @@ def _posteriors(units: list[Unit], rho: float) -> None:
     by_type: dict[str, list[Unit]] = {}
     for u in units:
         by_type.setdefault(u.observed, []).append(u)
+    bias, slopes = weights[0], weights[1:]
     for group in by_type.values():
-        total = sum(_log(u.A) for u in group)
-        for u in group:
-            own = _log(u.A)
+        logs = [_log(u.A) for u in group]
+        total = sum(logs)
+        for u, own in zip(group, logs):
             f = unit_features(u, rho, total - own, len(group))
-            u.log_odds = weights[0] + sum(w * x for w, x in zip(weights[1:], f))
+            u.log_odds = bias + sum(map(operator.mul, slopes, f))  # the sum of w·x in order, as ever
             u.posterior = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, u.log_odds))))
