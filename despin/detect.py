@@ -26,6 +26,8 @@ from .config import Config, SubstitutionSource
 from .tokenize import Token, tokenize
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .lm_trie import TrieLM
 
 # Spans a spinner never touches and we must never "restore".
@@ -366,71 +368,119 @@ def _score_units(units: Sequence[Unit], low: list[str], sid: list[int]) -> None:
     _score_windows(units, low, sid, trie)
 
 
+@dataclass(frozen=True)
+class _Windows:
+    """A unit type's windows for the batch model, window after window: its observed phrase,
+    then each candidate. Built once per type and model (the look-ups of ~1,000 candidate
+    words a document are the batch path's largest Python cost otherwise)."""
+
+    cands: tuple[Candidate, ...]  # whose windows these are (checked by identity before reuse)
+    words: list[str]
+    ids: np.ndarray  # `TrieLM.ids` of words
+    oov: np.ndarray  # `lm.oov_logprob` of the words outside the vocabulary, else 0.0
+    sizes: np.ndarray  # words per window
+    q: np.ndarray  # per candidate, its channel probability
+    profiled: bool  # profile candidates come first (see analyse) and stay out of A
+
+
+# Per batch model, observed phrase -> its windows; cleared past a bound to keep memory flat.
+_WINDOWS: dict[str, _Windows] = {}
+_WINDOWS_OF: list[TrieLM] = []
+_WINDOWS_MAX = 100_000
+
+
+def _windows(u: Unit, trie: TrieLM) -> _Windows:
+    if not _WINDOWS_OF or _WINDOWS_OF[0] is not trie:
+        _WINDOWS.clear()
+        _WINDOWS_OF[:] = [trie]
+    w = _WINDOWS.get(u.observed)
+    if w is not None and w.cands is u.cands:
+        return w
+    import numpy as np
+
+    words = u.observed.split(" ")
+    sizes = [len(words)]
+    for c in u.cands:
+        words += c.words
+        sizes.append(len(c.words))
+    ids = trie.ids(words)
+    oov = np.zeros(len(words))
+    for k in np.nonzero(ids < 0)[0].tolist():
+        oov[k] = lm.oov_logprob(words[k])
+    w = _Windows(u.cands, words, ids, oov, np.array(sizes), np.array([c.q for c in u.cands]),
+                 u.cands[0].relation.startswith("profile:"))
+    if len(_WINDOWS) >= _WINDOWS_MAX:
+        _WINDOWS.clear()
+    _WINDOWS[u.observed] = w
+    return w
+
+
 def _score_windows(units: Sequence[Unit], low: list[str], sid: list[int], trie: TrieLM) -> None:
     """`_score_unit` for all units at once, through the batch model.
 
     Each window (the observed phrase, then each candidate, with the unit's context) is a row
-    ``l2 l1 w1 … wn r1 [r2]`` of positions into one word list: "" pads a left context cut by
-    the sentence start, as `lm.context_logprob` pads its history, and a right context cut by
-    the sentence end has one term fewer. All rows' trigrams are scored in one call, then
-    summed column by column: the terms of `lm.context_logprob`, added in its order (a row's
-    trailing 0.0 padding adds nothing), so the odds are `_fill_odds`'s floats.
+    ``l2 l1 w1 … wn r1 [r2]`` of positions into one word list (the units' contexts, then their
+    `_windows`): "" pads a left context cut by the sentence start, as `lm.context_logprob`
+    pads its history, and a right context cut by the sentence end has one term fewer. All
+    rows' trigrams are scored in one call, then summed column by column: the terms of
+    `lm.context_logprob`, added in its order (a row's trailing 0.0 padding adds nothing),
+    so the odds are `_fill_odds`'s floats.
     """
     import numpy as np
 
     todo: list[Unit] = []
+    blocks: list[_Windows] = []
     ctx: list[str] = []  # per unit: l2 l1 r1 r2
-    mid: list[str] = []  # the words of each window, window after window
-    n_mid: list[int] = []  # per window: how many
-    n_win: list[int] = []  # per unit: how many windows
     has_r2: list[bool] = []
-    qs: list[float] = []
     for u in units:
         if not u.cands:
             u.odds, u.A = [], 0  # what _fill_odds leaves (a unit kept for a profile's evidence)
             continue
         left, right = _context(low, sid, u.i, u.j)
         todo.append(u)
+        blocks.append(_windows(u, trie))
         if len(left) == 1:
             ctx.append("")
         ctx += left
         ctx.append(right[0])
         ctx.append(right[1] if len(right) == 2 else "")
         has_r2.append(len(right) == 2)
-        observed = u.observed.split(" ")
-        mid += observed
-        n_mid.append(len(observed))
-        for c in u.cands:
-            mid += c.words
-            n_mid.append(len(c.words))
-            qs.append(c.q)
-        n_win.append(len(u.cands) + 1)
     if not todo:
         return
-    words = ctx + mid
-    n = np.array(n_mid)
+    n = np.concatenate([b.sizes for b in blocks])
+    n_win = np.array([len(b.sizes) for b in blocks])
+    n_ctx = len(ctx)
+    ids = np.concatenate([trie.ids(ctx), *(b.ids for b in blocks)])
+    oov = np.concatenate([np.zeros(n_ctx), *(b.oov for b in blocks)])
+    for k in np.nonzero(ids[:n_ctx] < 0)[0].tolist():
+        if ctx[k]:
+            oov[k] = lm.oov_logprob(ctx[k])
     rows = np.arange(len(n))
     unit = np.repeat(np.arange(len(todo)), n_win)
-    # The window's word positions in ``words``, -1 past its last term.
+    # The window's word positions, -1 past its last term.
     pos = np.full((len(n), int(n.max()) + 4), -1)
     pos[:, 0] = 4 * unit
     pos[:, 1] = 4 * unit + 1
+    n_mid = len(ids) - n_ctx
     row_of_word = np.repeat(rows, n)
-    pos[row_of_word, 2 + np.arange(len(mid)) - (np.cumsum(n) - n)[row_of_word]] = len(ctx) + np.arange(len(mid))
+    pos[row_of_word, 2 + np.arange(n_mid) - (np.cumsum(n) - n)[row_of_word]] = n_ctx + np.arange(n_mid)
     pos[rows, 2 + n] = 4 * unit + 2
     r2 = np.array(has_r2)[unit]
     pos[rows[r2], 3 + n[r2]] = 4 * unit[r2] + 3
 
-    ids = trie.ids(words)
-    oov = np.zeros(len(words))
-    for k in np.nonzero(ids < 0)[0].tolist():
-        if words[k]:
-            oov[k] = lm.oov_logprob(words[k])
     term = pos[:, 2:] >= 0
     w, h1, h2 = pos[:, 2:][term], pos[:, 1:-1][term], pos[:, :-2][term]
+    words: list[str] = []  # all the words, for the rare keys pocketsphinx answers
+
+    def key_of(k: int) -> tuple[str, str, str]:
+        if not words:
+            words.extend(ctx)
+            for b in blocks:
+                words.extend(b.words)
+        return words[w[k]], words[h1[k]], words[h2[k]]
+
     logp = np.zeros(term.shape)
-    logp[term] = lm.batch_logprob_ids(ids[w], ids[h1], ids[h2], oov[w],
-                                      lambda k: (words[w[k]], words[h1[k]], words[h2[k]]))
+    logp[term] = lm.batch_logprob_ids(ids[w], ids[h1], ids[h2], oov[w], key_of)
     sums = logp[:, 0] + logp[:, 1]
     for col in range(2, pos.shape[1] - 2):
         sums += logp[:, col]
@@ -443,13 +493,12 @@ def _score_windows(units: Sequence[Unit], low: list[str], sid: list[int], trie: 
     d = np.where(shorter > 0, d - _NATS_PER_WORD * shorter, d)
     # math.exp, not numpy's: numpy's may differ in the last bit.
     e = np.fromiter(map(math.exp, np.minimum(d, 50.0).tolist()), float, len(d))
-    odds = (np.array(qs) * e).tolist()
+    odds = (np.concatenate([b.q for b in blocks]) * e).tolist()
     k = 0
-    for u in todo:
+    for u, b in zip(todo, blocks):
         u.odds = odds[k:k + len(u.cands)]
         k += len(u.cands)
-        # Profile candidates come first (see analyse) and stay out of A, as in _fill_odds.
-        if u.cands[0].relation.startswith("profile:"):
+        if b.profiled:  # as in _fill_odds
             u.A = sum(o for c, o in zip(u.cands, u.odds) if not c.relation.startswith("profile:"))
         else:
             u.A = sum(u.odds)

@@ -65,6 +65,8 @@ def test_batch_and_plain_paths_give_the_same_floats(trie: TrieLM) -> None:
     with _without_batch_model(trie):
         plain = [_floats(a) for a in _analyses()]
     assert fast == plain
+    # Again, now that detect._WINDOWS holds the types (with and without the profile's candidates).
+    assert [_floats(a) for a in _analyses()] == plain
     reports = [despin.check(t, profile=PROFILE).to_json() for t in TEXTS]
     with _without_batch_model(trie):
         assert reports == [despin.check(t, profile=PROFILE).to_json() for t in TEXTS]
