@@ -85,6 +85,9 @@ class HashIndex:
         s = s[active]
         step = 1
         while active.size:
+            if active.size <= 16:
+                self._find_one_by_one(keys, out, active.tolist(), s.tolist(), step)
+                break
             s = s + 1
             e = self.table[s]
             hit = ((e >> dbits) & kmask) == keys[active]
@@ -94,6 +97,23 @@ class HashIndex:
             active, s = active[go_on], s[go_on]
             step += 1
         return out
+
+    def _find_one_by_one(self, keys: np.ndarray, out: np.ndarray, active: list[int], slots: list[int],
+                         step: int) -> None:
+        """`find`'s last few keys in long runs: a numpy round a step costs more than these loops."""
+        table, kbits, dbits = self.table, self._kbits, self._dbits
+        kmask, dmask = (1 << kbits) - 1, (1 << dbits) - 1
+        for a, slot in zip(active, slots):
+            key, distance = int(keys[a]), step
+            while True:
+                slot += 1
+                e = int(table[slot])
+                if e < 0 or (e & dmask) < distance:
+                    break
+                if (e >> dbits) & kmask == key:
+                    out[a] = e >> (kbits + dbits)
+                    break
+                distance += 1
 
 
 def _fields(mem: np.ndarray, total: int, start: int, length: int, n: int) -> np.ndarray:
@@ -155,9 +175,7 @@ class TrieLM:
         self._trigrams = HashIndex(tri, l_prob[:len(tri)])
         # pocketsphinx finds children by interpolation search over a sorted run; where a run is
         # out of order it may miss what a hash finds. Such bigrams are answered by pocketsphinx.
-        self._odd_bigrams = np.zeros(len(parent), bool)  # a bool per bigram: one gather, not an isin
-        self._odd_bigrams[bparent[np.nonzero(np.diff(tri) <= 0)[0]]] = True
-        self._any_odd = bool(self._odd_bigrams.any())
+        self._odd_bigrams = np.unique(bparent[np.nonzero(np.diff(tri) <= 0)[0]])  # 2 in en-us.lm.bin
 
     def ids(self, words: Sequence[str]) -> np.ndarray:
         """Word ids; -1 for a word outside the vocabulary (and for "", no word)."""
@@ -196,9 +214,19 @@ class TrieLM:
         two = np.where(~has_b, ((up + bo1).astype(f32) + bc1).astype(f32),
                        np.where(t >= 0, tprob, (bprob + bc1).astype(f32)))
         out = np.trunc(np.where(h2v, two, np.where(h1v, one, up)).astype(f32)).astype(np.int64)
-        if self._any_odd:
-            out[h2v & has_b & self._odd_bigrams[bc]] = np.iinfo(np.int64).min
+        if self._odd_bigrams.size:
+            out[h2v & self._odd(b)] = np.iinfo(np.int64).min
         return out
+
+    def _odd(self, b: np.ndarray) -> np.ndarray:
+        """Which of bigram positions ``b`` are odd ones: a comparison each for the few there are
+        (cheaper than isin's sort)."""
+        if self._odd_bigrams.size > 16:
+            return np.isin(b, self._odd_bigrams)
+        odd = np.zeros(len(b), bool)
+        for k in self._odd_bigrams.tolist():
+            odd |= b == k
+        return odd
 
 
 @lru_cache(maxsize=1)

@@ -129,3 +129,8 @@ def test_an_unreadable_model_file_is_refused(monkeypatch: pytest.MonkeyPatch, tm
     monkeypatch.setattr(lm, "_BATCH_REFUSED", [])
     with pytest.warns(UserWarning, match="cannot read it"):
         assert lm.load_batch_model() is None
+
+
+def test_odd_bigrams_are_found_as_isin_finds_them(trie: lm_trie.TrieLM) -> None:
+    b = np.concatenate([trie._odd_bigrams, np.arange(-1, 5000), trie._odd_bigrams + 1])
+    assert trie._odd_bigrams.size and (trie._odd(b) == np.isin(b, trie._odd_bigrams)).all()
