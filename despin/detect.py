@@ -17,6 +17,7 @@ import math
 import operator
 import re
 from functools import lru_cache
+from itertools import repeat
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
@@ -603,10 +604,14 @@ def _pool_suggestions(units: list[Unit]) -> None:
             continue
         mean_share: dict[str, float] = {}
         get = mean_share.get
-        shares = [[log(max(o / u.A, 1e-30)) for o in u.odds] for u in group]  # _log, inlined
-        for u, logs in zip(group, shares):
+        shares = []
+        for u in group:
+            # _log(o / A), inlined: this loop runs for every candidate of every repeated type.
+            logs = [log(x if x >= 1e-30 else 1e-30) for x in map(operator.truediv, u.odds, repeat(u.A))]
+            shares.append(logs)
             for c, lo in zip(u.cands, logs):
-                mean_share[c.text] = get(c.text, 0.0) + lo / n
+                text = c.text
+                mean_share[text] = get(text, 0.0) + lo / n
         for u, logs in zip(group, shares):
             raw = [exp(own_weight * lo + _POOL_RANKING * mean_share[c.text]) for c, lo in zip(u.cands, logs)]
             total = sum(raw)
