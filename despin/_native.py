@@ -1,0 +1,52 @@
+"""Use the mypyc-compiled detector modules only where they were built from the sources at hand.
+
+`setup.py` compiles `despin.detect` and `despin.candidates` and records their source
+digests in ``despin/_compiled.py``. An extension module shadows the ``.py`` beside it, so
+after an edit to an editable install the old C would run; here, before anything imports
+them, if any module's source no longer matches its build, all of them are loaded from
+source instead (compiled modules call each other directly and share their classes), with a
+warning. ``DESPIN_PURE_PYTHON=1`` loads every one from source (to compare, or to
+debug with pdb).
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import warnings
+from importlib.machinery import EXTENSION_SUFFIXES
+from pathlib import Path
+
+
+def compiled_modules() -> dict[str, bool]:
+    """Module name -> whether it runs compiled, for the modules `setup.py` compiles."""
+    return {name: not (getattr(sys.modules.get(name), "__file__", "") or "").endswith(".py")
+            for name in ("despin.candidates", "despin.detect")}
+
+
+def use_fresh_sources() -> None:
+    """Load from source each compiled module that is stale (or all, with DESPIN_PURE_PYTHON=1)."""
+    try:
+        from ._compiled import SOURCES  # type: ignore[import-not-found]
+    except ImportError:
+        return  # nothing was compiled
+    here = Path(__file__).parent
+    built = [name for name in SOURCES
+             if any((here / f"{name.rsplit('.', 1)[1]}{suffix}").exists() for suffix in EXTENSION_SUFFIXES)]
+    if not built or any(name in sys.modules for name in built):
+        return
+    if not os.environ.get("DESPIN_PURE_PYTHON"):
+        stale = [name for name in built
+                 if hashlib.sha256((here / f"{name.rsplit('.', 1)[1]}.py").read_bytes()).hexdigest() != SOURCES[name]]
+        if not stale:
+            return
+        warnings.warn(f"despin: {', '.join(stale)} changed since compiled; running the compiled modules as Python "
+                      "(reinstall to compile them again)", stacklevel=3)
+    # All or none: compiled modules call each other directly, in C, and share native classes.
+    for name in SOURCES:  # candidates before detect, which imports it
+        spec = importlib.util.spec_from_file_location(name, here / f"{name.rsplit('.', 1)[1]}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)

@@ -1,0 +1,73 @@
+"""The mypyc-compiled detector modules (setup.py) against their Python sources.
+
+An install that compiled nothing (no C compiler, ``DESPIN_PURE_PYTHON=1``) skips these:
+there is only one implementation to test.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import despin
+from despin import _native
+
+from .conftest import load_cases
+
+COMPILED = _native.compiled_modules()
+needs_build = pytest.mark.skipif(not all(COMPILED.values()), reason=f"this install runs the sources ({COMPILED})")
+
+# Texts written for these tests, with sentence edges, names, unknown words, a headline.
+TEXTS = [c["text"] for c in load_cases("synthetic.json")] + list(load_cases("negative.json")) + [
+    "The Top Priest informed journalists on Tuesday that the inventory marketplace would get well swiftly.",
+    "CITY COUNCIL BACKS NOVEL BRIDGE\n\nQzxjvv. Officials aforementioned the labour would commence soon!",
+    "Ok.",
+]
+
+_REPORTS = """
+import json, sys
+import despin, despin._native as n
+print(json.dumps(n.compiled_modules()))
+for text in json.loads(sys.stdin.read()):
+    print(despin.check(text).to_json())
+"""
+
+
+def _run(env: dict[str, str], path: str | None = None) -> tuple[dict[str, bool], list[str], str]:
+    env = {**os.environ, **env}
+    if path:
+        env["PYTHONPATH"] = path
+    out = subprocess.run([sys.executable, "-c", _REPORTS], input=json.dumps(TEXTS), capture_output=True,
+                         text=True, env=env, check=True, cwd=path or None)
+    first, *rows = out.stdout.splitlines()
+    return json.loads(first), rows, out.stderr
+
+
+@needs_build
+def test_compiled_reports_are_the_sources_reports_byte_for_byte() -> None:
+    compiled = [despin.check(t).to_json() for t in TEXTS]
+    modules, pure, _ = _run({"DESPIN_PURE_PYTHON": "1"})
+    assert modules == {name: False for name in COMPILED}  # the switch really ran the sources
+    assert pure == compiled
+    assert any(json.loads(r)["spans"] for r in compiled)  # the texts exercise the detector
+
+
+@needs_build
+def test_a_changed_source_runs_as_python_with_a_warning(tmp_path: Path) -> None:
+    package = Path(despin.__file__).parent
+    shutil.copytree(package, tmp_path / "despin", ignore=shutil.ignore_patterns("__pycache__"))
+    for lib in package.parent.glob("*__mypyc*"):  # mypyc's shared library sits beside the package
+        shutil.copy(lib, tmp_path)
+    modules, before, _ = _run({}, str(tmp_path))
+    assert modules == {name: True for name in COMPILED}  # the copy runs compiled as it is
+    with open(tmp_path / "despin" / "detect.py", "a", encoding="utf-8") as fh:
+        fh.write("\n# an edit after the build\n")
+    modules, after, stderr = _run({}, str(tmp_path))
+    assert modules == {name: False for name in COMPILED}  # all of them, not a mix
+    assert "changed since compiled" in stderr
+    assert after == before
