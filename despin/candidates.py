@@ -115,9 +115,16 @@ def candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
                 # articles had one, a self-inflection) and costs no lemminflect call.
                 row = table.get(phrase)
                 return _parse_row(row) if row is not None else ()
-    elif not any(phrase in lexicon._raw("inverse", s) for s in sources):
+    elif phrase not in listed_phrases(sources):
         return ()  # most word pairs and triples are no entry's synonym
     return compute_candidates(phrase, sources)
+
+
+@lru_cache(maxsize=8)
+def listed_phrases(sources: tuple[str, ...]) -> frozenset[str]:
+    """The phrases (two words or more) some source's inverse lexicon lists: the only ones with
+    candidates. One set look-up lets the detector skip the other word pairs and triples."""
+    return frozenset(k for s in sources for k in lexicon._raw("inverse", s) if " " in k)
 
 
 # The precomputed table: single words of the wordfreq top 150k, the inverse lexicons'

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
 from . import lm
-from .candidates import Candidate, _prior, candidates
+from .candidates import Candidate, _prior, candidates, listed_phrases
 from .config import Config, SubstitutionSource
 from .tokenize import Token, tokenize
 
@@ -177,6 +177,7 @@ def analyse(
     _mask_foreign_sentences(low, sid, ok)
 
     sources = tuple(config.resources)
+    listed = listed_phrases(sources)
     units: list[Unit] = []
     n_eligible = 0
     for i in range(n):
@@ -191,8 +192,8 @@ def analyse(
                 if _is_function_word(phrase):
                     break  # the skeleton: neither replaced alone nor the edge of a phrase
                 n_eligible += 1
-            elif _is_function_word(low[j - 1]):
-                continue
+            elif _is_function_word(low[j - 1]) or (not profiles and phrase not in listed):
+                continue  # (a phrase no lexicon lists has no candidates: skip the cache look-ups)
             if profiles:
                 pcands, pprob, psupport = _profile_candidates(phrase, profiles)
                 cands = pcands + _plausible_candidates(phrase, sources)
