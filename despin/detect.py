@@ -19,7 +19,7 @@ import re
 from functools import lru_cache
 from itertools import repeat
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from . import lm
 from .candidates import Candidate, _prior, candidates, listed_phrases
@@ -27,8 +27,6 @@ from .config import Config, SubstitutionSource
 from .tokenize import Token, tokenize
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from .lm_trie import TrieLM
 
 # Spans a spinner never touches and we must never "restore".
@@ -376,12 +374,14 @@ class _Windows:
     then each candidate. Built once per type and model (the look-ups of ~1,000 candidate
     words a document are the batch path's largest Python cost otherwise)."""
 
+    # The arrays are numpy's, typed Any: numpy is imported on first use, and a dataclass's
+    # annotations must resolve when the module runs compiled (setup.py, mypyc).
     cands: tuple[Candidate, ...]  # whose windows these are (checked by identity before reuse)
     words: list[str]
-    ids: np.ndarray  # `TrieLM.ids` of words
-    oov: np.ndarray  # `lm.oov_logprob` of the words outside the vocabulary, else 0.0
-    sizes: np.ndarray  # words per window
-    q: np.ndarray  # per candidate, its channel probability
+    ids: Any  # `TrieLM.ids` of words
+    oov: Any  # `lm.oov_logprob` of the words outside the vocabulary, else 0.0
+    sizes: Any  # words per window
+    q: Any  # per candidate, its channel probability
     profiled: bool  # profile candidates come first (see analyse) and stay out of A
 
 
@@ -436,7 +436,7 @@ def _score_windows(units: Sequence[Unit], low: list[str], sid: list[int], trie: 
     has_r2: list[bool] = []
     for u in units:
         if not u.cands:
-            u.odds, u.A = [], 0  # what _fill_odds leaves (a unit kept for a profile's evidence)
+            u.odds, u.A = [], 0.0  # as _fill_odds leaves it (a unit kept for a profile's evidence)
             continue
         left, right = _context(low, sid, u.i, u.j)
         todo.append(u)
@@ -659,7 +659,10 @@ def _document_words(units: list[Unit], low: list[str]) -> None:
     for u in units:
         if u.odds and any(c.text in counts for c in u.cands):
             raw = [o * boost if c.text in counts else o for c, o in zip(u.cands, u.odds)]
-            scale = sum(u.odds) / sum(raw)
+            # Typed sums: compiled (mypyc), sum(a) / sum(b) of floats fails, taken for ints.
+            before: float = sum(u.odds)
+            after: float = sum(raw)
+            scale = before / after
             u.rank = [r * scale for r in raw]
 
 
