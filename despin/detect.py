@@ -175,7 +175,6 @@ def analyse(
     _mask_foreign_sentences(low, sid, ok)
 
     sources = tuple(config.resources)
-    listed = listed_phrases(sources)
     units: list[Unit] = []
     n_eligible = 0
     for i in range(n):
@@ -190,7 +189,7 @@ def analyse(
                 if _is_function_word(phrase):
                     break  # the skeleton: neither replaced alone nor the edge of a phrase
                 n_eligible += 1
-            elif _is_function_word(low[j - 1]) or (not profiles and phrase not in listed):
+            elif _is_function_word(low[j - 1]) or (not profiles and phrase not in listed_phrases(sources)):
                 continue  # (a phrase no lexicon lists has no candidates: skip the cache look-ups)
             if profiles:
                 pcands, pprob, psupport = _profile_candidates(phrase, profiles)
