@@ -77,7 +77,11 @@ def main() -> None:
     warm = rate(despin.check, docs)  # the same documents again: per-type caches hot
     base = rate(make_baseline("thesaurus-unigram"), docs)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"| measure | value |\n|---|---|")
+    from despin._native import compiled_modules
+
+    build = "compiled with mypyc" if all(compiled_modules().values()) else "pure Python"
+    print("| measure | value |\n|---|---|")
+    print(f"| detector modules (`despin.detect`, `despin.candidates`) | {build} |")
     print(f"| start-up (`despin check` on one sentence, best of 3) | {start:.2f} s |")
     mode = "batch language model (despin.preload)" if args.batch else "pocketsphinx calls only (--no-batch)"
     print(f"| check, 400-word docs, new documents, {mode} | {cold:.1f} docs/s |")
