@@ -8,10 +8,10 @@ from . import _native
 
 _native.use_fresh_sources()  # before anything imports the compiled modules
 
-from .config import Config  # noqa: E402
-from .core import check, preload, restore  # noqa: E402
-from .errors import DespinError, InputError  # noqa: E402
-from .report import Report, Span, Suggestion, apply  # noqa: E402
+from .config import Config
+from .core import check, preload, restore
+from .errors import DespinError, InputError
+from .report import Report, Span, Suggestion, apply
 
 __all__ = ["check", "restore", "preload", "apply", "Report", "Span", "Suggestion", "Config", "DespinError", "InputError"]
 __version__ = "0.1.0"

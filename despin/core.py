@@ -32,7 +32,12 @@ def preload(config: Config = DEFAULT, *, batch: bool = True) -> None:
     import gc
 
     from . import candidates, lexicon, lm, screen
-    from .calibration import doc_weights, screen_weights, suggestion_weights, unit_weights
+    from .calibration import (
+        doc_weights,
+        screen_weights,
+        suggestion_weights,
+        unit_weights,
+    )
 
     lm.in_vocabulary("the")
     lm.unigram("the")
