@@ -8,11 +8,17 @@ uncalibrated noisy-channel formula.
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 _FORMAT = "despin-calibration"
+
+
+def logistic(z: float) -> float:
+    """1 / (1 + e^-z), with z clipped to ±50: every probability the fitted models and EM give."""
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
 @lru_cache(maxsize=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
+from .calibration import logistic
 from .config import DEFAULT, Config, SubstitutionSource
 from .detect import Analysis, Unit, analyse, suggestion_context
 from .report import Report, Span, Suggestion, apply, empty_report
@@ -152,7 +153,7 @@ def document_score(a: Analysis) -> float:
         z = _SCORE_SCALE * (a.llr / max(1, a.n_eligible) - _SCORE_SHIFT)
     else:
         z = w[0] + sum(wi * x for wi, x in zip(w[1:], a.doc_features()))
-    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+    return logistic(z)
 
 
 def _report(text: str, a: Analysis, config: Config) -> Report:
@@ -221,7 +222,7 @@ def _calibrated_shares(
     if w is None:
         return shares
     z = w[0] + sum(a * b for a, b in zip(w[1:], suggestion_features(u, count, context)))
-    p = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+    p = logistic(z)
     top = shares[0]
     rest = (1.0 - p) / (1.0 - top) if top < 1.0 else 0.0
     return [p] + [s * min(p / top, rest) for s in shares[1:]]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
 from . import lm
+from .calibration import logistic
 from .candidates import Candidate, _prior, candidates, listed_phrases
 from .config import Config, SubstitutionSource
 from .tokenize import Token, tokenize
@@ -216,7 +217,7 @@ def analyse(
     for _ in range(_EM_STEPS):
         # (A prior in pseudo-words pulling ρ down for short texts was measured: any weight
         # that helped tweet-length texts cost more on paragraph-length ones.)
-        rho = sum(_channel_posterior_values(rho, single_terms)) / max(1, n_eligible)
+        rho = sum(map(logistic, _channel_log_odds(rho, single_terms))) / max(1, n_eligible)
         rho = min(_RHO_MAX, max(_RHO_MIN, rho))
     _channel_posteriors(units, rho, terms)
     llr = sum(math.log1p(rho * (u.A - 1.0)) for u in units if u.j - u.i == 1)
@@ -425,7 +426,7 @@ def _score_windows(units: Sequence[Unit], low: list[str], sid: list[int], trie: 
     pads its history, and a right context cut by the sentence end has one term fewer. All
     rows' trigrams are scored in one call, then summed column by column: the terms of
     `lm.context_logprob`, added in its order (a row's trailing 0.0 padding adds nothing),
-    so the odds are `_fill_odds`'s floats.
+    so the odds are `_score_unit`'s floats.
     """
     import numpy as np
 
@@ -435,7 +436,7 @@ def _score_windows(units: Sequence[Unit], low: list[str], sid: list[int], trie: 
     has_r2: list[bool] = []
     for u in units:
         if not u.cands:
-            u.odds, u.A = [], 0.0  # as _fill_odds leaves it (a unit kept for a profile's evidence)
+            u.odds, u.A = [], 0.0  # as _score_unit leaves it (a unit kept for a profile's evidence)
             continue
         left, right = _context(low, sid, u.i, u.j)
         todo.append(u)
@@ -499,7 +500,7 @@ def _score_windows(units: Sequence[Unit], low: list[str], sid: list[int], trie: 
     for u, b in zip(todo, blocks):
         u.odds = odds[k:k + len(u.cands)]
         k += len(u.cands)
-        if b.profiled:  # as in _fill_odds
+        if b.profiled:  # as in _score_unit
             u.A = sum(o for c, o in zip(u.cands, u.odds) if not c.relation.startswith("profile:"))
         else:
             u.A = sum(u.odds)
@@ -532,21 +533,16 @@ def _score_unit(u: Unit, left: list[str], right: list[str]) -> None:
             sums.append(p1 + p2 + p3)
     else:
         sums = [lm.context_logprob(left, (w,), right) for w in one_word]
-    _fill_odds(u, left, right, base, sums, 0)
-
-
-def _fill_odds(u: Unit, left: list[str], right: list[str], base: float, sums: list[float], k: int) -> int:
-    """The unit's candidate odds from ``base`` (the observed window's log-probability) and the
-    window log-probabilities of its one-word candidates, ``sums[k:]`` in candidate order
-    (multiword candidates are scored here); returns the index after the ones it used."""
+    # The odds against the observed window (``base``); multiword candidates are scored here.
     n_observed = u.j - u.i
     exp = math.exp
     odds = []
+    n_one = 0  # one-word candidates so far: their index in sums
     for c in u.cands:
         words = c.words
         if len(words) == 1:
-            d = sums[k] - base
-            k += 1
+            d = sums[n_one] - base
+            n_one += 1
         else:
             d = lm.context_logprob(left, words, right) - base
         if len(words) < n_observed:
@@ -556,7 +552,6 @@ def _fill_odds(u: Unit, left: list[str], right: list[str], base: float, sums: li
     # Profile candidates rank suggestions but stay out of A: the detector's own evidence
     # (and so ρ and the document score) must not depend on a profile's say-so.
     u.A = sum(o for c, o in zip(u.cands, odds) if not c.relation.startswith("profile:"))
-    return k
 
 
 _NEIGHBOUR_SHARE = 0.5
@@ -757,21 +752,15 @@ def _channel_terms(units: list[Unit]) -> list[tuple[float, float, float, float]]
 
 def _channel_posteriors(units: list[Unit], rho: float, terms: list[tuple[float, float, float, float]]) -> None:
     """The uncalibrated noisy-channel posterior with pooled type evidence (EM's E-step)."""
-    prior = math.log(rho / (1 - rho))
-    exp = math.exp
-    for u, (own, name, case, pool) in zip(units, terms):
-        lo = prior + own + name + case
-        lo += pool
+    for u, lo in zip(units, _channel_log_odds(rho, terms)):
         u.log_odds = lo
-        u.posterior = 1.0 / (1.0 + exp(-max(-50.0, min(50.0, lo))))
+        u.posterior = logistic(lo)
 
 
-def _channel_posterior_values(rho: float, terms: list[tuple[float, float, float, float]]) -> list[float]:
-    """`_channel_posteriors`' posteriors (the same floats), for EM's steps, which need no units updated."""
+def _channel_log_odds(rho: float, terms: list[tuple[float, float, float, float]]) -> list[float]:
+    """Per unit, the uncalibrated log-odds of "substituted" at spin rate ρ (EM's steps need only these)."""
     prior = math.log(rho / (1 - rho))
-    exp = math.exp
-    return [1.0 / (1.0 + exp(-max(-50.0, min(50.0, prior + own + name + case + pool))))
-            for own, name, case, pool in terms]
+    return [prior + own + name + case + pool for own, name, case, pool in terms]
 
 
 def _posteriors(units: list[Unit], rho: float) -> None:
@@ -793,4 +782,4 @@ def _posteriors(units: list[Unit], rho: float) -> None:
         for u, own in zip(group, logs):
             f = unit_features(u, rho, total - own, len(group))
             u.log_odds = bias + sum(map(operator.mul, slopes, f))  # the sum of w·x in order, as ever
-            u.posterior = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, u.log_odds))))
+            u.posterior = logistic(u.log_odds)

@@ -15,6 +15,7 @@ import math
 from functools import lru_cache
 
 from . import lm
+from .calibration import logistic
 from .candidates import candidates
 from .tokenize import TOKEN_RE
 
@@ -102,4 +103,4 @@ def screen_score(text: str, sources: tuple[str, ...] = ("wordnet", "moby")) -> f
         z = 10.0 * (f[1] - 0.3)
     else:
         z = w[0] + sum(wi * x for wi, x in zip(w[1:], f))
-    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+    return logistic(z)
