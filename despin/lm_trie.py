@@ -201,8 +201,8 @@ class TrieLM:
         has_b = b >= 0
         bc = np.maximum(b, 0)
         bprob = self._bi_prob_bins[self._m_prob[bc]]
-        bo1 = self._u_bo[h1c]
-        one = np.where(has_b, bprob, (up + bo1).astype(f32))
+        backed_off = (up + self._u_bo[h1c]).astype(f32)  # the unigram after the history's back-off
+        one = np.where(has_b, bprob, backed_off)
         t = np.full(len(w), -1, np.int64)
         ask = h2v & has_b
         t[ask] = self._trigrams.find((b[ask] << self._wbits) | h2c[ask])
@@ -211,7 +211,7 @@ class TrieLM:
         c[ask] = self._bigrams.find((h1c[ask] << self._wbits) | h2c[ask])
         bc1 = np.where(c >= 0, self._bi_bo_bins[self._m_bo[np.maximum(c, 0)]], f32(0)).astype(f32)
         tprob = self._tri_prob_bins[np.maximum(t, 0)]
-        two = np.where(~has_b, ((up + bo1).astype(f32) + bc1).astype(f32),
+        two = np.where(~has_b, (backed_off + bc1).astype(f32),
                        np.where(t >= 0, tprob, (bprob + bc1).astype(f32)))
         out = np.trunc(np.where(h2v, two, np.where(h1v, one, up)).astype(f32)).astype(np.int64)
         if self._odd_bigrams.size:
