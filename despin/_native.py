@@ -32,20 +32,22 @@ def use_fresh_sources() -> None:
     except ImportError:
         return  # nothing was compiled
     here = Path(__file__).parent
-    built = [name for name in SOURCES
-             if any((here / f"{name.rsplit('.', 1)[1]}{suffix}").exists() for suffix in EXTENSION_SUFFIXES)]
+
+    def path(name: str, suffix: str) -> Path:  # "despin.detect", ".py" -> despin/detect.py
+        return here / f"{name.rsplit('.', 1)[1]}{suffix}"
+
+    built = [name for name in SOURCES if any(path(name, suffix).exists() for suffix in EXTENSION_SUFFIXES)]
     if not built or any(name in sys.modules for name in built):
         return
     if not os.environ.get("DESPIN_PURE_PYTHON"):
-        stale = [name for name in built
-                 if hashlib.sha256((here / f"{name.rsplit('.', 1)[1]}.py").read_bytes()).hexdigest() != SOURCES[name]]
+        stale = [name for name in built if hashlib.sha256(path(name, ".py").read_bytes()).hexdigest() != SOURCES[name]]
         if not stale:
             return
         warnings.warn(f"despin: {', '.join(stale)} changed since compiled; running the compiled modules as Python "
                       "(reinstall to compile them again)", stacklevel=3)
     # All or none: compiled modules call each other directly, in C, and share native classes.
     for name in SOURCES:  # candidates before detect, which imports it
-        spec = importlib.util.spec_from_file_location(name, here / f"{name.rsplit('.', 1)[1]}.py")
+        spec = importlib.util.spec_from_file_location(name, path(name, ".py"))
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module

@@ -1,7 +1,8 @@
 """The mypyc-compiled detector modules (setup.py) against their Python sources.
 
-An install that compiled nothing (no C compiler, ``DESPIN_PURE_PYTHON=1``) skips these:
-there is only one implementation to test.
+An install that compiled nothing (no C compiler, ``DESPIN_PURE_PYTHON=1``) skips the
+comparisons: there is only one implementation to test. The type check runs anyway: when it
+fails, setup.py installs pure Python with one line in pip's hidden build output.
 """
 from __future__ import annotations
 
@@ -38,36 +39,48 @@ for text in json.loads(sys.stdin.read()):
 """
 
 
-def _run(env: dict[str, str], path: str | None = None) -> tuple[dict[str, bool], list[str], str]:
+def _run(env: dict[str, str], cwd: Path, path: Path | None = None) -> tuple[dict[str, bool], list[str], str]:
+    """`_REPORTS` in a new process in ``cwd`` (outside the checkout: despin as installed), or
+    with ``path`` first on sys.path."""
     env = {**os.environ, **env}
     if path:
-        env["PYTHONPATH"] = path
+        env["PYTHONPATH"] = str(path)
     out = subprocess.run([sys.executable, "-c", _REPORTS], input=json.dumps(TEXTS), capture_output=True,
-                         text=True, env=env, check=True, cwd=path or None)
+                         text=True, env=env, check=True, cwd=cwd)
     first, *rows = out.stdout.splitlines()
     return json.loads(first), rows, out.stderr
 
 
+def test_the_compiled_modules_type_check(tmp_path: Path) -> None:
+    api = pytest.importorskip("mypy.api")
+    package = Path(despin.__file__).parent
+    files = [str(package / f"{name.rsplit('.', 1)[1]}.py") for name in COMPILED]
+    out, err, status = api.run(["--ignore-missing-imports", "--cache-dir", str(tmp_path), *files])
+    assert status == 0, out + err
+
+
 @needs_build
-def test_compiled_reports_are_the_sources_reports_byte_for_byte() -> None:
+def test_compiled_reports_are_the_sources_reports_byte_for_byte(tmp_path: Path) -> None:
     compiled = [despin.check(t).to_json() for t in TEXTS]
-    modules, pure, _ = _run({"DESPIN_PURE_PYTHON": "1"})
+    modules, pure, _ = _run({"DESPIN_PURE_PYTHON": "1"}, tmp_path)
     assert modules == {name: False for name in COMPILED}  # the switch really ran the sources
     assert pure == compiled
+    modules, installed, _ = _run({}, tmp_path)  # run from elsewhere, the install imports compiled too
+    assert modules == {name: True for name in COMPILED}
+    assert installed == compiled
     assert any(json.loads(r)["spans"] for r in compiled)  # the texts exercise the detector
 
 
 @needs_build
 def test_a_changed_source_runs_as_python_with_a_warning(tmp_path: Path) -> None:
     package = Path(despin.__file__).parent
+    # (mypyc's shared library is inside the package: setup.py's group_name)
     shutil.copytree(package, tmp_path / "despin", ignore=shutil.ignore_patterns("__pycache__"))
-    for lib in package.parent.glob("*__mypyc*"):  # mypyc's shared library sits beside the package
-        shutil.copy(lib, tmp_path)
-    modules, before, _ = _run({}, str(tmp_path))
+    modules, before, _ = _run({}, tmp_path, tmp_path)
     assert modules == {name: True for name in COMPILED}  # the copy runs compiled as it is
     with open(tmp_path / "despin" / "detect.py", "a", encoding="utf-8") as fh:
         fh.write("\n# an edit after the build\n")
-    modules, after, stderr = _run({}, str(tmp_path))
+    modules, after, stderr = _run({}, tmp_path, tmp_path)
     assert modules == {name: False for name in COMPILED}  # all of them, not a mix
     assert "changed since compiled" in stderr
     assert after == before
