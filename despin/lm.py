@@ -47,7 +47,7 @@ def _model():  # type: ignore[no-untyped-def]
 
 
 def model_path() -> str:
-    """The trigram model file pocketsphinx ships (read by `_model` and by `despin.lm_trie`)."""
+    """The trigram model file pocketsphinx ships (read by `_model`, and by `despin.lm_trie` when `load_batch_model` passes it)."""
     try:
         import pocketsphinx
     except ImportError as e:  # pragma: no cover - a core dependency
@@ -193,7 +193,7 @@ def load_batch_model() -> TrieLM | None:
         try:
             from .lm_trie import load
 
-            trie = load()
+            trie = load(model_path())
             why = _disagreement(trie)
         except (OSError, ValueError, IndexError, struct_error) as e:
             why = f"cannot read it ({e})"

@@ -11,7 +11,8 @@ and the tests compare them key by key. Loading takes ~1.2 s and ~75 MB, so only
 long-running jobs load it (`despin.preload`); everything works without it.
 
 >>> import numpy as np
->>> m = load()
+>>> from despin.lm import model_path
+>>> m = load(model_path())
 >>> ids = m.ids(["the", "stock", "market", "qzxjvv"])
 >>> int(ids[3])
 -1
@@ -27,7 +28,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from .lm import model_path
 
 _MUL = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
 _HEADER = b"Trie Language Model"
@@ -230,6 +230,7 @@ class TrieLM:
 
 
 @lru_cache(maxsize=1)
-def load() -> TrieLM:
-    """The trie of the model `despin.lm` uses, read once per process."""
-    return TrieLM(model_path())
+def load(path: str) -> TrieLM:
+    """The trie of the model file at ``path``, read once per process (`despin.lm` passes the
+    file it uses: this module does not import the module that loads it)."""
+    return TrieLM(path)

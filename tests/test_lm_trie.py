@@ -123,7 +123,7 @@ def test_a_batch_model_that_disagrees_is_refused_and_checks_still_work(trie: lm_
 def test_an_unreadable_model_file_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     bad = tmp_path / "en-us.lm.bin"
     bad.write_bytes(b"Trie Language Model\x03" + bytes(50))
-    monkeypatch.setattr(lm_trie, "model_path", lambda: str(bad))
+    monkeypatch.setattr(lm, "model_path", lambda: str(bad))
     monkeypatch.setattr(lm_trie, "load", lm_trie.load.__wrapped__)
     monkeypatch.setattr(lm, "_BATCH", {})
     monkeypatch.setattr(lm, "_BATCH_REFUSED", [])
