@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data"
 
 import despin  # noqa: E402
-from despin import Config, detect  # noqa: E402
+from despin import Config  # noqa: E402
+from despin.detector import context, posterior, ranking  # noqa: E402
 from despin.evaluate import Pair, evaluate  # noqa: E402
 from despin.learn import learn_from_spans  # noqa: E402
 
@@ -58,12 +59,12 @@ def run(name: str, pairs: list[Pair], config: Config) -> None:
         m, _ = evaluate(pairs, checker)
         print(f"| {name} | {label} | {m.loc_f1:.3f} | {m.wer_reduction:.1%} | {m.false_change:.2%} |")
 
-    saved = (detect._TYPE_POOL, detect._POOL_RANKING, detect._DOC_WORD_MAX)
-    detect._TYPE_POOL, detect._POOL_RANKING, detect._DOC_WORD_MAX = 0.0, 0.0, 1.0
+    saved = (posterior._TYPE_POOL, context._POOL_RANKING, ranking._DOC_WORD_MAX)
+    posterior._TYPE_POOL, context._POOL_RANKING, ranking._DOC_WORD_MAX = 0.0, 0.0, 1.0
     try:
         row("no self-learning", lambda t: despin.check(t, config=config))
     finally:
-        detect._TYPE_POOL, detect._POOL_RANKING, detect._DOC_WORD_MAX = saved
+        posterior._TYPE_POOL, context._POOL_RANKING, ranking._DOC_WORD_MAX = saved
     row("in-document (default)", lambda t: despin.check(t, config=config))
     first = [despin.check(p.spun, config=config) for p in pairs]
     profile = learn_from_spans(

@@ -81,7 +81,7 @@ def main() -> None:
 
     build = "compiled with mypyc" if all(compiled_modules().values()) else "pure Python"
     print("| measure | value |\n|---|---|")
-    print(f"| detector modules (`despin.detect`, `despin.candidates`) | {build} |")
+    print(f"| detector stages (`despin.detector`) | {build} |")
     print(f"| start-up (`despin check` on one sentence, best of 3) | {start:.2f} s |")
     mode = "batch language model (despin.preload)" if args.batch else "pocketsphinx calls only (--no-batch)"
     print(f"| check, 400-word docs, new documents, {mode} | {cold:.1f} docs/s |")

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from . import lm
 from .calibration import logistic
-from .candidates import candidates
+from .detector.candidates import candidates
 from .tokenize import TOKEN_RE
 
 _CLIP = 10.0
@@ -25,9 +25,9 @@ _CLIP = 10.0
 @lru_cache(maxsize=500_000)
 def type_evidence(word: str, sources: tuple[str, ...]) -> float | None:
     """Unigram channel log-odds that ``word`` is a spinner's substitute; None if ineligible."""
-    from .detect import _is_function_word, eligible_word
+    from .detector.units import eligible_word, is_function_word
 
-    if not eligible_word(word) or _is_function_word(word):
+    if not eligible_word(word) or is_function_word(word):
         return None  # the detector's own eligibility, so screen and check judge the same words
     cands = candidates(word, sources)
     if not cands:

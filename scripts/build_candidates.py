@@ -4,7 +4,7 @@ for new word types (about a quarter of its time on new text).
 
 For the same vocabulary as the screen table (single-word keys of the inverted lexicons,
 wordfreq's 150,000 most frequent English words, and their inflections),
-``despin.candidates.compute_candidates(word, ("wordnet", "moby"))`` is written to
+``despin.detector.candidates.compute_candidates(word, ("wordnet", "moby"))`` is written to
 ``despin/data/candidates-wordnet-moby.tsv.gz``. The header names the table version, the
 candidate limits and digests of the inverted lexicons: a table that does not match the
 code and data it is loaded with is ignored (everything is then computed, correctly but
@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 
 def _rows(words: list[str]) -> list[tuple[str, str]]:
-    from despin.candidates import TABLE_SOURCES, compute_candidates, format_row
+    from despin.detector.candidates import TABLE_SOURCES, compute_candidates, format_row
 
     out = []
     for w in words:
@@ -39,7 +39,7 @@ def _rows(words: list[str]) -> list[tuple[str, str]]:
 def main() -> None:
     from build_screen_table import map_vocabulary, write_table
 
-    from despin.candidates import _TABLE_FILE, table_header
+    from despin.detector.candidates import _TABLE_FILE, table_header
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--jobs", type=int, default=2)

@@ -26,9 +26,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from despin import detect  # noqa: E402
 from despin.config import Config  # noqa: E402
-from despin.core import _type_counts  # noqa: E402
+from despin.core import analyse  # noqa: E402
+from despin.detector import posterior, ranking  # noqa: E402
+from despin.detector.decide import _type_counts  # noqa: E402
+from despin.detector.records import Analysis, Unit  # noqa: E402
 from despin.evaluate import gold_changes, token_strings  # noqa: E402
 from despin.screen import screen_features  # noqa: E402
 from despin.spin import Spinner, Thesaurus  # noqa: E402
@@ -41,16 +43,16 @@ def changed_tokens(spun: str, original: str) -> set[int]:
     return gold_changes(token_strings(spun), token_strings(original))[0]
 
 
-def collect(a: detect.Analysis, changed: set[int]) -> tuple[list[list[float]], list[int]]:
-    by_type: dict[str, list[detect.Unit]] = {}
+def collect(a: Analysis, changed: set[int]) -> tuple[list[list[float]], list[int]]:
+    by_type: dict[str, list[Unit]] = {}
     for u in a.units:
         by_type.setdefault(u.observed, []).append(u)
     X, y = [], []
     for group in by_type.values():
-        total = sum(detect._log(u.A) for u in group)
+        total = sum(posterior.floored_log(u.A) for u in group)
         for u in group:
-            own = detect._log(u.A)
-            X.append(detect.unit_features(u, a.rho, total - own, len(group)))
+            own = posterior.floored_log(u.A)
+            X.append(posterior.unit_features(u, a.rho, total - own, len(group)))
             y.append(int(any(k in changed for k in range(u.i, u.j))))
     return X, y
 
@@ -62,18 +64,18 @@ def originals_by_span(spun: str, original: str) -> dict[tuple[int, int], str]:
     return {(i1, i2): " ".join(ot[j1:j2]).lower() for i1, i2, j1, j2 in ops}
 
 
-def collect_suggestions(a: detect.Analysis, originals: dict[tuple[int, int], str]) -> tuple[list[list[float]], list[int]]:
+def collect_suggestions(a: Analysis, originals: dict[tuple[int, int], str]) -> tuple[list[list[float]], list[int]]:
     """For units overlapping a substitution: features of the best candidate, and whether it
     is exactly the original (a unit that covers a change only in part can never be)."""
     counts = _type_counts(a)
     changed = {k for i1, i2 in originals for k in range(i1, i2)}
-    context = detect.suggestion_context(a)
+    context = ranking.suggestion_context(a)
     X, y = [], []
     for u in a.units:
         if not u.odds or sum(u.odds) <= 0 or not any(k in changed for k in range(u.i, u.j)):
             continue
         best = u.cands[u.ranking.index(max(u.ranking))].text
-        X.append(detect.suggestion_features(u, counts[u.observed], context))
+        X.append(ranking.suggestion_features(u, counts[u.observed], context))
         y.append(int(originals.get((u.i, u.j)) == best))
     return X, y
 
@@ -117,7 +119,7 @@ def main() -> None:
         spinner = Spinner(rng.choice(PRESETS), thesauri[rng.choice(THESAURI)], rate=rng.uniform(0.1, 0.5), seed=k)
         spun = spinner.spin(text).spun
         for doc, label in ((spun, 1), (text, 0)):
-            a = detect.analyse(doc, config)
+            a = analyse(doc, config)
             X, y = collect(a, changed_tokens(doc, text) if label else set())
             UX += X
             Uy += y
@@ -139,7 +141,7 @@ def main() -> None:
         spinner = Spinner(rng.choice(PRESETS), thesauri[rng.choice(THESAURI)], rate=rng.uniform(0.1, 0.5), seed=k)
         spun = spinner.spin(text).spun
         for doc in (spun, text):
-            DX.append(detect.analyse(doc, config).doc_features())
+            DX.append(analyse(doc, config).doc_features())
             SX.append(screen_features(doc, tuple(config.resources)))
     wd = fit_logistic(np.array(DX), np.array(Dy), l2=0.1)
     ws = fit_logistic(np.array(SX), np.array(Dy), l2=0.1)
@@ -158,7 +160,7 @@ def main() -> None:
         spun = spinner.spin(text).spun
         other = next(t for t in THESAURI if t != thesaurus)
         cfg = config if k % 2 == 0 else Config(resources=(other,))
-        X, y = collect_suggestions(detect.analyse(spun, cfg), originals_by_span(spun, text))
+        X, y = collect_suggestions(analyse(spun, cfg), originals_by_span(spun, text))
         GX += X
         Gy += y
     wg = fit_logistic(np.array(GX), np.array(Gy))

@@ -53,8 +53,7 @@ def _run(env: dict[str, str], cwd: Path, path: Path | None = None) -> tuple[dict
 
 def test_the_compiled_modules_type_check(tmp_path: Path) -> None:
     api = pytest.importorskip("mypy.api")
-    package = Path(despin.__file__).parent
-    files = [str(package / f"{name.rsplit('.', 1)[1]}.py") for name in COMPILED]
+    files = [str(_native.source_path(name)) for name in COMPILED]
     out, err, status = api.run(["--ignore-missing-imports", "--cache-dir", str(tmp_path), *files])
     assert status == 0, out + err
 
@@ -78,7 +77,7 @@ def test_a_changed_source_runs_as_python_with_a_warning(tmp_path: Path) -> None:
     shutil.copytree(package, tmp_path / "despin", ignore=shutil.ignore_patterns("__pycache__"))
     modules, before, _ = _run({}, tmp_path, tmp_path)
     assert modules == {name: True for name in COMPILED}  # the copy runs compiled as it is
-    with open(tmp_path / "despin" / "detect.py", "a", encoding="utf-8") as fh:
+    with open(tmp_path / "despin" / "detector" / "context.py", "a", encoding="utf-8") as fh:
         fh.write("\n# an edit after the build\n")
     modules, after, stderr = _run({}, tmp_path, tmp_path)
     assert modules == {name: False for name in COMPILED}  # all of them, not a mix

@@ -236,7 +236,7 @@ def test_candidate_table_is_current_and_matches_computing() -> None:
     a stale table would be ignored silently (correct but slow), so its header is checked here."""
     import random
 
-    from despin import candidates as C
+    from despin.detector import candidates as C
 
     table = C._table()
     assert len(table) > 100_000, "despin/data candidate table missing or stale: run scripts/build_candidates.py"
@@ -251,9 +251,9 @@ def test_calibrated_suggestion_shares_keep_order_and_stay_probabilities() -> Non
     """The best suggestion gets the suggestion model's P(exact original | spun); the others
     are scaled down or up without passing it, and the shares never sum past 1."""
     from despin.calibration import suggestion_weights
-    from despin.candidates import Candidate
-    from despin.core import _calibrated_shares
-    from despin.detect import Unit, suggestion_features
+    from despin.detector.ranking import calibrated_shares as _calibrated_shares
+    from despin.detector.ranking import suggestion_features
+    from despin.detector.records import Candidate, Unit
 
     assert suggestion_weights() is not None, "calibration.json lacks the suggestion model (scripts/calibrate.py)"
     u = Unit(0, 1, "hebdomadary", (Candidate("weekly", 0.1, "wordnet"), Candidate("periodical", 0.05, "moby"),
@@ -286,8 +286,8 @@ def test_document_words_favour_originals_the_text_also_uses_only_when_the_spinne
     the text (a per-occurrence spinner), a candidate the text uses gains in the ranking;
     when they never do (a table spinner replaced them everywhere), nothing changes. The
     odds behind the posterior are never touched."""
-    from despin.candidates import Candidate
-    from despin.detect import Unit, _document_words
+    from despin.detector.ranking import rank_by_document_words as _document_words
+    from despin.detector.records import Candidate, Unit
 
     def unit(observed: str, cands: list[str], odds: list[float], posterior: float) -> Unit:
         u = Unit(0, 1, observed, tuple(Candidate(c, 0.1, "wordnet") for c in cands))

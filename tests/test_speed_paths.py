@@ -1,6 +1,6 @@
 """The detector's fast paths give the very floats of its plain ones.
 
-With the batch language model loaded, `despin.detect._score_windows` scores every window of a
+With the batch language model loaded, `despin.detector.context._score_windows` scores every window of a
 document in one array look-up; without it, `_score_unit` asks `despin.lm` window by window.
 The texts here hold the windows where the two differ most in how they are built: sentence
 edges (a history cut by the start, a right context cut by the end), one-word sentences,
@@ -17,7 +17,8 @@ import pytest
 import despin
 from despin import lm
 from despin.config import DEFAULT
-from despin.detect import Analysis, analyse
+from despin.core import analyse
+from despin.detector.records import Analysis
 from despin.lm_trie import TrieLM
 from despin.profile import Profile
 
@@ -65,7 +66,7 @@ def test_batch_and_plain_paths_give_the_same_floats(trie: TrieLM) -> None:
     with _without_batch_model(trie):
         plain = [_floats(a) for a in _analyses()]
     assert fast == plain
-    # Again, now that detect._WINDOWS holds the types (with and without the profile's candidates).
+    # Again, now that context._WINDOWS holds the types (with and without the profile's candidates).
     assert [_floats(a) for a in _analyses()] == plain
     reports = [despin.check(t, profile=PROFILE).to_json() for t in TEXTS]
     with _without_batch_model(trie):

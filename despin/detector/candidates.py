@@ -1,6 +1,10 @@
-"""Candidate originals for an observed word or phrase: the inverted lexicon, inflected.
+"""Stage 2 — eligible words → units with candidate originals.
 
-A spinner replaced an original ``c`` by one of ``c``'s synonyms ``w``. Seeing ``w``, the
+In: a `Document` (stage 1) and the lexicons and profiles to draw from. Out: the `Unit`s, runs
+of one to ``Config.max_ngram`` eligible words of one sentence that some lexicon or profile
+lists as a substitute, each with its `Candidate` originals; and the number of eligible words.
+
+Candidate originals come from the inverted lexicons, inflected. A spinner replaced an original ``c`` by one of ``c``'s synonyms ``w``. Seeing ``w``, the
 candidates are the entries that list ``w`` (or ``w``'s lemma) as a synonym, plus the other
 inflections of ``w`` itself (spinners often write a synonym's dictionary form: "said" →
 "say"). Each candidate carries the channel probability q(w | c) ≈ 1 / |synonyms(c)|:
@@ -11,10 +15,14 @@ True
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
 from functools import lru_cache
+from typing import Sequence
 
-from . import lexicon, lm
+from .. import lexicon, lm
+from ..config import Config, SubstitutionSource
+from .records import Candidate, Document, Unit
+from .units import is_function_word
 
 # Keep this many candidates per observed type (ranked by unigram prior × channel):
 # beyond ~25 the language model mostly finds chance alternatives, and time grows linearly.
@@ -22,19 +30,6 @@ MAX_CANDIDATES = 16
 # Weight of an inflected form that does not match the observed word's inflection:
 # some spinners re-inflect, some do not; the language model decides between forms.
 _OTHER_FORM = 0.5
-
-
-@dataclass(frozen=True)
-class Candidate:
-    text: str  # lower-case, words joined by single spaces
-    q: float  # channel probability q(observed | candidate)
-    relation: str  # where it came from: "wordnet", "moby", "inflection", "profile:NAME"
-
-    # The words of ``text``, split once (the detector's inner loop reads them per window).
-    words: tuple[str, ...] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "words", tuple(self.text.split(" ")))
 
 
 @lru_cache(maxsize=100_000)
@@ -230,11 +225,100 @@ def compute_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate
 
 
 def _log(x: float) -> float:
-    import math
-
     return math.log(x)
 
 
 @lru_cache(maxsize=500_000)
 def _prior(text: str) -> float:
     return sum(lm.unigram(w) for w in text.split(" "))
+
+
+def find_units(
+    doc: Document, config: Config, profiles: Sequence[SubstitutionSource] = ()
+) -> tuple[list[Unit], int]:
+    """The units of ``doc`` that have candidate originals (or a profile's evidence), in text
+    order, and the number of eligible words (the denominator of the spin rate)."""
+    low, sid, ok = doc.low, doc.sid, doc.ok
+    n = len(low)
+    sources = tuple(config.resources)
+    units: list[Unit] = []
+    n_eligible = 0
+    for i in range(n):
+        if not ok[i]:
+            continue
+        for length in range(1, config.max_ngram + 1):
+            j = i + length
+            if j > n or not ok[j - 1] or sid[j - 1] != sid[i]:
+                break
+            phrase = " ".join(low[i:j])
+            if length == 1:
+                if is_function_word(phrase):
+                    break  # the skeleton: neither replaced alone nor the edge of a phrase
+                n_eligible += 1
+            elif is_function_word(low[j - 1]) or (not profiles and phrase not in listed_phrases(sources)):
+                continue  # (a phrase no lexicon lists has no candidates: skip the cache look-ups)
+            if profiles:
+                pcands, pprob, psupport = _profile_candidates(phrase, profiles)
+                cands = pcands + _plausible_candidates(phrase, sources)
+            else:
+                pprob = psupport = 0.0
+                cands = _plausible_candidates(phrase, sources)
+            if cands or psupport:
+                units.append(Unit(i, j, phrase, cands, profile_prob=pprob, profile_support=psupport))
+    return units, n_eligible
+
+
+# A candidate whose prior odds against the observed word, log q(w|c) + log P(c) − log P(w),
+# are below this is skipped: its context would have to overturn e^7 to matter, and the
+# language model calls it saves are most of the detector's time.
+_PRIOR_CUT = -7.0
+
+
+@lru_cache(maxsize=200_000)
+def _plausible_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
+    found = candidates(phrase, sources)
+    if not found:
+        return ()  # most word pairs and triples: no prior to compute
+    floor = _prior(phrase) + _PRIOR_CUT
+    return tuple(
+        c for c in found
+        if math.log(c.q) + _prior(c.text) >= floor and not _spelling_variant(phrase, c)
+    )
+
+
+def _spelling_variant(observed: str, c: Candidate) -> bool:
+    """privatise/privatize, colour/color: a thesaurus lists both, a spinner did not swap them."""
+    if c.relation == "inflection" or len(observed) < 5 or abs(len(observed) - len(c.text)) > 1:
+        return False
+    diff = sum(a != b for a, b in zip(observed, c.text)) + abs(len(observed) - len(c.text))
+    return diff <= 1 or (observed.endswith("our") and c.text == observed[:-3] + "or")
+
+
+# A learned table is the strongest evidence there is (a spinner replaces a word the same
+# way every time): its candidates outrank any thesaurus candidate.
+_PROFILE_Q = 1000.0
+
+
+def _profile_candidates(
+    phrase: str, profiles: Sequence[SubstitutionSource]
+) -> tuple[tuple[Candidate, ...], float, float]:
+    out: list[Candidate] = []
+    prob, support = 0.0, 0.0
+    for p in profiles:
+        if phrase.count(" ") >= p.max_ngram:
+            continue
+        origs = p.originals(phrase)
+        out.extend(Candidate(c, max(pr, 1e-6) * _PROFILE_Q, f"profile:{p.name}") for c, pr in origs)
+        n = _support(p, phrase, bool(origs))
+        if n > support:
+            prob, support = sum(pr for _, pr in origs), n
+    return tuple(out), prob, support
+
+
+def _support(p: SubstitutionSource, phrase: str, seen: bool) -> float:
+    """How many observations a profile has of ``phrase`` (as substitute or kept as is)."""
+    entries = getattr(p, "entries", None)
+    kept = getattr(p, "kept", None)
+    if entries is None or kept is None:
+        return 5.0 if seen else 0.0
+    return float(sum(getattr(o, "count", 1) for o in entries.get(phrase, {}).values()) + kept.get(phrase, 0))

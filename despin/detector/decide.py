@@ -1,0 +1,133 @@
+"""Stage 6 — decide: which units become spans, what they suggest, what the restored text is.
+
+In: the text and its `Analysis` (stages 1–5). Out: the `Report`: the calibrated document
+score and verdict, the spans (units whose posterior clears ``Config.threshold``, the best
+first where they overlap) with up to ``Config.max_suggestions`` ranked suggestions and a
+reason naming the lexicon relation and the language model's evidence, and the restored text.
+
+Where restoration is decided: a span is replaced in ``restored`` only where its best
+suggestion is more likely right than wrong (``suggestion.score > 1 − span.score``,
+`despin.report.apply`).
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+from ..config import Config, SubstitutionSource
+from ..report import Report, Span, Suggestion, apply
+from .posterior import document_score
+from .ranking import calibrated_shares, suggestion_context
+from .records import Analysis, Unit
+
+
+def build_report(text: str, a: Analysis, config: Config) -> Report:
+    score = document_score(a)
+    verdict = "spun" if score >= 0.5 else "clean"
+    if not config.explain:
+        return Report(score=score, verdict=verdict, spans=(), restored=text)
+    chosen: list[Unit] = []
+    taken: set[int] = set()
+    for u in sorted(a.units, key=lambda u: -u.posterior):
+        if u.posterior < config.threshold:
+            break
+        # A unit kept only for a profile's "left unchanged" evidence has nothing to suggest.
+        if not u.cands or any(k in taken for k in range(u.i, u.j)):
+            continue
+        chosen.append(u)
+        taken.update(range(u.i, u.j))
+    counts = _type_counts(a)
+    context = suggestion_context(a)
+    spans = tuple(sorted((_span(text, a, u, config, counts, context) for u in chosen), key=lambda s: s.start))
+    return Report(score=score, verdict=verdict, spans=spans, restored=apply(text, spans))
+
+
+def _span(
+    text: str, a: Analysis, u: Unit, config: Config, counts: dict[str, int], context: tuple[float, float, float]
+) -> Span:
+    start, end = a.tokens[u.i].start, a.tokens[u.j - 1].end
+    observed = text[start:end]
+    total = sum(u.ranking)
+    ranked = sorted(zip(u.cands, u.ranking), key=lambda x: -x[1])[: config.max_suggestions]
+    shares = [odd / total for _, odd in ranked] if total > 0 else []
+    if shares:
+        shares = calibrated_shares(u, shares, counts.get(u.observed, 1), context)
+    suggestions = tuple(
+        Suggestion(match_case(c.text, observed), u.posterior * share) for (c, _), share in zip(ranked, shares)
+    )
+    top = ranked[0][0]
+    k = u.cands.index(top)
+    gain = math.log(max(u.odds[k] / top.q, 1e-300))
+    if top.relation == "inflection":
+        reason = f"inflection: '{u.observed}' may be a spinner's re-inflection of '{top.text}'"
+    elif top.relation.startswith("profile:"):
+        reason = f"{top.relation}: this spinner wrote '{u.observed}' for '{top.text}' when learned"
+    else:
+        reason = f"{top.relation}: '{top.text}' lists '{u.observed}' as a synonym"
+    if gain > 0:
+        reason += f"; the language model prefers '{top.text}' here by {gain:+.1f} nats"
+    else:
+        reason += f"; the context is neutral or favours the text as written ({gain:+.1f} nats)"
+    if u.rank and u.rank[k] > u.odds[k]:
+        reason += f"; the text also uses '{top.text}' elsewhere"
+    if counts.get(u.observed, 1) > 1:
+        reason += "; the same word is flagged elsewhere in this text"
+    return Span(start, end, observed, u.posterior, suggestions, reason)
+
+
+def _type_counts(a: Analysis) -> dict[str, int]:
+    """How many units each observed word type has in the text."""
+    seen: dict[str, int] = {}
+    for u in a.units:
+        seen[u.observed] = seen.get(u.observed, 0) + 1
+    return seen
+
+
+def match_case(candidate: str, observed: str) -> str:
+    """Give ``candidate`` the casing pattern of ``observed``.
+
+    >>> match_case("prime minister", "Top Priest"), match_case("cocoa", "DRINKING CHOCOLATE")
+    ('Prime Minister', 'COCOA')
+    """
+    letters = [c for c in observed if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return candidate.upper()
+    words = observed.split()
+    if words and all(w[:1].isupper() for w in words) and len(words) > 1:
+        return " ".join(w[:1].upper() + w[1:] for w in candidate.split(" "))
+    if observed[:1].isupper():
+        return candidate[:1].upper() + candidate[1:]
+    return candidate
+
+
+def merge_profile_spans(text: str, report: Report, profiles: Sequence[SubstitutionSource]) -> Report:
+    """Spans a learned table is sure of come first; the detector fills in the rest.
+
+    `despin.profile.restore_with_profile` applies a profile only when the text looks like
+    that spinner's output (its match score), so clean text is left alone. Detector spans on
+    words the profile saw the spinner leave unchanged are dropped.
+    """
+    from ..profile import Profile, restore_with_profile
+
+    learned = [p for p in profiles if isinstance(p, Profile)]
+    if not learned:
+        return report
+    found = restore_with_profile(text, learned)
+    spans = list(found.spans)
+    taken = [(s.start, s.end) for s in spans]
+
+    def kept_by_spinner(s: Span) -> bool:
+        return any(p.evidence(s.text)[0] == 0 and p.evidence(s.text)[1] >= 3 for p in learned)
+
+    for s in report.spans:
+        if not any(a < s.end and s.start < b for a, b in taken) and not (found.spans and kept_by_spinner(s)):
+            spans.append(s)
+    spans.sort(key=lambda s: s.start)
+    score = max(report.score, found.score) if found.spans else report.score
+    return Report(
+        score=score,
+        verdict="spun" if score >= 0.5 else "clean",
+        spans=tuple(spans),
+        restored=apply(text, spans),
+        source=report.source,
+    )

@@ -1,0 +1,128 @@
+"""Stage 5 — rank each flagged unit's candidates as suggestions, with calibrated scores.
+
+In: the units with their pooled odds and posteriors (stages 3–4). Out: per unit, ``rank``
+(the odds with the document's own words as evidence, `rank_by_document_words`), and the
+features and calibrated probabilities that the best suggestion is exactly the original
+(`suggestion_features`, `calibrated_shares`), which `despin.detector.decide` turns into
+suggestion scores.
+"""
+from __future__ import annotations
+
+import math
+
+from .. import lm
+from ..calibration import logistic
+from .posterior import floored_log
+from .records import Analysis, Unit
+
+
+# Bounds on how much the document's own use of a word can favour it as an original.
+_DOC_WORD_MAX = 16.0
+
+
+def rank_by_document_words(units: list[Unit], low: list[str]) -> None:
+    """Self-learning, for ranking: is an original the document also uses a likelier one?
+
+    A spinner that draws a substitute per occurrence leaves the original word standing
+    elsewhere in the text ("market" once as "marketplace", twice as itself); a table
+    spinner replaces it everywhere, so there the evidence is void. Which of the two this
+    document is, is read off its confident units: how much more often their best
+    candidate occurs elsewhere in the text than their other candidates do. That ratio,
+    clipped to [1, 16], multiplies the odds of every candidate the text uses elsewhere.
+    """
+    counts: dict[str, int] = {}
+    for w in low:
+        counts[w] = counts.get(w, 0) + 1
+    n1 = e1 = n0 = e0 = 0
+    for u in units:
+        if u.posterior < 0.8 or not u.odds:
+            continue
+        best = max(u.odds)
+        if best < 0.7 * sum(u.odds):
+            continue
+        for c, o in zip(u.cands, u.odds):
+            if " " in c.text:
+                continue
+            used = c.text in counts
+            if o == best:
+                n1, e1 = n1 + 1, e1 + used
+            else:
+                n0, e0 = n0 + 1, e0 + used
+    ratio = ((e1 + 0.5) / (n1 + 1)) / ((e0 + 0.5) / (n0 + 1))
+    boost = max(1.0, min(_DOC_WORD_MAX, ratio))
+    if boost == 1.0:
+        return
+    for u in units:
+        if u.odds and any(c.text in counts for c in u.cands):
+            raw = [o * boost if c.text in counts else o for c, o in zip(u.cands, u.odds)]
+            # Typed sums: compiled (mypyc), sum(a) / sum(b) of floats fails, taken for ints.
+            before: float = sum(u.odds)
+            after: float = sum(raw)
+            scale = before / after
+            u.rank = [r * scale for r in raw]
+
+
+def suggestion_context(a: Analysis) -> tuple[float, float, float]:
+    """Document-level evidence for the suggestion model: does despin's thesaurus explain
+    this spinner? Where it does, the flagged units' best candidates tend to dominate and
+    to be strongly preferred by the language model."""
+    shares, gains = [], []
+    for u in a.units:
+        if u.posterior >= 0.5 and u.odds:
+            odds = u.ranking
+            total = sum(odds)
+            best = max(odds)
+            top = u.cands[odds.index(best)]
+            shares.append(floored_log(best / total))
+            gains.append(max(-30.0, min(30.0, floored_log(best / top.q))) / 10.0)
+    n = max(1, len(shares))
+    return (math.log(a.rho / (1 - a.rho)) / 5.0, sum(shares) / n, sum(gains) / n)
+
+
+def suggestion_features(u: Unit, count: int, context: tuple[float, float, float]) -> list[float]:
+    """Features of a unit's best candidate for P(it is exactly the original | unit spun).
+
+    The language model's share among the candidates is not that probability: when the
+    spinner's thesaurus is not ours the original is often not a candidate at all, and the
+    share is then confidently wrong. ``scripts/calibrate.py`` fits a logistic model of
+    these on simulated spins whose thesaurus the detector has and has not.
+    """
+    odds = u.ranking
+    total = sum(odds)
+    ranked = sorted(odds, reverse=True)
+    best = ranked[0]
+    top = u.cands[odds.index(best)]
+    second = ranked[1] if len(ranked) > 1 else 0.0
+    first_observed = u.observed.split(" ")[0]
+    return [
+        floored_log(best / total),
+        floored_log(second / total) / 10.0,
+        max(-30.0, min(30.0, floored_log(best / top.q))) / 10.0,  # the language model's gain for it
+        math.log(top.q),
+        (lm.unigram(top.text.split(" ")[0]) - lm.unigram(first_observed)) / 10.0,
+        math.log(len(u.cands)),
+        float(top.relation == "inflection"),
+        float(top.relation == "moby"),
+        float(top.relation.startswith("profile:")),
+        max(-10.0, min(10.0, u.log_odds)) / 10.0,
+        math.log(count),
+        float(len(top.text.split(" ")) - (u.j - u.i)),
+        *context,
+    ]
+
+
+def calibrated_shares(
+    u: Unit, shares: list[float], count: int, context: tuple[float, float, float]
+) -> list[float]:
+    """P(each suggestion is the original | span spun): the best one's from the calibrated
+    suggestion model, the others' scaled so that order is kept and the sum stays ≤ 1."""
+    from ..calibration import suggestion_weights
+
+    w = suggestion_weights()
+    if w is None:
+        return shares
+    z = w[0] + sum(a * b for a, b in zip(w[1:], suggestion_features(u, count, context)))
+    p = logistic(z)
+    top = shares[0]
+    rest = (1.0 - p) / (1.0 - top) if top < 1.0 else 0.0
+    return [p] + [s * min(p / top, rest) for s in shares[1:]]

@@ -1,0 +1,91 @@
+"""The records the detector's stages pass along, in the order they appear.
+
+`Document` (stage 1, `units`) → `Candidate`s of each `Unit` (stage 2, `candidates`) → the
+unit's odds in context (stage 3, `context`) → its posterior and the document's spin rate in
+an `Analysis` (stage 4, `posterior`) → ranked suggestions (stage 5, `ranking`) → spans
+(stage 6, `decide`).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..tokenize import Token
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate original of an observed word or phrase (`despin.detector.candidates`)."""
+
+    text: str  # lower-case, words joined by single spaces
+    q: float  # channel probability q(observed | candidate)
+    relation: str  # where it came from: "wordnet", "moby", "inflection", "profile:NAME"
+
+    # The words of ``text``, split once (the detector's inner loop reads them per window).
+    words: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "words", tuple(self.text.split(" ")))
+
+
+@dataclass
+class Document:
+    """The text as the stages read it: per token, its lower-case form, its sentence, whether
+    it stands on a line in capitals, and whether it may be a substitute."""
+
+    tokens: list[Token]
+    low: list[str]
+    sid: list[int]  # sentence number
+    upper_line: list[bool]
+    ok: list[bool]  # may be (part of) a substitute
+
+
+@dataclass
+class Unit:
+    """A run of tokens [i, j) that may be one substitution; the stages fill it in."""
+
+    i: int
+    j: int
+    observed: str  # lower-case phrase
+    cands: tuple[Candidate, ...]
+    odds: list[float] = field(default_factory=list)  # q(w|c)·P(c,ctx)/P(w,ctx) per candidate
+    A: float = 0.0
+    log_odds: float = 0.0  # log posterior odds of "substituted"
+    posterior: float = 0.0
+    name: bool = False  # capitalised inside a sentence
+    case_break: bool = False  # lower-case inside an upper-case headline
+    # What learned profiles say: P(substituted) and how many observations back it.
+    profile_prob: float = 0.0
+    profile_support: float = 0.0
+    # The odds that rank suggestions (odds with the document's own words as evidence,
+    # see `despin.detector.ranking`); empty: rank by ``odds``. Never used for the posterior.
+    rank: list[float] = field(default_factory=list)
+
+    @property
+    def ranking(self) -> list[float]:
+        return self.rank or self.odds
+
+
+@dataclass
+class Analysis:
+    """A document's units after the detector's stages, with its fitted spin rate."""
+
+    tokens: list[Token]
+    units: list[Unit]
+    rho: float
+    llr: float  # log-likelihood ratio of the fitted mixture against "nothing spun"
+    n_eligible: int
+
+    def doc_features(self) -> list[float]:
+        """Document-level features for the calibrated document score."""
+        singles = [u for u in self.units if u.j - u.i == 1]
+        n = max(1, self.n_eligible)
+        flagged = sum(u.posterior >= 0.5 for u in self.units)
+        top = sorted((u.posterior for u in singles), reverse=True)[: max(1, n // 10)]
+        return [
+            self.rho,
+            self.llr / n,
+            flagged / n,
+            sum(top) / max(1, len(top)),
+            math.log(n),
+        ]
