@@ -1,7 +1,14 @@
-"""Quality benchmark: despin and two baselines, side by side, on every pairs dataset.
+"""Quality benchmark: two protocols (docs/eval.md).
 
-    python benchmarks/quality.py --limit 20            # the table in docs/eval.md
-    python benchmarks/quality.py --limit 100 --out q.md
+    python benchmarks/quality.py --limit 30                          # proxies, this tree vs the baseline release
+    python benchmarks/quality.py --limit 30 --proxies loro,wp-engine --baseline-rev 63572c8
+    python benchmarks/quality.py --protocol baselines --limit 30 --train 30   # despin vs two baselines
+
+``--protocol proxies`` (default): the honest dev proxies for unseen dictionaries of issue 14
+(leave-one-resource-out dictionary spins, the two real engines, nlpaug, texthumanize), the
+current tree and a previous release side by side; see benchmarks/quality_proxies.py.
+
+``--protocol baselines``: despin and two baselines, side by side, on every pairs dataset.
 
 Datasets (each evaluated on its first ``--limit`` documents; skipped when absent):
   dev nlpaug           ../shared/data/dev-pairs/nlpaug-wordnet.jsonl (a real third-party
@@ -32,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 import despin  # noqa: E402
 from despin.baselines import KnownListChecker, ThesaurusUnigramChecker, list_from_pairs  # noqa: E402
@@ -115,7 +123,15 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--limit", type=int, default=20, help="documents evaluated per dataset")
+    ap.add_argument("--protocol", choices=("proxies", "baselines"), default="proxies")
+    ap.add_argument("--limit", type=int, default=30, help="documents evaluated per dataset or proxy")
+    ap.add_argument("--proxies", default="all",
+                    help="proxies: comma-separated names or prefixes (loro, loro-moby, wp-engine, prothemes-engine, "
+                         "nlpaug, texthumanize) or all")
+    ap.add_argument("--baseline-rev", default="63572c8",
+                    help="proxies: git revision measured beside this tree (a detached worktree in /tmp); '' for none")
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/despin-quality-cache"),
+                    help="proxies: where the generated pairs and the trees' answers are written")
     ap.add_argument("--train", type=int, default=40, help="other pairs the known-list baseline learns from")
     ap.add_argument("--presets", default="table,random,damage")
     ap.add_argument("--rates", default="0.15,0.30,0.50")
@@ -128,6 +144,11 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown table here")
     ap.add_argument("--json-out", type=Path, default=None, help="write all rows as JSON here")
     args = ap.parse_args()
+    if args.protocol == "proxies":
+        from quality_proxies import run as run_proxies
+
+        run_proxies(args.data, args.limit, args.proxies, args.baseline_rev or None, args.cache, args.out, args.json_out)
+        return
 
     rows: list[dict[str, Any]] = []
     unigram: dict[tuple[str, ...], ThesaurusUnigramChecker] = {}

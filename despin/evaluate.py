@@ -11,7 +11,13 @@ Definitions (docs/eval.md; the README quotes them):
   ``wer_before`` = WER(spun, original), ``wer_after`` = WER(check(spun).restored, original),
   ``wer_reduction`` = 1 - after/before, ``false_change`` = WER(check(original).restored, original);
 - detection: ROC AUC and TPR at FPR <= 1% of ``Report.score``, originals negative, spun positive;
-- speed: checked texts (two per pair) per second of checker time.
+- speed: checked texts (two per pair) per second of checker time;
+- word-for-word substitutions (``substitution_stats``, when a candidate generator is given):
+  the tokens of an equal-length diff block, zipped (adjacent swaps share a block; a block of
+  unequal lengths is a phrase operation); ``coverage`` = the original
+  (lower case) among the candidates of the spun word; ``flagged`` = a span overlaps it;
+  ``top1`` / ``top5`` = of the flagged ones, the span's best / one of its first five
+  suggestions restores the original (the span's other words as the original has them).
 
 Pure: the checker is a parameter, so tests inject a fake one and check exact numbers.
 
@@ -37,7 +43,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -46,6 +52,8 @@ from .report import Report, Span
 from .tokenize import Token, tokenize
 
 Checker = Callable[[str], Report]
+# The candidate originals a detector considers for a lower-case spun word.
+CandidateSource = Callable[[str], Iterable[str]]
 
 # `--json` keys, in order; the issue fixes the first eleven.
 KEYS = (
@@ -92,6 +100,37 @@ class DocResult:
     spans: tuple[Span, ...] = ()
     # (changed spun words no span touched, original words of their diff block), for error analysis.
     missed: tuple[tuple[str, str], ...] = ()
+    # Word-for-word substitution counts; None when no candidate generator was given.
+    subs: SubstitutionStats | None = None
+
+
+@dataclass(frozen=True)
+class SubstitutionStats:
+    """Counts over the word-for-word substitutions of one or more documents."""
+
+    substitutions: int = 0  # spun tokens of equal-length diff blocks (word for word)
+    covered: int = 0  # the original is among the spun word's candidates
+    flagged: int = 0  # a span overlaps the spun token
+    top1: int = 0  # flagged, and the span's best suggestion restores the original
+    top5: int = 0  # flagged, and one of the span's first five suggestions does
+    flagged_covered: int = 0  # flagged and covered
+    top1_covered: int = 0  # top1 among flagged_covered
+    top5_covered: int = 0
+
+    def __add__(self, other: SubstitutionStats) -> SubstitutionStats:
+        return SubstitutionStats(*(a + b for a, b in zip(astuple(self), astuple(other))))
+
+    def rates(self) -> dict[str, float]:
+        """``coverage``, ``flagged``, ``top1``, ``top5`` (of flagged), and top-1/top-5 of the
+        flagged substitutions whose original is a candidate; 0 for an empty denominator."""
+        return {
+            "coverage": _ratio(self.covered, self.substitutions),
+            "flagged": _ratio(self.flagged, self.substitutions),
+            "top1": _ratio(self.top1, self.flagged),
+            "top5": _ratio(self.top5, self.flagged),
+            "top1_covered": _ratio(self.top1_covered, self.flagged_covered),
+            "top5_covered": _ratio(self.top5_covered, self.flagged_covered),
+        }
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -139,6 +178,57 @@ def predicted_tokens(tokens: Sequence[Token], spans: Iterable[Span]) -> set[int]
         lo = int(np.searchsorted(ends, s.start, side="right"))
         hi = int(np.searchsorted(starts, s.end, side="left"))
         out.update(range(lo, hi))
+    return out
+
+
+def substitution_stats(
+    spun_tokens: Sequence[Token],
+    original: Sequence[str],
+    spans: Iterable[Span],
+    candidates: CandidateSource,
+) -> SubstitutionStats:
+    """Coverage, flagging and suggestion ranks for the word-for-word substitutions.
+
+    A span's suggestion restores a substitution when it equals, case-insensitively and
+    word by word, the span's tokens with every word-for-word substitution inside it put
+    back (a span that also covers a phrase operation cannot be judged and counts as not).
+
+    >>> from despin.report import Suggestion
+    >>> toks = tokenize("a large red hound")
+    >>> spans = [Span(2, 7, "large", 0.9, (Suggestion("big", 0.5),)),
+    ...          Span(12, 17, "hound", 0.8, (Suggestion("cat", 0.4), Suggestion("dog", 0.3)))]
+    >>> st = substitution_stats(toks, ["a", "big", "red", "dog"], spans, lambda w: {"large": ["big"]}.get(w, []))
+    >>> (st.substitutions, st.covered, st.flagged, st.top1, st.top5, st.top1_covered)
+    (2, 1, 2, 1, 2, 1)
+    """
+    spun = [t.text for t in spun_tokens]
+    _, ops = gold_changes(spun, original)
+    # Adjacent word swaps merge into one diff block, so an equal-length block is read word
+    # for word; a block of unequal lengths is a phrase operation.
+    one_to_one = {i1 + d: original[j1 + d] for i1, i2, j1, j2 in ops if i2 - i1 == j2 - j1 for d in range(i2 - i1)}
+    changed = {i for i1, i2, _, _ in ops for i in range(i1, i2)}
+    spans = list(spans)
+    covering: dict[int, list[Span]] = {}
+    for span in spans:
+        for k in predicted_tokens(spun_tokens, [span]):
+            covering.setdefault(k, []).append(span)
+    out = SubstitutionStats()
+    for k, orig in one_to_one.items():
+        covered = orig.lower() in {c.lower() for c in candidates(spun[k].lower())}
+        hits = covering.get(k, [])
+        top1 = top5 = False
+        for span in hits:
+            inside = sorted(predicted_tokens(spun_tokens, [span]))
+            if any(i in changed and i not in one_to_one for i in inside):
+                continue
+            want = [one_to_one.get(i, spun[i]).lower() for i in inside]
+            ranked = [s.text.lower().split() for s in span.suggestions[:5]]
+            top1 = top1 or (bool(ranked) and ranked[0] == want)
+            top5 = top5 or want in ranked
+        out = out + SubstitutionStats(
+            1, int(covered), int(bool(hits)), int(top1), int(top5),
+            int(bool(hits) and covered), int(top1 and covered), int(top5 and covered),
+        )
     return out
 
 
@@ -205,8 +295,9 @@ def peak_rss_mb() -> float:
 # --------------------------------------------------------------------------- per document and pooled
 
 
-def evaluate_pair(pair: Pair, checker: Checker) -> DocResult:
-    """Check the spun text and the original with ``checker`` and count everything."""
+def evaluate_pair(pair: Pair, checker: Checker, candidates: CandidateSource | None = None) -> DocResult:
+    """Check the spun text and the original with ``checker`` and count everything; with
+    ``candidates``, also the word-for-word substitution figures (`substitution_stats`)."""
     t0 = time.perf_counter()
     rep_spun = checker(pair.spun)
     rep_orig = checker(pair.original)
@@ -238,6 +329,7 @@ def evaluate_pair(pair: Pair, checker: Checker) -> DocResult:
         seconds=seconds,
         spans=tuple(rep_spun.spans),
         missed=missed,
+        subs=None if candidates is None else substitution_stats(spun_toks, orig_str, rep_spun.spans, candidates),
     )
 
 
@@ -286,6 +378,10 @@ def summarize(docs: Sequence[DocResult], **extras: Any) -> Metrics:
     before = _ratio(sum(d.edits_before for d in docs), n_orig)
     after = _ratio(sum(d.edits_after for d in docs), n_orig)
     seconds = sum(d.seconds for d in docs)
+    with_subs = [d.subs for d in docs if d.subs is not None]
+    if with_subs:
+        # Pooled over documents, like the localisation figures.
+        extras = {**sum(with_subs, SubstitutionStats()).rates(), **extras}
     return Metrics(
         n=len(docs),
         auc=roc_auc([d.score_orig for d in docs], [d.score_spun for d in docs]),
@@ -302,9 +398,12 @@ def summarize(docs: Sequence[DocResult], **extras: Any) -> Metrics:
     )
 
 
-def evaluate(pairs: Iterable[Pair], checker: Checker, **extras: Any) -> tuple[Metrics, list[DocResult]]:
-    """Evaluate ``checker`` on every pair; returns the pooled metrics and per-document results."""
-    docs = [evaluate_pair(p, checker) for p in pairs]
+def evaluate(
+    pairs: Iterable[Pair], checker: Checker, candidates: CandidateSource | None = None, **extras: Any
+) -> tuple[Metrics, list[DocResult]]:
+    """Evaluate ``checker`` on every pair; returns the pooled metrics and per-document results.
+    With ``candidates`` the metrics' extras hold the word-for-word substitution rates."""
+    docs = [evaluate_pair(p, checker, candidates) for p in pairs]
     return summarize(docs, **extras), docs
 
 

@@ -28,13 +28,16 @@ from despin.cli import main
 from despin.errors import DataError
 from despin.evaluate import (
     Pair,
+    SubstitutionStats,
     evaluate,
     resource_setting,
     roc_auc,
+    substitution_stats,
     tpr_at_fpr,
     word_edit_distance,
 )
 from despin.report import Report, Span, Suggestion
+from despin.tokenize import tokenize
 
 SHARED = Path(__file__).parents[1].parent / "shared" / "data"
 
@@ -373,3 +376,63 @@ def test_brute_force_helpers_are_themselves_right() -> None:
     assert brute_levenshtein(list("kitten"), list("sitting")) == 3
     assert brute_auc([0, 1], [1, 2]) == 0.875
     assert brute_tpr([0.1, 0.2], [0.15, 0.3], 0.0) == 0.5
+
+
+# --------------------------------------------------------------------------- word-for-word substitutions
+
+CANDS = {"large": ["big", "huge"], "hound": ["dog"], "swiftly": ["fast", "quickly"], "ran": ["run"]}
+
+
+def _cands(word: str) -> list[str]:
+    return CANDS.get(word, [])
+
+
+def _span(text: str, part: str, score: float, *suggestions: str) -> Span:
+    i = text.index(part)
+    return Span(i, i + len(part), part, score, tuple(Suggestion(s, 0.5 / (k + 1)) for k, s in enumerate(suggestions)))
+
+
+def test_substitution_stats_counts_by_hand() -> None:
+    # Word for word: large<-big, Hound<-dog (one equal-length block, both covered), ran<-went
+    # (not covered). "very swiftly" <- "fast" is a phrase operation: never counted, and a
+    # span over it cannot be judged.
+    spun = "A large Hound came and ran home very swiftly."
+    orig = [t.text for t in tokenize("A big dog came and went home fast.")]
+    toks = tokenize(spun)
+    spans = [
+        _span(spun, "large Hound", 0.9, "big dog"),  # restores both words at once
+        _span(spun, "ran", 0.7, "run", "walked"),  # flagged, wrong
+        _span(spun, "very swiftly", 0.8, "fast"),
+    ]
+    st = substitution_stats(toks, orig, spans, _cands)
+    assert st == SubstitutionStats(substitutions=3, covered=2, flagged=3, top1=2, top5=2,
+                                   flagged_covered=2, top1_covered=2, top5_covered=2)
+    rates = st.rates()
+    assert rates["coverage"] == pytest.approx(2 / 3) and rates["top1"] == pytest.approx(2 / 3)
+    # A span mixing a word-for-word substitution and a phrase operation is not judged.
+    mixed = [_span(spun, "home very swiftly", 0.9, "home fast")]
+    assert substitution_stats(toks, orig, mixed, _cands).flagged == 0
+    mixed = [_span(spun, "ran home very swiftly", 0.9, "went home fast")]
+    st2 = substitution_stats(toks, orig, mixed, _cands)
+    assert (st2.flagged, st2.top1, st2.top5) == (1, 0, 0)
+    # Second-ranked suggestions count for top-5 only; a wrong first suggestion is no top-1.
+    second = [_span(spun, "Hound", 0.9, "cat", "Dog")]
+    st3 = substitution_stats(toks, orig, second, _cands)
+    assert (st3.flagged, st3.top1, st3.top5, st3.top5_covered) == (1, 0, 1, 1)
+    assert SubstitutionStats().rates()["top1"] == 0.0
+
+
+def test_evaluate_pools_substitution_rates_into_extras() -> None:
+    pairs = [Pair("1", "a big dog", "a large hound"), Pair("2", "she ran home", "she ran home")]
+
+    def checker(text: str) -> Report:
+        if "large" not in text:
+            return Report(0.1, "clean", (), text)
+        span = Span(2, 7, "large", 0.9, (Suggestion("big", 0.9),))
+        return Report(0.9, "spun", (span,), text.replace("large", "big"))
+
+    m, docs = evaluate(pairs, checker, candidates=_cands)
+    assert docs[0].subs == SubstitutionStats(2, 2, 1, 1, 1, 1, 1, 1)
+    assert (m.extras["coverage"], m.extras["flagged"], m.extras["top1"], m.extras["top5"]) == (1.0, 0.5, 1.0, 1.0)
+    m2, docs2 = evaluate(pairs, checker)
+    assert docs2[0].subs is None and "coverage" not in m2.extras

@@ -27,6 +27,13 @@ from despin.spin import (
     reinflect,
     unspin,
 )
+from despin.spin_dictionary import (
+    ABBREVIATIONS,
+    FUNCTION_SWAPS,
+    DictionarySpinner,
+    DictionaryStyle,
+    dictionary_pairs,
+)
 from despin.tokenize import tokenize
 
 TOY = Thesaurus.from_dict(
@@ -97,7 +104,8 @@ def _check_alignment(original: str, spun: str, edits: tuple[Edit, ...]) -> None:
         assert e.orig_start >= last_o and e.spun_start >= last_s  # sorted, disjoint
         last_o, last_s = e.orig_end, e.spun_end
         assert e.original != e.spun
-        assert e.kind in {"synonym", "expand", "contract", "name", "case", "artefact"}
+        assert e.kind in {"synonym", "expand", "contract", "name", "case", "artefact", "function", "number",
+                          "abbreviation"}
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
@@ -310,3 +318,129 @@ def test_cli_with_the_shipped_wordnet_lexicon(tmp_path: Path) -> None:
     rec = json.loads(out.read_text(encoding="utf-8"))
     assert rec["spinner"]["resource"] == "wordnet" and rec["alignment"]
     _check_alignment(rec["original"], rec["spun"], tuple(Edit.from_dict(e) for e in rec["alignment"]))
+
+
+# --------------------------------------------------------------------------- the dictionary preset
+
+ALL_LINES = DictionaryStyle(keep=1.0, inflected=1.0, function_words=1.0, numbers=1.0, abbreviations=1.0)
+
+
+def _dict_spinner(seed: int = 0, style: DictionaryStyle = ALL_LINES, floor: float = 0.0) -> DictionarySpinner:
+    return DictionarySpinner(TOY, rate=0.3, seed=seed, zipf_floor=floor, style=style)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_dictionary_alignment_is_exact(seed: int) -> None:
+    sp = _dict_spinner(seed, DictionaryStyle())
+    for text in _docs(6, seed):
+        r = sp.spin(text)
+        assert r.spun != text
+        _check_alignment(text, r.spun, r.edits)
+        edits = tuple(Edit.from_dict(json.loads(json.dumps(d))) for d in r.alignment)
+        assert unspin(r.spun, edits) == text
+
+
+def test_dictionary_replaces_every_hit_the_same_way_never_by_itself() -> None:
+    text = "The big market and the big town. A big week at the big market."
+    for seed in range(8):
+        r = _dict_spinner(seed).spin(text)
+        bigs = [e.spun.lower() for e in r.edits if e.original.lower() == "big"]
+        assert len(bigs) == 4 and len(set(bigs)) == 1 and bigs[0] != "big"
+        assert bigs[0] in TOY.synonyms("big")
+        assert all(e.spun.lower() != e.original.lower() for e in r.edits)
+
+
+def test_dictionary_matches_the_longest_head_first() -> None:
+    r = _dict_spinner(1).spin("In spite of the rain they came.")
+    first = r.edits[0]
+    assert first.original == "In spite of" and first.kind == "contract"
+    assert first.spun in {"Despite", "Notwithstanding"}
+
+
+def test_dictionary_swaps_function_words_digits_and_abbreviations() -> None:
+    text = "Traders would look at 5 markets, with prices up 3 pct from five weeks ago, but not 5.5 or 1,000."
+    r = _dict_spinner(0).spin(text)
+    changed = {e.original: e for e in r.edits}
+    assert changed["would"].spun in FUNCTION_SWAPS["would"] and changed["would"].kind == "function"
+    assert changed["at"].spun in FUNCTION_SWAPS["at"]
+    assert changed["5"].spun == "five" and changed["5"].kind == "number"
+    assert changed["five"].spun == "5"
+    assert changed["pct"].spun == "percent" and changed["pct"].kind == "abbreviation"
+    # Digits glued to other digits are not a number word's place.
+    assert "5.5" in r.spun and "1,000" in r.spun
+    assert r.spun.count("five") == 1  # only the standalone 5
+    _check_alignment(text, r.spun, r.edits)
+    # Without those lines, the same words pass untouched.
+    bare = DictionaryStyle(keep=1.0, function_words=0.0, numbers=0.0, abbreviations=0.0)
+    kept = {e.original for e in _dict_spinner(0, bare).spin(text).edits}
+    assert not kept & {"would", "at", "5", "five", "pct"}
+
+
+def test_dictionary_abbreviations_keep_their_case() -> None:
+    r = _dict_spinner(0).spin("The US said the new rule hit us hard.")
+    spun = {e.original: e.spun for e in r.edits}
+    assert spun.get("US") in ABBREVIATIONS["US"] and "us" not in spun
+
+
+def test_dictionary_breaks_and_lowercases_names_as_asked() -> None:
+    text = "Shares of the River Bank Company rose, the Town Council said."
+    never = dataclasses.replace(ALL_LINES, names=0.0)
+    assert not any(e.original in {"River", "Bank", "Town", "Council"} for e in _dict_spinner(0, never).spin(text).edits)
+    always_lower = dataclasses.replace(ALL_LINES, names=1.0, lower_names=1.0)
+    r = _dict_spinner(0, always_lower).spin(text)
+    names = [e for e in r.edits if e.kind == "name"]
+    assert {e.original for e in names} >= {"River", "Bank", "Town", "Council"}
+    assert all(e.spun == e.spun.lower() for e in names)
+    _check_alignment(text, r.spun, r.edits)
+
+
+def test_dictionary_inflected_forms_get_inflected_alternatives() -> None:
+    r = _dict_spinner(0).spin("The traders bought grain and sold it.")
+    spun = {e.original: e.spun for e in r.edits}
+    assert spun["bought"] in {"purchased", "acquired", "paid for"}
+    assert spun["traders"] in {"merchants", "dealers"}
+
+
+def test_dictionary_is_deterministic_and_seeded() -> None:
+    docs = _docs(5)
+    a = [DictionarySpinner(TOY, seed=4, zipf_floor=0.0).spin(t).spun for t in docs]
+    b = [DictionarySpinner(TOY, seed=4, zipf_floor=0.0).spin(t).spun for t in docs]
+    c = [DictionarySpinner(TOY, seed=5, zipf_floor=0.0).spin(t).spun for t in docs]
+    assert a == b and a != c
+
+
+def test_dictionary_calibration_moves_the_floor_toward_the_rate() -> None:
+    docs = _docs(20)
+    total = sum(len(tokenize(t)) for t in docs)
+    shares = {}
+    for rate in (0.15, 0.3):
+        sp = DictionarySpinner(TOY, rate=rate, seed=0).calibrate(docs)
+        shares[rate] = sum(sp.spin(t).n_changed for t in docs) / total
+        assert abs(shares[rate] - rate) < 0.05, shares
+    assert shares[0.15] < shares[0.3]
+    with pytest.raises(ValueError):
+        DictionarySpinner(TOY, rate=0.0)
+
+
+def test_dictionary_pairs_with_a_shipped_lexicon() -> None:
+    docs = [("a", " ".join(SENTENCES[:6])), ("b", " ".join(SENTENCES[6:])), ("c", "   ")]
+    pairs = dictionary_pairs("wordnet", docs, rate=0.3, seed=2)
+    assert [p["id"] for p in pairs] == ["a", "b"]
+    for p in pairs:
+        assert p["spinner"]["preset"] == "dictionary" and p["spinner"]["resource"] == "wordnet"
+        assert p["spun"] != p["original"]
+        _check_alignment(p["original"], p["spun"], tuple(Edit.from_dict(e) for e in p["alignment"]))
+    assert dictionary_pairs("wordnet", docs, rate=0.3, seed=2) == pairs
+
+
+def test_cli_dictionary_preset(tmp_path: Path, toy_lexicon: None) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": str(k), "text": t}) + "\n" for k, t in enumerate(_docs(4))),
+                   encoding="utf-8")
+    out = tmp_path / "pairs.jsonl"
+    res = CliRunner().invoke(main, ["spin", str(src), "-o", str(out), "--preset", "dictionary", "--seed", "1"])
+    assert res.exit_code == 0, res.output
+    recs = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(recs) == 4 and all(r["spinner"]["preset"] == "dictionary" for r in recs)
+    for r in recs:
+        _check_alignment(r["original"], r["spun"], tuple(Edit.from_dict(e) for e in r["alignment"]))

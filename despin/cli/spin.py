@@ -12,6 +12,7 @@ import click
 
 from ..errors import InputError
 from ..io.text import iter_jsonl, read_text_file
+from ..lexicon import SOURCES
 from ._common import encoding_option, user_errors
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson")
@@ -55,13 +56,13 @@ def _iter_texts(
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="Pairs file to write (JSONL).")
 @click.option("--preset", default="table", show_default=True,
-              type=click.Choice(["table", "random", "phrase", "damage"]),
+              type=click.Choice(["table", "random", "phrase", "damage", "dictionary"]),
               help="Spinner style (see docs/eval.md).")
 @click.option("--rate", default=0.3, show_default=True, type=click.FloatRange(0.10, 0.60),
               help="Target share of word tokens changed.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same output.")
-@click.option("--resource", default="moby", show_default=True, type=click.Choice(["wordnet", "moby"]),
-              help="Thesaurus the simulated spinner draws from; evaluate with a detector built on the other one.")
+@click.option("--resource", default="moby", show_default=True, type=click.Choice(list(SOURCES)),
+              help="Thesaurus the simulated spinner draws from; evaluate with a detector built without it.")
 @click.option("--field", default="text", show_default=True, help="Text field of JSONL input.")
 @click.option("--limit", default=None, type=click.IntRange(min=1), help="Spin at most N documents.")
 @encoding_option
@@ -85,13 +86,20 @@ def spin(
     \b
     despin spin news.jsonl -o pairs.jsonl --preset table --rate 0.3 --resource moby
     despin eval pairs.jsonl --resources wordnet     # cross-resource: honest figures
+    despin spin news.jsonl -o pairs.jsonl --preset dictionary --resource wordnet
     """
     from ..spin import Spinner, Thesaurus
+    from ..spin_dictionary import DictionarySpinner
 
     for name in inputs:
         if name != "-" and not Path(name).exists():
             raise InputError(f"{name}: no such file")
-    spinner = Spinner(preset, Thesaurus.from_lexicon(resource), rate=rate, seed=seed)
+    thesaurus = Thesaurus.from_lexicon(resource)
+    spinner: Spinner | DictionarySpinner
+    if preset == "dictionary":
+        spinner = DictionarySpinner(thesaurus, rate=rate, seed=seed)
+    else:
+        spinner = Spinner(preset, thesaurus, rate=rate, seed=seed)
     skipped = [0]
     empty = n = tokens = changed = 0
     docs = _iter_texts(inputs, field, encoding, skipped)
@@ -103,7 +111,8 @@ def spin(
         head.append((doc_id, text))
         if len(head) >= min(CALIBRATION_DOCS, limit or CALIBRATION_DOCS):
             break
-    spinner = spinner.calibrate([t for _, t in head], rounds=2)
+    heads = [t for _, t in head]
+    spinner = spinner.calibrate(heads) if isinstance(spinner, DictionarySpinner) else spinner.calibrate(heads, rounds=2)
     described = spinner.describe()
     out: TextIO
     out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
@@ -132,7 +141,7 @@ def spin(
         + (f" -> {output}" if output != "-" else ""),
         err=True,
     )
-    other = "wordnet" if resource == "moby" else "moby"
+    other = ",".join(s for s in SOURCES if s != resource)
     click.echo(
         f"note: evaluate with --resources {other} for cross-resource figures; "
         f"a detector using {resource} gives optimistic (same-resource) figures",
