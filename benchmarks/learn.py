@@ -2,6 +2,7 @@
 
     python benchmarks/learn.py                 # everything (about 3-4 minutes on one core)
     python benchmarks/learn.py --quick         # fewer documents, fewer spinners
+    python benchmarks/learn.py --real --loop --no-match --skip-sim   # real engines, the loop
 
 Prints, for each simulated spinner (`despin.spin` presets on news-dev articles)
 and for the dev pairs (nlpaug WordNet, a real third-party spinner): WER before and
@@ -41,8 +42,48 @@ CURVE = (0, 10, 30, 100, 300)
 Checker = Callable[[str], Report]
 
 
+def habits_hook(profile: Profile | None):  # type: ignore[no-untyped-def]
+    """Context manager: the detector's generic candidates of words ``profile``'s table does
+    not hold get q x `Profile.candidate_weight` (the hook the detector is to call; patched
+    here, in the benchmark only, to measure it before the detector lands it)."""
+    import contextlib
+
+    from despin import detect
+    from despin.candidates import Candidate
+
+    @contextlib.contextmanager
+    def patched():  # type: ignore[no-untyped-def]
+        original = detect._plausible_candidates
+        if profile is None:
+            yield
+            return
+
+        def hooked(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
+            found = original(phrase, sources)
+            if profile.entries.get(phrase):
+                return found
+            return tuple(Candidate(c.text, c.q * profile.candidate_weight(phrase, c.text, c.relation), c.relation)
+                         for c in found)
+
+        detect._plausible_candidates = hooked
+        try:
+            yield
+        finally:
+            detect._plausible_candidates = original
+
+    return patched()
+
+
 def make_checker(engine: str, profile: Profile | None, resources: tuple[str, ...] | None) -> Checker:
     """The restorer under test, as the evaluator's checker (text -> Report)."""
+    if engine == "check-habits":
+        plain = make_checker("check", profile, resources)
+
+        def with_hook(text: str) -> Report:
+            with habits_hook(profile):
+                return plain(text)
+
+        return with_hook
     if engine == "profile":
         if profile is None:
             return empty_report  # no profile, no changes: the 0-pair point of the curve
@@ -192,10 +233,95 @@ def unpaired_section(articles: list[str], test: slice, spun: list[str],
     return rows
 
 
+def real_section(engines: list[str], n_test: int) -> list[dict[str, object]]:
+    """Real spinner engines (real-engines-dev): learn from the first k pairs, test on pairs 100-299.
+
+    Those pairs are used only to measure (training pairs of the benchmark, as a user would
+    learn from their own traced pairs), never as a resource.
+    """
+    rows_out: list[dict[str, object]] = []
+    folder = DATA / "real-engines-dev"
+    print(f"\nreal engines (real-engines-dev, dev-set): train on pairs 0..k-1, test on {n_test} of pairs 100-299")
+    for path in sorted(folder.glob("*.jsonl")):
+        recs = [json.loads(line) for line in open(path, encoding="utf-8")]
+        o, s = [r["original"] for r in recs], [r["spun"] for r in recs]
+        test = slice(100, 100 + n_test)
+        pairs = [Pair(str(i), a, b) for i, (a, b) in enumerate(zip(o[test], s[test]))]
+        for engine in engines:
+            rows_out += curve(f"real:{path.stem[:20]}", o, s, 100, test, engine, None, f"engine {engine}")
+        for k in (30, 100):
+            r = oracle_ceiling(learn_pairs(zip(o[:k], s[:k])), pairs)
+            rows_out.append({"spinner": path.stem, "pairs": k, "engine": "oracle", **r})
+            print(f"real:{path.stem[:20]:21s} {k:5d} oracle: known {r['known_share']:.1%}, "
+                  f"WER reduction {r['wer_reduction']:.1%}", flush=True)
+    return rows_out
+
+
+def loop_section(limit_test: int) -> list[dict[str, object]]:
+    """`despin scan --learn` on 300 copies of a real engine, 100 sources in a 1,200-article index."""
+    import shutil
+    import tempfile
+
+    import despin
+    from despin.evaluate import token_strings, word_edit_distance
+    from despin.io.corpus import read_rows
+    from despin.loop import learn_dir, run_learn_loop
+    from despin.profile import load
+    from despin.trace import Index
+
+    news = [json.loads(line) for line in open(DATA / "news-dev" / "articles.jsonl", encoding="utf-8")]
+    rows_out: list[dict[str, object]] = []
+    print("\nthe loop: 300 copies, sources of the first 100 in an index with 1,100 other news-dev articles")
+    for path in sorted((DATA / "real-engines-dev").glob("*.jsonl")):
+        recs = [json.loads(line) for line in open(path, encoding="utf-8")]
+        ids = {r["id"] for r in recs}
+        work = Path(tempfile.mkdtemp(prefix="despin-loop-"))
+        try:
+            docs = [(r["id"], r["original"]) for r in recs[:100]]
+            docs += [(a["id"], a["title"] + "\n\n" + a["text"]) for a in news if a["id"] not in ids][:1100]
+            Index.build(work / "archive.idx", docs)
+            with open(work / "copies.jsonl", "w", encoding="utf-8") as fh:
+                for r in recs:
+                    fh.write(json.dumps({"id": r["id"], "text": r["spun"]}) + "\n")
+            t0 = time.perf_counter()
+            summary = run_learn_loop([work / "copies.jsonl"], work / "out", index=str(work / "archive.idx"),
+                                     fmt="jsonl", workers=1)
+            took = time.perf_counter() - t0
+            got = {r["id"]: r for r in read_rows(work / "out")}
+            untraced = [r for r in recs[100:]][:limit_test]
+            before = after = n = 0
+            for r in untraced:
+                o_t = token_strings(r["original"])
+                before += word_edit_distance(token_strings(r["spun"]), o_t)
+                after += word_edit_distance(token_strings(got[r["id"]]["restored"]), o_t)
+                n += len(o_t)
+            profiles = [load(p["path"]) for p in summary["learn"]["profiles"]]
+            false = sum(word_edit_distance(token_strings(despin.check(r["original"], profile=profiles or None).restored),
+                                           token_strings(r["original"])) for r in untraced)
+            row = {"spinner": path.stem, "engine": "loop", "pairs_traced": summary["learn"]["pairs"],
+                   "profiles": [(p["name"], p["pairs"]) for p in summary["learn"]["profiles"]],
+                   "wer_before": before / n, "wer_after": after / n, "wer_reduction": 1 - after / max(1, before),
+                   "false_change": false / n, "seconds": round(took, 1), "test_docs": len(untraced)}
+            rows_out.append(row)
+            print(f"loop:{path.stem[:22]:23s} traced {row['pairs_traced']}, profiles {row['profiles']}; "
+                  f"{len(untraced)} untraced: WER {row['wer_before']:.4f} -> {row['wer_after']:.4f} "
+                  f"({row['wer_reduction']:.1%}), false change {row['false_change']:.3%}; {took:.0f} s", flush=True)
+            shutil.rmtree(learn_dir(work / "out"), ignore_errors=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return rows_out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="100 test docs, 2 curve spinners, 5 match spinners")
-    ap.add_argument("--engine", choices=("profile", "check"), default="profile")
+    ap.add_argument("--engine", choices=("profile", "check", "check-habits"), default="profile",
+                    help="check-habits: check with the profile and its habits hooked into the detector")
+    ap.add_argument("--real", action="store_true",
+                    help="real engines (real-engines-dev): profile, check, check-habits curves and the oracle")
+    ap.add_argument("--real-test-docs", type=int, default=200)
+    ap.add_argument("--loop", action="store_true", help="despin scan --learn on 300 copies per real engine")
+    ap.add_argument("--skip-sim", action="store_true", help="skip the simulator curves and the dev pairs")
     ap.add_argument("--test-docs", type=int, default=100)
     ap.add_argument("--no-match", action="store_true", help="skip the profile-match section")
     ap.add_argument("--long-curve", action="store_true", help="also 1,000 and 2,000 pairs (table/wordnet)")
@@ -219,6 +345,12 @@ def main() -> None:
     if args.quick:
         curve_spinners = curve_spinners[:1] + curve_spinners[2:3]
     spun_cache: dict[tuple[str, str, float, int], list[str]] = {}
+    if args.real:
+        all_rows += real_section(["profile", "check", "check-habits"], args.real_test_docs)
+    if args.loop:
+        all_rows += loop_section(args.real_test_docs)
+    if args.skip_sim:
+        curve_spinners = []
     for preset, resource, rate, seed in curve_spinners:
         spun = spin_all(preset, resource, rate, seed, articles)
         spun_cache[(preset, resource, rate, seed)] = spun
@@ -229,7 +361,9 @@ def main() -> None:
 
     dev_path = DATA / "dev-pairs" / "nlpaug-wordnet.jsonl"
     dev_profile_text: tuple[list[str], list[str]] | None = None
-    if dev_path.exists():
+    if args.skip_sim:
+        pass
+    elif dev_path.exists():
         recs = [json.loads(line) for line in open(dev_path, encoding="utf-8")]
         o, s = [r["original"] for r in recs], [r["spun"] for r in recs]
         dev_profile_text = (o, s)

@@ -100,6 +100,8 @@ class Profile:
     recase: dict[str, dict[str, int]] = field(default_factory=dict)
     recase_kept: dict[str, int] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
+    # Habits as stored in the file (`despin.habits.estimate`); empty: estimated on first use.
+    stored_habits: dict[str, Any] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- construction
     @classmethod
@@ -190,6 +192,52 @@ class Profile:
         out = [(t, mass * math.exp(s - top) / z) for t, s in scored]
         out.sort(key=lambda x: -x[1])
         return out
+
+    # ------------------------------------------------------------------------ habits
+    @cached_property
+    def habits(self) -> dict[str, Any]:
+        """The spinner's habits (`despin.habits.estimate`): relation shares, rates, casing...
+
+        Read from the file when it stores them (same habits version), else estimated
+        once from the table (loads the lexicons).
+        """
+        from .habits import HABITS_VERSION, estimate
+
+        if self.stored_habits.get("version") == HABITS_VERSION:
+            return dict(self.stored_habits)
+        return estimate(self)
+
+    @property
+    def spin_rate(self) -> float:
+        """Share of tokens this spinner changed in its training pairs (0..1)."""
+        return float(self.habits.get("rate") or self.summary.get("substituted_share", 0.0))
+
+    def candidate_weight(self, observed: str, candidate: str, relation: str) -> float:
+        """Multiplicative prior on a generic candidate's q, from this spinner's habits.
+
+        For a detector's candidate original ``candidate`` of a word ``observed`` that
+        the table does not settle, found through ``relation`` (a `despin.lexicon.SOURCES`
+        name, ``"inflection"``, ...): 1.0 means "no opinion". It is
+
+        - P(the spinner replaces ``candidate``) / its token rate, from the times the
+          training pairs showed the word replaced or left alone (a word it always left
+          alone gets ~0, a head word it always replaced gets ~1/rate);
+        - times P(a substitute the table has not seen | it replaces ``candidate``), by
+          Good-Turing over that word's substitutes (a head whose substitutes were all seen
+          many times is an unlikely original of a new one);
+        - times how much more of the spinner's substitutions ``relation`` explains than
+          the average source (`habits["relations"]`); an unknown relation counts 1.
+
+        Clipped to [0.001, 1000].
+
+        >>> p = Profile.from_counts("t", {"sizable": {"big": 1}, "tempest": {"storm": 1}},
+        ...                         kept={"the": 50, "big": 0, "storm": 0})
+        >>> p.candidate_weight("huge", "the", "wordnet") < 0.05 < 1 < p.candidate_weight("huge", "big", "x")
+        True
+        """
+        from .habits import candidate_weight
+
+        return candidate_weight(self, observed, candidate, relation)
 
     # ------------------------------------------------------------------- statistics
     @cached_property
@@ -292,6 +340,7 @@ class Profile:
             "casing": self.casing,
             "summary": self.summary,
         }
+        header["habits"] = self.habits
         yield json.dumps(header, ensure_ascii=False)
         order = sorted(self.entries.items(), key=lambda kv: (-sum(o.count for o in kv[1].values()), kv[0]))
         for spun, origs in order:
@@ -328,6 +377,7 @@ class Profile:
                 entries={},
                 casing={str(k): int(v) for k, v in dict(header.get("casing") or {}).items()},
                 summary=dict(header.get("summary") or {}),
+                stored_habits=dict(header.get("habits") or {}),
             )
         except (TypeError, ValueError) as e:
             raise ProfileError(f"{source}: line 1: bad header ({e})") from None

@@ -173,6 +173,7 @@ def show(path: str, top: int, as_json: bool) -> None:
             "max_ngram": p.max_ngram,
             "summary": p.summary,
             "casing": p.casing,
+            "habits": p.habits,
             "top": [{"spun": s, "original": o, "count": c, "p": round(pr, 4)} for s, o, c, pr in rows],
         }, ensure_ascii=False, indent=2))
         return
@@ -188,11 +189,28 @@ def show(path: str, top: int, as_json: bool) -> None:
     click.echo(f"  ambiguous entries {s.get('ambiguous_entries', 0)}; multiword entries {s.get('multiword_entries', 0)}")
     if p.casing:
         click.echo(f"  capitalised originals lowered by the spinner: {p.lowered_share():.1%}")
+    _show_habits(p.habits)
     if rows:
         width = max(len(r[0]) for r in rows)
         click.echo(f"  {'spun'.ljust(width)}  ->  original  (count, P)")
         for spun, orig, count, pr in rows:
             click.echo(f"  {spun.ljust(width)}  ->  {orig}  ({count}, {pr:.2f})")
+
+
+def _show_habits(h: dict) -> None:  # type: ignore[type-arg]
+    """The spinner's habits (`despin.habits`), a few lines."""
+    rel = h.get("relations") or {}
+    if rel:
+        click.echo("  substitutions explained by: "
+                   + ", ".join(f"{k} {v:.1%}" for k, v in sorted(rel.items(), key=lambda kv: -kv[1])))
+    click.echo(f"  rate {h.get('rate', 0):.1%} of tokens; an unseen word is a substitute {h.get('new_type_substituted', 0):.1%}"
+               f"; new mapping {h.get('new_mapping', 0):.1%}, new original {h.get('new_original', 0):.1%}")
+    click.echo(f"  {h.get('alternatives_per_original', 0):.2f} substitutes per original; leaves a replaced word "
+               f"{h.get('kept_share_of_replaced', 0):.1%} of the time; function words {h.get('function_word_share', 0):.1%}"
+               f" of substitutions; inflection kept {h.get('inflection_matched', 0):.1%}")
+    lengths = h.get("phrase_lengths") or {}
+    if lengths:
+        click.echo("  phrase lengths (original>spun words): " + ", ".join(f"{k} {v}" for k, v in list(lengths.items())[:6]))
 
 
 @profile.command()

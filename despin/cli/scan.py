@@ -77,12 +77,15 @@ class _RichProgress:
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: worker processes on this machine; ray: Ray Data (see docs/scan.md).")
 @click.option("--address", default=None, help="Ray cluster address (with --engine ray), e.g. 10.0.0.1:6379.")
+@click.option("--learn", is_flag=True,
+              help="With --mode restore --index: trace every record, learn spinner profiles from the pairs "
+                   "found (written to OUTPUT.learn/), restore the rest through them (docs/learn.md).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on standard error.")
 @encoding_option
 @user_errors
 def scan(inputs: tuple[str, ...], output: str, fmt: str, mode: str, text_field: str, id_field: str,
          profiles: tuple[str, ...], index: str | None, workers: int | None, shard_size: int, resume: bool,
-         overwrite: bool, engine: str, address: str | None, quiet: bool, encoding: str | None) -> None:
+         overwrite: bool, engine: str, address: str | None, learn: bool, quiet: bool, encoding: str | None) -> None:
     """Check every record of a corpus: JSONL (.gz/.zst), Parquet, or folders of .txt/.html.
 
     Writes one row per input record (id, file, line, score, verdict, spans, and with
@@ -100,6 +103,10 @@ def scan(inputs: tuple[str, ...], output: str, fmt: str, mode: str, text_field: 
         raise click.UsageError("--address needs --engine ray")
     if resume and overwrite:
         raise click.UsageError("--resume and --overwrite exclude each other")
+    if learn and (mode != "restore" or not index or engine != "local" or profiles):
+        raise click.UsageError("--learn needs --mode restore, --index ARCHIVE and the local engine (it learns "
+                               "its own profiles: no --profile)")
+    runner: Any = _learn_loop if learn else run_scan  # --learn: the same call, through the loop
     show = not quiet and sys.stderr.isatty()
     kwargs: dict[str, Any] = dict(mode=mode, fmt=fmt, text_field=text_field, id_field=id_field, profiles=profiles,
                                   index=index, encoding=encoding, workers=workers, shard_size=shard_size,
@@ -107,14 +114,21 @@ def scan(inputs: tuple[str, ...], output: str, fmt: str, mode: str, text_field: 
     try:
         if show:
             with _RichProgress() as bar:
-                summary = run_scan(inputs, output, progress=bar, **kwargs)
+                summary = runner(inputs, output, progress=bar, **kwargs)
         else:
-            summary = run_scan(inputs, output, **kwargs)
+            summary = runner(inputs, output, **kwargs)
     except KeyboardInterrupt:
         click.echo(f"Interrupted. Committed shards are kept in {output}; rerun with --resume to continue.", err=True)
         raise SystemExit(130) from None
     if not quiet:
         _print_summary(summary)
+
+
+def _learn_loop(inputs: Any, output: str, **kwargs: Any) -> dict[str, Any]:
+    from ..loop import run_learn_loop
+
+    kwargs.pop("mode"), kwargs.pop("profiles"), kwargs.pop("engine"), kwargs.pop("address")
+    return run_learn_loop(inputs, output, **kwargs)
 
 
 def _print_summary(s: dict[str, Any]) -> None:
@@ -126,5 +140,17 @@ def _print_summary(s: dict[str, Any]) -> None:
     if s["top_sources"]:  # what flagged the spans: profile:NAME or a lexicon
         lines.append("top sources: " + ", ".join(f"{r} ({n} spans)" for r, n in s["top_sources"][:5]))
     lines.append(f"output: {s['output']}  (summary: _summary.json, errors: _errors.jsonl)")
+    if "learn" in s:
+        lines.extend(_learn_lines(s["learn"]))
     for line in lines:
         click.echo(line, err=True)
+
+
+def _learn_lines(learn: dict[str, Any]) -> list[str]:
+    lines = [f"learned from {learn['pairs']} traced pairs: "
+             + (", ".join(f"{p['name']} ({p['pairs']} pairs, {p['entries']} entries) -> {p['path']}"
+                          for p in learn["profiles"]) or "no profile")]
+    by_profile = ", ".join(f"{n} {k}" for k, n in sorted(learn["through_profile"].items()))
+    lines.append(f"restored through source: {learn['through_source']}; through profile: {by_profile or 0}; "
+                 f"detector only: {learn['detector_only']}; unchanged: {learn['unchanged']}")
+    return lines
