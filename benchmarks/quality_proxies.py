@@ -34,7 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from despin.evaluate import DocResult, Metrics, Pair, evaluate_pair, gold_changes, summarize, token_strings  # noqa: E402
-from despin.lexicon import SOURCES  # noqa: E402
+from despin.lexicon import DEFAULT_SOURCES, without_family  # noqa: E402
+
+# The resources a dictionary is drawn from for leave-one-resource-out (the broad thesauri).
+DICTIONARY_RESOURCES = ("wordnet", "moby")
 from despin.report import Report  # noqa: E402
 
 # news-dev rows for the simulated proxies: past every slice calibrate.py (rows < 300) and the
@@ -70,7 +73,7 @@ def _lookup_words(pair: Pair) -> list[str]:
 def build_proxies(data: Path, limit: int, wanted: set[str], skipped: list[str]) -> list[dict[str, Any]]:
     """The proxies: name, setting, detector resources and pairs."""
     out: list[dict[str, Any]] = []
-    everything = tuple(SOURCES)
+    everything = tuple(DEFAULT_SOURCES)
     news = data / "news-dev" / "articles.jsonl"
     articles = _articles(data) if news.exists() else []
     if not articles:
@@ -83,12 +86,12 @@ def build_proxies(data: Path, limit: int, wanted: set[str], skipped: list[str]) 
         from despin.spin_dictionary import dictionary_pairs
 
         slice_ = [articles[k] for k in PROXY_ROWS if k < len(articles)]
-        for r in SOURCES:
+        for r in DICTIONARY_RESOURCES:
             if not want(f"loro-{r}"):
                 continue
             recs = dictionary_pairs(r, slice_, rate=0.3, seed=0)[:limit]
             out.append({"name": f"loro-{r}", "setting": f"dictionary from {r}, despin without it",
-                        "resources": tuple(s for s in SOURCES if s != r),
+                        "resources": without_family(everything, r),
                         "pairs": [Pair(x["id"], x["original"], x["spun"], x["spinner"]) for x in recs]})
     engines = data / "real-engines-dev"
     for name, file in (("wp-engine", "wp-auto-spinner-engine-aiksaurus.jsonl"),
@@ -106,7 +109,7 @@ def build_proxies(data: Path, limit: int, wanted: set[str], skipped: list[str]) 
             out.append({"name": "nlpaug", "setting": "WordNet spinner, same-resource", "resources": everything,
                         "pairs": pairs})
             out.append({"name": "nlpaug-no-wordnet", "setting": "WordNet spinner, despin without WordNet",
-                        "resources": tuple(s for s in SOURCES if s != "wordnet"), "pairs": pairs})
+                        "resources": without_family(everything, "wordnet"), "pairs": pairs})
         else:
             skipped.append(f"nlpaug: {nlpaug} absent")
     if want("texthumanize") and articles:
@@ -121,7 +124,7 @@ def build_proxies(data: Path, limit: int, wanted: set[str], skipped: list[str]) 
             out.append({"name": "texthumanize", "setting": "Moby-derived spinner, same-resource",
                         "resources": everything, "pairs": pairs})
             out.append({"name": "texthumanize-no-moby", "setting": "Moby-derived spinner, despin without Moby",
-                        "resources": tuple(s for s in SOURCES if s != "moby"), "pairs": pairs})
+                        "resources": without_family(everything, "moby"), "pairs": pairs})
     return out
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol, Sequence
 
+from .lexicon import DEFAULT_SOURCES
+
 
 class SubstitutionSource(Protocol):
     """Anything that says which originals a spun word or phrase may stand for.
@@ -28,9 +30,9 @@ class SubstitutionSource(Protocol):
 class Config:
     # Span threshold on the posterior that a unit was substituted (0.35: best localisation
     # F1 on simulator data; replacement in `restored` has its own rule, see report.replaces).
-    threshold: float = 0.35
-    # Lexicon resources used for candidate originals ("wordnet", "moby").
-    resources: tuple[str, ...] = ("wordnet", "moby")
+    threshold: float = 0.45
+    # Lexicon resources used for candidate originals (`despin.lexicon.SOURCES`).
+    resources: tuple[str, ...] = DEFAULT_SOURCES
     # Longest spun phrase (in tokens) looked up in the phrase table.
     max_ngram: int = 3
     # Up to this many suggestions per span.

@@ -118,14 +118,14 @@ def analyse(text: str, config: Config = DEFAULT, profiles: Sequence[Substitution
     found, n_eligible = candidates.find_units(doc, config, profiles)  # 2. candidate originals
     context.score_units(found, doc.low, doc.sid)  # 3. odds in context (language model)
     units.mark_names_and_headlines(found, doc)
-    rho, llr = posterior.fit_spin_rate(found, n_eligible)  # 4. spin rate by EM
+    rho, llr, rho_closed = posterior.fit_spin_rate(found, n_eligible)  # 4. spin rates by EM
     if config.explain:
         context.rescore_with_neighbours(found, doc.low, doc.sid)  # 3 again, neighbours restored
         context.pool_type_odds(found)
-    posterior.calibrated_posteriors(found, rho)  # 4. calibrated P(substituted)
+    posterior.calibrated_posteriors(found, rho, rho_closed)  # 4. calibrated P(substituted)
     if config.explain:
         ranking.rank_by_document_words(found, doc.low)  # 5. the document's own words rank suggestions
-    a = Analysis(doc.tokens, found, rho, llr, n_eligible)
+    a = Analysis(doc.tokens, found, rho, llr, n_eligible, rho_closed)
     if profiles:
         posterior.apply_profile_evidence(a)  # a learned table's rates, gated by P(spun)
     return a

@@ -15,6 +15,7 @@ import math
 from functools import lru_cache
 
 from . import lm
+from .lexicon import DEFAULT_SOURCES
 from .calibration import logistic
 from .detector.candidates import candidates
 from .tokenize import TOKEN_RE
@@ -38,7 +39,14 @@ def type_evidence(word: str, sources: tuple[str, ...]) -> float | None:
 
 
 _TYPE_CACHES: dict[tuple[str, ...], dict[str, float | None]] = {}
-_TABLE_SOURCES = ("wordnet", "moby")
+_TABLE_SOURCES = DEFAULT_SOURCES
+
+
+def table_header() -> str:
+    """The header a current screen table carries: its sources and the candidate limit."""
+    from .detector.candidates import MAX_CANDIDATES
+
+    return f"# despin screen-evidence v2 sources={','.join(_TABLE_SOURCES)} max={MAX_CANDIDATES}"
 
 
 def _precomputed() -> dict[str, float | None]:
@@ -55,8 +63,8 @@ def _precomputed() -> dict[str, float | None]:
     except FileNotFoundError:
         return {}
     lines = gzip.decompress(data).decode("utf-8").split("\n")
-    if not lines or not lines[0].startswith("# despin screen-evidence v1"):
-        return {}
+    if not lines or lines[0] != table_header():
+        return {}  # built for other lexicons or limits: computing gives the right values
     out: dict[str, float | None] = {}
     for line in lines[1:]:
         word, sep, value = line.partition("\t")

@@ -4,8 +4,8 @@ for new word types (about a quarter of its time on new text).
 
 For the same vocabulary as the screen table (single-word keys of the inverted lexicons,
 wordfreq's 150,000 most frequent English words, and their inflections),
-``despin.detector.candidates.compute_candidates(word, ("wordnet", "moby"))`` is written to
-``despin/data/candidates-wordnet-moby.tsv.gz``. The header names the table version, the
+``despin.detector.candidates.compute_candidates(word, TABLE_SOURCES)`` (the default lexicons)
+is written to ``despin/data/candidates.tsv.gz``. The header names the table version, the
 candidate limits and digests of the inverted lexicons: a table that does not match the
 code and data it is loaded with is ignored (everything is then computed, correctly but
 slower). Rebuild after changing ``despin/candidates.py`` or the lexicons:

@@ -3,7 +3,7 @@
 first-pass cost for new words (candidate generation is ~2.5 ms a word type).
 
 For every single-word key of the inverted lexicons, its inflections, and every word in
-wordfreq's 150,000 most frequent English words, ``despin.screen.type_evidence(word, ("wordnet", "moby"))`` is written
+wordfreq's 150,000 most frequent English words, ``despin.screen.type_evidence(word, DEFAULT_SOURCES)`` is written
 to ``despin/data/screen-evidence.tsv.gz`` (``word<TAB>value``; ``-`` for ineligible words).
 Words outside the table have no candidates, the same as the live computation says.
 
@@ -22,9 +22,9 @@ from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SOURCES = ("wordnet", "moby")
+from despin.lexicon import DEFAULT_SOURCES as SOURCES  # noqa: E402
 T = TypeVar("T")
-HEADER = "# despin screen-evidence v1 sources=wordnet,moby"
+
 
 
 def _evidence(words: list[str]) -> list[tuple[str, float | None]]:
@@ -76,7 +76,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "despin" / "data" / "screen-evidence.tsv.gz")
     args = ap.parse_args()
     results = map_vocabulary(_evidence, args.jobs)
-    write_table(args.out, HEADER, ((w, "-" if e is None else f"{e:.3f}") for w, e in results))
+    from despin.screen import table_header
+
+    write_table(args.out, table_header(), ((w, "-" if e is None else f"{e:.3f}") for w, e in results))
     print(f"wrote {args.out}: {len(results)} words", file=sys.stderr)
 
 

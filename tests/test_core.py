@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import despin
 from despin import Config, Report, Span, Suggestion, apply, check, restore
 from despin.report import replaces
+from despin.lexicon import DEFAULT_SOURCES
 from despin.tokenize import tokenize
 
 from .conftest import load_cases
@@ -224,7 +225,7 @@ def test_precomputed_screen_table_matches_the_live_computation() -> None:
     assert len(table) > 100_000
     sample = random.Random(0).sample(sorted(table), 60) + ["hebdomadary", "said", "the"]
     for word in sample:
-        live = type_evidence.__wrapped__(word, ("wordnet", "moby"))
+        live = type_evidence.__wrapped__(word, DEFAULT_SOURCES)
         stored = table[word]
         assert (live is None) == (stored is None), word
         if live is not None:
@@ -311,3 +312,21 @@ def test_document_words_favour_originals_the_text_also_uses_only_when_the_spinne
     us = units()
     _document_words(us, table)
     assert all(not u.rank for u in us)
+
+
+def test_calibration_weights_match_the_features_the_detector_computes() -> None:
+    """A feature added without refitting would be silently dropped by the weighted sums
+    (zip stops at the shorter): each fitted model has one weight per feature, plus a bias."""
+    from despin import calibration
+    from despin.core import analyse
+    from despin.detector.posterior import unit_features
+    from despin.detector.ranking import suggestion_context, suggestion_features
+    from despin.screen import screen_features
+
+    text = "The physician informed the patient that the operation had been a achievement."
+    a = analyse(text)
+    u = next(u for u in a.units if u.odds)
+    assert len(calibration.unit_weights() or []) == 1 + len(unit_features(u, a.rho, 0.0, 1))
+    assert len(calibration.doc_weights() or []) == 1 + len(a.doc_features())
+    assert len(calibration.screen_weights() or []) == 1 + len(screen_features(text, ("wordnet", "moby")))
+    assert len(calibration.suggestion_weights() or []) == 1 + len(suggestion_features(u, 1, suggestion_context(a)))

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from despin import candidates, lexicon
+from despin import lexicon
+from despin.detector import candidates
 from despin.config import Config
 from despin.errors import DataError
 
@@ -87,9 +88,16 @@ def test_unknown_source_raises_data_error():
         lexicon.synonyms("big", "aiksaurus")
 
 
-def test_default_sources_unchanged():
-    assert lexicon.DEFAULT_SOURCES == ("wordnet", "moby") == Config().resources == candidates.TABLE_SOURCES
-    assert "five" not in lexicon.inverse_synonyms("5")  # the default does not read the new sources
+def test_default_sources_are_one_tuple_everywhere():
+    assert lexicon.DEFAULT_SOURCES == Config().resources == candidates.TABLE_SOURCES
+    assert set(lexicon.DEFAULT_SOURCES) <= set(lexicon.SOURCES)
+    assert "five" in lexicon.inverse_synonyms("5")  # the number table is a default
+    assert "wordnet-similar" not in lexicon.DEFAULT_SOURCES  # the looser WordNet relations are opt-in
+
+
+def test_families_leave_together():
+    assert lexicon.without_family(lexicon.SOURCES, "wordnet") == ("moby", "function", "numbers", "abbreviations")
+    assert "moby" not in lexicon.without_family(lexicon.DEFAULT_SOURCES, "moby")
 
 
 def test_candidates_from_new_sources():

@@ -24,9 +24,11 @@ from ..config import Config, SubstitutionSource
 from .records import Candidate, Document, Unit
 from .units import is_function_word
 
-# Keep this many candidates per observed type (ranked by unigram prior × channel):
-# beyond ~25 the language model mostly finds chance alternatives, and time grows linearly.
-MAX_CANDIDATES = 16
+# Keep this many candidates per observed type (ranked by unigram prior × channel) to rank as
+# suggestions: the original of a real dictionary's word swap is among the best 16 for 51% of
+# them and among the best 32 for 66% (real-engine dev spins; 48 gained 0.1-0.3 points of WER
+# cut). Only the best `context.EVIDENCE_CANDIDATES` count as evidence of substitution.
+MAX_CANDIDATES = 32
 # Weight of an inflected form that does not match the observed word's inflection:
 # some spinners re-inflect, some do not; the language model decides between forms.
 _OTHER_FORM = 0.5
@@ -86,9 +88,9 @@ def _inflected(orig: str, observed_tags: frozenset[str]) -> tuple[tuple[str, flo
 
 
 # Lemma-level candidates kept before inflecting (ranked by unigram prior × channel).
-_MAX_LEMMAS = 30
+_MAX_LEMMAS = 60
 # Entries read from each inverted list (per source and look-up key).
-_PER_LIST = 20
+_PER_LIST = 40
 
 
 @lru_cache(maxsize=100_000)
@@ -126,9 +128,9 @@ def listed_phrases(sources: tuple[str, ...]) -> frozenset[str]:
 # keys and their inflections, built by scripts/build_candidates.py. Candidate generation
 # costs ~0.5 ms a new word type (lemminflect deep-copies its tables), a quarter of the
 # detector's time on new text; a table row costs a split.
-TABLE_SOURCES: tuple[str, ...] = ("wordnet", "moby")
+TABLE_SOURCES: tuple[str, ...] = lexicon.DEFAULT_SOURCES
 TABLE_VERSION = 1  # bump with any change to compute_candidates or its constants
-_TABLE_FILE = "candidates-wordnet-moby.tsv.gz"
+_TABLE_FILE = "candidates.tsv.gz"
 
 
 def table_header() -> str:
@@ -181,6 +183,26 @@ def _parse_row(row: str) -> tuple[Candidate, ...]:
     return tuple(out)
 
 
+# The channel's weight on each lexicon: q(w|c) = weight(source) / |synonyms(c) in source|.
+# Fixed per source, not 1/(number of sources): a small grammar table added to the resources
+# must not halve the evidence of every thesaurus candidate (measured: adding five sources
+# with equal shares cut localisation recall 0.75 -> 0.35 on the real-engine dev spins).
+# The two broad thesauri share the unit mass as before; the relations beyond WordNet's
+# synsets are looser, so they weigh half as much.
+SOURCE_WEIGHTS = {
+    "wordnet": 0.5,
+    "moby": 0.5,
+    "wordnet-similar": 0.25,
+    "wordnet-derived": 0.25,
+    "mythes-related": 0.25,
+}
+
+
+def source_weight(source: str) -> float:
+    """The channel weight of a lexicon source (grammar and format tables: 0.5, as a thesaurus)."""
+    return SOURCE_WEIGHTS.get(source, 0.5)
+
+
 def compute_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
     """:func:`candidates` computed from the lexicons and lemminflect (no table)."""
     single = " " not in phrase
@@ -189,13 +211,13 @@ def compute_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate
     if single:
         tags = _tags_of(phrase)
         keys += [lemma for lemma in _lemmas(phrase) if lemma != phrase]
-    share = 1.0 / len(sources)
+    share = {source: source_weight(source) for source in sources}
     raw: dict[str, tuple[float, str]] = {}
     for source in sources:
         for key in keys:
             # Lists come sorted by plausibility (scripts/build_lexicon.py): the head suffices.
             for orig, n in lexicon.inverse_entries(key, source)[:_PER_LIST]:
-                q = share / n
+                q = share[source] / n
                 if orig not in raw or raw[orig][0] < q:
                     raw[orig] = (q, source)
     top = sorted(raw.items(), key=lambda kv: -(_prior(kv[0]) + _log(kv[1][0])))[:_MAX_LEMMAS]
@@ -217,7 +239,7 @@ def compute_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate
         # → "say"). Only a dictionary form is such evidence: "bankers" is no spinner's
         # rendering of "banker".
         for lemma in _lemmas(phrase):
-            q = max(share / (len(lexicon.synonyms(lemma, s)) + 1) for s in sources)
+            q = max(share[s] / (len(lexicon.synonyms(lemma, s)) + 1) for s in sources)
             for form in forms(lemma):
                 add(form, q, "inflection")
     ranked = sorted(best.values(), key=lambda c: -(_prior(c.text) + _log(c.q)))
@@ -241,6 +263,7 @@ def find_units(
     low, sid, ok = doc.low, doc.sid, doc.ok
     n = len(low)
     sources = tuple(config.resources)
+    closed_sources = tuple(s for s in sources if s in CLOSED_CLASS_SOURCES)
     units: list[Unit] = []
     n_eligible = 0
     for i in range(n):
@@ -253,13 +276,22 @@ def find_units(
             phrase = " ".join(low[i:j])
             if length == 1:
                 if is_function_word(phrase):
-                    break  # the skeleton: neither replaced alone nor the edge of a phrase
+                    # The skeleton: never the edge of a phrase, and a unit only through the
+                    # grammar table (real dictionaries swap at/on, would/could, these/those).
+                    if closed_sources:
+                        found = _plausible_candidates(phrase, closed_sources)
+                        if found:
+                            units.append(Unit(i, j, phrase, found, closed=True))
+                    break
                 n_eligible += 1
             elif is_function_word(low[j - 1]) or (not profiles and phrase not in listed_phrases(sources)):
                 continue  # (a phrase no lexicon lists has no candidates: skip the cache look-ups)
             if profiles:
                 pcands, pprob, psupport = _profile_candidates(phrase, profiles)
-                cands = pcands + _plausible_candidates(phrase, sources)
+                generic = _plausible_candidates(phrase, sources)
+                if not pcands and generic:
+                    generic = _weighted_by_habits(phrase, generic, profiles)
+                cands = pcands + generic
             else:
                 pprob = psupport = 0.0
                 cands = _plausible_candidates(phrase, sources)
@@ -267,6 +299,21 @@ def find_units(
                 units.append(Unit(i, j, phrase, cands, profile_prob=pprob, profile_support=psupport))
     return units, n_eligible
 
+
+# Sources of closed-class substitutions (which function word can stand in for which): the
+# only candidates a function word gets (thesauri list function words loosely: "she" under
+# "you"). A content word keeps its function-word candidates: WordNet spinners write
+# "approximately" for "about" (dropping them cut nlpaug's WER cut 19.1% -> 12.9%).
+CLOSED_CLASS_SOURCES = frozenset({"function"})
+# Formatting substitutions: digits and number words, abbreviations and what they stand for.
+FORMAT_SOURCES = frozenset({"numbers", "abbreviations"})
+
+# Moby lists function words under content words it merely relates to ("them" and "they"
+# under "ministry", "more" under "stream"), and the language model, which likes frequent
+# words, then ranks them first. Measured on 12 real-engine dev spins: of the covered
+# originals beaten at the top, most lost to such a candidate. (WordNet's own function-word
+# synonyms stay: nlpaug writes "approximately" for "about".)
+LOOSE_SOURCES = frozenset({"moby"})
 
 # A candidate whose prior odds against the observed word, log q(w|c) + log P(c) − log P(w),
 # are below this is skipped: its context would have to overturn e^7 to matter, and the
@@ -283,6 +330,7 @@ def _plausible_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candid
     return tuple(
         c for c in found
         if math.log(c.q) + _prior(c.text) >= floor and not _spelling_variant(phrase, c)
+        and not (c.relation in LOOSE_SOURCES and len(c.words) == 1 and is_function_word(c.text))
     )
 
 
@@ -313,6 +361,20 @@ def _profile_candidates(
         if n > support:
             prob, support = sum(pr for _, pr in origs), n
     return tuple(out), prob, support
+
+
+def _weighted_by_habits(
+    phrase: str, cands: tuple[Candidate, ...], profiles: Sequence[SubstitutionSource]
+) -> tuple[Candidate, ...]:
+    """A phrase the learned tables do not hold: each generic candidate's q times what the
+    spinner's habits say of it (`despin.profile.Profile.candidate_weight`: does it replace
+    that word, with new substitutes, through that relation)."""
+    out = list(cands)
+    for p in profiles:
+        weight = getattr(p, "candidate_weight", None)
+        if weight is not None:
+            out = [Candidate(c.text, c.q * weight(phrase, c.text, c.relation), c.relation) for c in out]
+    return tuple(out)
 
 
 def _support(p: SubstitutionSource, phrase: str, seen: bool) -> float:

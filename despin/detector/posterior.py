@@ -46,21 +46,29 @@ def floored_log(x: float) -> float:
     return math.log(max(x, 1e-30))
 
 
-def fit_spin_rate(units: list[Unit], n_eligible: int) -> tuple[float, float]:
+def fit_spin_rate(units: list[Unit], n_eligible: int) -> tuple[float, float, float]:
     """The spin rate ρ by EM, on the uncalibrated channel posterior (the calibrated one uses
     ρ as a feature, so it must not feed back into it); leaves each unit's channel posterior.
-    Returns ρ and the log-likelihood ratio of the fitted mixture against "nothing spun"."""
-    rho = _RHO_INIT
+    Returns ρ of the content words, the log-likelihood ratio of the fitted mixture against
+    "nothing spun", and ρ of the closed-class words: a spinner's dictionary either swaps
+    at/on, would/could or leaves them all, so their rate is the document's own too."""
     terms = _channel_terms(units)
-    single_terms = [t for u, t in zip(units, terms) if u.j - u.i == 1]
+    rho = _em([t for u, t in zip(units, terms) if u.j - u.i == 1 and not u.closed], n_eligible)
+    closed = [t for u, t in zip(units, terms) if u.closed]
+    rho_closed = _em(closed, len(closed)) if closed else _RHO_MIN
+    _channel_posteriors(units, rho, terms, rho_closed)
+    llr = sum(math.log1p(rho * (u.A - 1.0)) for u in units if u.j - u.i == 1 and not u.closed)
+    return rho, llr, rho_closed
+
+
+def _em(single_terms: list[tuple[float, float, float, float]], n: int) -> float:
+    rho = _RHO_INIT
     for _ in range(_EM_STEPS):
         # (A prior in pseudo-words pulling ρ down for short texts was measured: any weight
         # that helped tweet-length texts cost more on paragraph-length ones.)
-        rho = sum(map(logistic, _channel_log_odds(rho, single_terms))) / max(1, n_eligible)
+        rho = sum(map(logistic, _channel_log_odds(rho, single_terms))) / max(1, n)
         rho = min(_RHO_MAX, max(_RHO_MIN, rho))
-    _channel_posteriors(units, rho, terms)
-    llr = sum(math.log1p(rho * (u.A - 1.0)) for u in units if u.j - u.i == 1)
-    return rho, llr
+    return rho
 
 
 def unit_features(u: Unit, rho: float, pooled: float, count: int) -> list[float]:
@@ -83,6 +91,7 @@ def unit_features(u: Unit, rho: float, pooled: float, count: int) -> list[float]
         float(len(top.words) - 1) if top else 0.0,
         float(top is not None and top.relation.startswith("profile:")),
         float(lm.in_vocabulary(first)),
+        float(u.closed),  # a function word, with grammar-table candidates
     ]
 
 
@@ -100,11 +109,13 @@ def _channel_terms(units: list[Unit]) -> list[tuple[float, float, float, float]]
     ]
 
 
-def _channel_posteriors(units: list[Unit], rho: float, terms: list[tuple[float, float, float, float]]) -> None:
+def _channel_posteriors(
+    units: list[Unit], rho: float, terms: list[tuple[float, float, float, float]], rho_closed: float
+) -> None:
     """The uncalibrated noisy-channel posterior with pooled type evidence (EM's E-step)."""
-    for u, lo in zip(units, _channel_log_odds(rho, terms)):
-        u.log_odds = lo
-        u.posterior = logistic(lo)
+    for u, lo, lo_closed in zip(units, _channel_log_odds(rho, terms), _channel_log_odds(rho_closed, terms)):
+        u.log_odds = lo_closed if u.closed else lo
+        u.posterior = logistic(u.log_odds)
 
 
 def _channel_log_odds(rho: float, terms: list[tuple[float, float, float, float]]) -> list[float]:
@@ -113,14 +124,14 @@ def _channel_log_odds(rho: float, terms: list[tuple[float, float, float, float]]
     return [prior + own + name + case + pool for own, name, case, pool in terms]
 
 
-def calibrated_posteriors(units: list[Unit], rho: float) -> None:
+def calibrated_posteriors(units: list[Unit], rho: float, rho_closed: float) -> None:
     """The calibrated unit posterior (``unit_features`` through the fitted logistic model);
     without a calibration file, the noisy-channel one."""
     from ..calibration import unit_weights
 
     weights = unit_weights()
     if weights is None:
-        _channel_posteriors(units, rho, _channel_terms(units))
+        _channel_posteriors(units, rho, _channel_terms(units), rho_closed)
         return
     by_type: dict[str, list[Unit]] = {}
     for u in units:
@@ -130,7 +141,7 @@ def calibrated_posteriors(units: list[Unit], rho: float) -> None:
         logs = [floored_log(u.A) for u in group]
         total = sum(logs)
         for u, own in zip(group, logs):
-            f = unit_features(u, rho, total - own, len(group))
+            f = unit_features(u, rho_closed if u.closed else rho, total - own, len(group))
             u.log_odds = bias + sum(map(operator.mul, slopes, f))  # the sum of w·x in order, as ever
             u.posterior = logistic(u.log_odds)
 

@@ -12,6 +12,7 @@ import math
 
 from .. import lm
 from ..calibration import logistic
+from .candidates import CLOSED_CLASS_SOURCES, FORMAT_SOURCES
 from .posterior import floored_log
 from .records import Analysis, Unit
 
@@ -103,6 +104,9 @@ def suggestion_features(u: Unit, count: int, context: tuple[float, float, float]
         math.log(len(u.cands)),
         float(top.relation == "inflection"),
         float(top.relation == "moby"),
+        float(top.relation.startswith("mythes")),  # the LibreOffice thesaurus, by relation
+        float(top.relation.startswith("wordnet-")),  # WordNet beyond the synset
+        float(top.relation in CLOSED_CLASS_SOURCES or top.relation in FORMAT_SOURCES),
         float(top.relation.startswith("profile:")),
         max(-10.0, min(10.0, u.log_odds)) / 10.0,
         math.log(count),

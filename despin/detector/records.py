@@ -54,6 +54,7 @@ class Unit:
     posterior: float = 0.0
     name: bool = False  # capitalised inside a sentence
     case_break: bool = False  # lower-case inside an upper-case headline
+    closed: bool = False  # a closed-class word (at, would, these), with grammar-table candidates only
     # What learned profiles say: P(substituted) and how many observations back it.
     profile_prob: float = 0.0
     profile_support: float = 0.0
@@ -75,12 +76,15 @@ class Analysis:
     rho: float
     llr: float  # log-likelihood ratio of the fitted mixture against "nothing spun"
     n_eligible: int
+    rho_closed: float = 0.02  # the spin rate of closed-class words (at/on, would/could)
 
     def doc_features(self) -> list[float]:
         """Document-level features for the calibrated document score."""
-        singles = [u for u in self.units if u.j - u.i == 1]
+        # (content words only: closed-class units came later, and the document score was
+        # fitted and measured without them)
+        singles = [u for u in self.units if u.j - u.i == 1 and not u.closed]
         n = max(1, self.n_eligible)
-        flagged = sum(u.posterior >= 0.5 for u in self.units)
+        flagged = sum(u.posterior >= 0.5 for u in self.units if not u.closed)
         top = sorted((u.posterior for u in singles), reverse=True)[: max(1, n // 10)]
         return [
             self.rho,
