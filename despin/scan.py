@@ -2,7 +2,9 @@
 
 One pure function per record (`row_for_record`, a thin wrapper over `despin.check`)
 and adapters that run it: a local pool of worker processes (here), Ray Data
-(`despin.engines.ray`) and a datatrove step (`despin.engines.datatrove`).
+(`despin.engines.ray`) and a datatrove step (`despin.engines.datatrove`). The engines
+import this module, never the reverse: one that feeds `run_scan` registers itself
+(`register_engine`) when imported, and ``despin scan --engine NAME`` imports it.
 
 Output is a folder that Parquet tools read directly (``pandas.read_parquet(out)``,
 ``duckdb: FROM 'out/*.parquet'``); files starting with ``_`` are bookkeeping that
@@ -59,6 +61,8 @@ from .io.corpus import (
 
 MODES = ("screen", "check", "restore")
 ENGINES = ("local", "ray")
+# Where the engines despin ships live (named in an error, never imported from here).
+_ENGINE_MODULES = {"ray": "despin.engines.ray"}
 DEFAULT_SHARD_SIZE = 5000
 # Records per task sent to a worker: large enough that inter-process overhead
 # (~0.1 ms per task) is small next to checking them, small enough to balance load
@@ -327,6 +331,34 @@ class ShardCommitter:
         self.buffer = []
 
 
+# --- engines ------------------------------------------------------------------------------
+
+
+class RowEngine(Protocol):
+    """Rows for every record of ``files``, in input order, in batches (the Ray engine's `scan_batches`)."""
+
+    def __call__(self, files: Sequence[InputFile], *, mode: str, text_field: str, id_field: str,
+                 profiles: tuple[str, ...], index: str | None, encoding: str | None, address: str | None,
+                 num_cpus: int | None, batch_size: int) -> Iterable[list[dict[str, Any]]]: ...
+
+
+_ENGINES: dict[str, RowEngine] = {}
+
+
+def register_engine(name: str, engine: RowEngine) -> None:
+    """Make ``run_scan(engine=name)`` hand its inputs to ``engine`` (an engine module calls this on import)."""
+    _ENGINES[name] = engine
+
+
+def _engine(name: str) -> RowEngine:
+    try:
+        return _ENGINES[name]
+    except KeyError:
+        module = _ENGINE_MODULES.get(name, f"the module of engine {name!r}")
+        raise InputError(f"engine {name!r} is not loaded: import {module} first "
+                         "(despin scan --engine does it)") from None
+
+
 # --- the local engine -------------------------------------------------------------------
 
 
@@ -426,13 +458,14 @@ def run_scan(
     """
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
-    if engine not in ENGINES:
+    if engine not in ENGINES and engine not in _ENGINES:
         raise InputError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    remote = None if engine == "local" else _engine(engine)
     chunk_size = CHUNK_SIZES[mode] if chunk_size is None else chunk_size
     if shard_size < 1 or chunk_size < 1:
         raise InputError("--shard-size must be at least 1")
-    if engine == "ray" and resume:
-        raise InputError("--resume works with the local engine; Ray retries failed tasks itself")
+    if engine != "local" and resume:
+        raise InputError(f"--resume works with the local engine; {engine} retries failed tasks itself")
     workers = default_workers() if workers is None else workers
     if workers < 0:
         raise InputError("--workers must be 0 (in this process) or more")
@@ -454,10 +487,8 @@ def run_scan(
     committer = ShardCommitter(out, shard_size, done)
     rss: dict[int, int] = {}
     processed = 0
-    if engine == "ray":
-        from .engines.ray import scan_batches
-
-        for rows in scan_batches(files, mode=mode, text_field=text_field, id_field=id_field,
+    if remote is not None:
+        for rows in remote(files, mode=mode, text_field=text_field, id_field=id_field,
                                  profiles=profile_paths, index=index_path, encoding=encoding,
                                  address=address, num_cpus=workers or None, batch_size=chunk_size):
             committer.add(rows)

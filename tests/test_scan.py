@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 import despin.core
+import despin.errors
 from despin.cli import main
 from despin.config import Config
 from despin.io.corpus import read_rows, row_schema
@@ -335,3 +336,47 @@ def test_screen_features_are_the_same_cold_and_warm_and_case_aware() -> None:
     assert screen_features("PANEL", sources) == [0.0, 0.0, 0.0, 0.0]
     one = screen_features("panel", sources)
     assert one == screen_features("Panel", sources) and one[0] != 0.0 and one[3] == 0.0  # log(1 word)
+
+
+# ------------------------------------------------------------------ engines registry
+def test_engines_register_themselves_and_scan_never_imports_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ast
+
+    import despin.scan as scan_mod
+
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:2])
+    monkeypatch.setattr(scan_mod, "_ENGINES", {})
+    with pytest.raises(despin.errors.InputError, match="import despin.engines.ray first"):
+        run_scan([src], tmp_path / "o1", fmt="jsonl", engine="ray")
+    with pytest.raises(despin.errors.InputError, match="unknown engine"):
+        run_scan([src], tmp_path / "o2", fmt="jsonl", engine="spark")
+
+    calls: list[dict[str, Any]] = []
+
+    def batches(files: Any, **kw: Any) -> Any:
+        from despin.io.corpus import iter_records
+        from despin.scan import row_for_record
+
+        calls.append(kw)
+        yield [row_for_record(r, kw["mode"]) for r in iter_records(files, text_field=kw["text_field"],
+                                                                    id_field=kw["id_field"])]
+
+    scan_mod.register_engine("ray", batches)
+    summary = run_scan([src], tmp_path / "o3", fmt="jsonl", engine="ray", mode="screen")
+    assert summary["engine"] == "ray" and summary["documents"] == 2 and calls[0]["mode"] == "screen"
+    assert [r["score"] for r in read_rows(tmp_path / "o3")] == [0.81, 0.1]
+
+    # The import graph: engines import scan, never the reverse (not even inside a function).
+    def imported(path: Path) -> set[str]:
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names.add("." * node.level + (node.module or ""))
+                names.update("." * node.level + (node.module + "." if node.module else "") + a.name for a in node.names)
+            elif isinstance(node, ast.Import):
+                names.update(a.name for a in node.names)
+        return names
+
+    package = Path(scan_mod.__file__).parent
+    assert not [n for n in imported(package / "scan.py") if "engines" in n]
+    assert "..scan" in imported(package / "engines" / "ray.py")

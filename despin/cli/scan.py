@@ -100,6 +100,11 @@ def scan(inputs: tuple[str, ...], output: str, fmt: str, mode: str, text_field: 
         raise click.UsageError("--address needs --engine ray")
     if resume and overwrite:
         raise click.UsageError("--resume and --overwrite exclude each other")
+    if engine == "ray":
+        try:
+            from ..engines import ray  # noqa: F401  (registers the engine with despin.scan)
+        except ImportError as e:
+            raise click.ClickException(str(e)) from None
     show = not quiet and sys.stderr.isatty()
     kwargs: dict[str, Any] = dict(mode=mode, fmt=fmt, text_field=text_field, id_field=id_field, profiles=profiles,
                                   index=index, encoding=encoding, workers=workers, shard_size=shard_size,
