@@ -3,6 +3,7 @@
     python benchmarks/scan.py                   # 10,000 news-length documents
     python benchmarks/scan.py --docs 2000       # smaller
     python benchmarks/scan.py --placeholder     # engine overhead only (detector replaced by a no-op)
+    python benchmarks/scan.py --startup-only    # only the end-to-end figures with start-up (below)
 
 Documents come from ../shared/data/news-dev/articles.jsonl when present (3,000 Reuters
 articles, repeated and shuffled up to --docs, each copy with its own id), else from
@@ -15,12 +16,20 @@ text generated here. Figures (all measured in this run):
   the same documents, in the same process; ratio screen / MinHash;
 - end to end: `run_scan` with 1 and with N local workers (screen by default), docs/s,
   docs/s per worker, peak RSS per worker; then the Ray engine on the same input with
-  N CPUs (Ray start-up timed separately).
+  N CPUs (Ray start-up timed separately);
+- end to end with start-up (``--startup-sizes``, default 5, 6,675 and 50,000 records):
+  the wall time of a whole ``despin scan --mode screen`` process (Python start-up,
+  imports, loading, workers, Parquet out) with 1 and with N workers, against a plain
+  datasketch MinHash pass (128 permutations, word 5-grams, no datatrove) over the same
+  articles: in a new process too, timed whole (reading included) and its hashing alone.
+  Each is the best of ``--repeats`` runs, interleaved, so that a busy machine slows all
+  alike; the load average is printed with them.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import resource
@@ -33,6 +42,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's despin, also in the processes started below (cwd)
 NEWS = ROOT.parent / "shared" / "data" / "news-dev" / "articles.jsonl"
 
 
@@ -157,6 +167,67 @@ def scan_in_fresh_process(path: Path, out: Path, mode: str, workers: int, placeh
     return json.loads((out / "_summary.json").read_text(encoding="utf-8"))
 
 
+# A plain MinHash pass in a new process: read the JSONL, one datasketch MinHash per
+# article over word 5-grams. Prints the seconds spent hashing (reading excluded).
+MINHASH_PASS = """
+import json, re, sys, time
+from datasketch import MinHash
+with open(sys.argv[1], encoding="utf-8") as fh:
+    texts = [json.loads(line)["text"] for line in fh]
+t = time.perf_counter()
+for text in texts:
+    words = re.findall(r"\\w+", text.lower())
+    m = MinHash(num_perm=128)
+    m.update_batch([" ".join(words[i:i + 5]).encode() for i in range(max(1, len(words) - 4))])
+print(time.perf_counter() - t)
+"""
+
+
+def timed_process(cmd: list[str]) -> tuple[float, str]:
+    """Wall seconds of a whole process (start-up included) and its standard output."""
+    t = time.perf_counter()
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    return time.perf_counter() - t, out
+
+
+def startup_figures(work: Path, sizes: list[int], workers: int, repeats: int) -> dict[str, Any]:
+    """End to end with start-up: `despin scan --mode screen` (1 and N workers) vs a MinHash pass."""
+    results: dict[str, Any] = {}
+    print(f"\nend to end with start-up: a whole `despin scan --mode screen` process vs a MinHash pass "
+          f"(128 perms, word 5-grams) in a new process; best of {repeats}")
+    for n in sizes:
+        corpus = work / f"startup-{n}.jsonl"
+        make_corpus(corpus, n, seed=n)
+        best: dict[str, float] = {}
+        load = []
+        for _ in range(repeats):
+            load.append(os.getloadavg()[0])
+            wall, out = timed_process([sys.executable, "-c", MINHASH_PASS, str(corpus)])
+            best["minhash_wall"] = min(best.get("minhash_wall", wall), wall)
+            best["minhash_hashing"] = min(best.get("minhash_hashing", float(out)), float(out))
+            for w in sorted({1, workers}):
+                out_dir = work / f"startup-out-{n}-{w}"
+                wall, _ = timed_process([sys.executable, "-m", "despin.cli", "scan", str(corpus), "-o", str(out_dir),
+                                         "--mode", "screen", "--quiet", "--workers", str(w)])
+                shutil.rmtree(out_dir)
+                best[f"screen_{w}w"] = min(best.get(f"screen_{w}w", wall), wall)
+        one, many = best["screen_1w"], best[f"screen_{workers}w"]
+        row = {**{k: round(v, 3) for k, v in best.items()},
+               "screen_1w_vs_minhash_wall": round(best["minhash_wall"] / one, 2),
+               "screen_1w_vs_minhash_hashing": round(best["minhash_hashing"] / one, 2),
+               f"screen_{workers}w_vs_minhash_wall": round(best["minhash_wall"] / many, 2),
+               f"speedup_{workers}w": round(one / many, 2),
+               "load_average_1min": [round(x, 2) for x in load]}
+        results[str(n)] = row
+        print(f"  {n:6d} records: screen 1 worker {one:6.2f} s, {workers} workers {many:6.2f} s "
+              f"({row[f'speedup_{workers}w']:.2f}x); MinHash {best['minhash_wall']:6.2f} s whole process, "
+              f"{best['minhash_hashing']:6.2f} s hashing alone; screen ({workers} workers) is "
+              f"{row[f'screen_{workers}w_vs_minhash_wall']:.2f}x the whole MinHash process, screen (1 worker) "
+              f"{row['screen_1w_vs_minhash_hashing']:.2f}x its hashing alone  [load {', '.join(map(str, row['load_average_1min']))}]",
+              flush=True)
+    return results
+
+
 class _Clock:
     """A `despin.scan.Progress` that notes when rows arrive (Ray's start-up vs steady rate)."""
 
@@ -192,7 +263,20 @@ def main() -> None:
     ap.add_argument("--no-ray", action="store_true", help="skip the Ray run")
     ap.add_argument("--placeholder", action="store_true", help="replace the detector by a no-op (engine overhead)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument("--startup-sizes", default="5,6675,50000", help="records for the end-to-end runs with start-up")
+    ap.add_argument("--repeats", type=int, default=3, help="runs of each end-to-end-with-start-up figure (best kept)")
+    ap.add_argument("--startup-only", action="store_true", help="only the end-to-end figures with start-up")
     args = ap.parse_args()
+    if args.startup_only:
+        work = Path(tempfile.mkdtemp(prefix="despin-bench-"))
+        try:
+            sizes = [int(x) for x in args.startup_sizes.split(",") if x]
+            figures = startup_figures(work, sizes, args.workers, args.repeats)
+            if args.json:
+                args.json.write_text(json.dumps({"startup": figures}, indent=1) + "\n")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
 
     from despin.scan import run_scan
 
@@ -273,6 +357,9 @@ def main() -> None:
                       f"{clock.first_after():.1f} s, then {steady:.1f} docs/s; ray.init "
                       f"{results['ray_init_s']} s not included)")
             ray.shutdown()
+        if args.startup_sizes and not args.placeholder:
+            results["startup"] = startup_figures(work, [int(x) for x in args.startup_sizes.split(",") if x],
+                                                 args.workers, args.repeats)
         results["main_process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         print(f"\nmain process peak RSS: {results['main_process_peak_rss_mb']} MB")
         if args.json:

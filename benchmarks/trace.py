@@ -12,6 +12,8 @@ sentences (and their skeletons) with real sources -- hard negatives. Without
 Queries (each a spun copy whose original is known):
   table@10/30/40/50/60%   `despin.spin` table preset (Moby thesaurus) at that rate
   damage@50%, phrase@50%  names replaced and lower-cased, artefacts / phrase expansion
+  casefold@50%            damage, with every name lower-cased and abbreviations spelled out
+                          (the proxy for spinners that do so: no anchors left in the copy)
   excerpt@40%             consecutive paragraphs with 30-60% of the source's words (>= 60)
   reorder@40%             paragraphs shuffled, one dropped, an (unspun) boilerplate paragraph added
   dev-nlpaug              the 400 dev pairs' spun side (nlpaug WordNet, 22.7% of tokens; dev-set)
@@ -19,7 +21,9 @@ Queries (each a spun copy whose original is known):
 
 Systems, in the same run, on the same documents:
   skeleton   despin.trace: skeleton 9-grams + anchor 3-grams in MinHash LSH (64x2
-             bands), containment and alignment re-ranking
+             bands), containment and alignment re-ranking; when nothing aligns >= 0.40,
+             a second stage by the skeleton alone
+  stage1     the same index with the second stage switched off (the before figure)
   plain5     the same pipeline over ordinary word 5-grams (a generous baseline: same
              banding and re-ranking)
   lsh0.5     ordinary near-duplicate MinHash: datasketch MinHashLSH(threshold=0.5) over
@@ -137,6 +141,7 @@ def make_queries(
         spun_set(f"table@{int(rate * 100)}%", "table", rate, sources, None, True)
     spun_set("damage@50%", "damage", 0.5, sources, None, True)
     spun_set("phrase@50%", "phrase", 0.5, sources, None, True)
+    spun_set("casefold@50%", "casefold", 0.5, sources, None, True)
     multi = [s for s in sources if s[1].count("\n\n") >= 3]
     spun_set("excerpt@40%", "table", 0.4, multi, excerpt, True)
     # Reordering happens after spinning, and the boilerplate is added unspun to both
@@ -227,6 +232,8 @@ def main() -> None:
     ap.add_argument("--json-out", default=None, help="also write the figures as JSON")
     ap.add_argument("--show-errors", action="store_true", help="print clusters that mix gold clusters")
     ap.add_argument("--only-cluster", action="store_true", help="skip everything but the clustering test")
+    ap.add_argument("--settings", default="", help="only these query settings (comma-separated, e.g. casefold@50%%)")
+    ap.add_argument("--no-cluster", action="store_true", help="skip the clustering test")
     args = ap.parse_args()
     t_start = time.time()
     all_sources, dev = load_sources()
@@ -242,6 +249,8 @@ def main() -> None:
 
     t = time.time()
     queries = {} if args.only_cluster else make_queries(sources, held_out, dev, args.queries, args.seed)
+    if args.settings:
+        queries = {k: v for k, v in queries.items() if k in args.settings.split(",")}
     print(f"queries: {sum(len(v) for v in queries.values())} in {len(queries)} settings ({time.time() - t:.0f} s to spin)", flush=True)
 
     tmp = Path(tempfile.mkdtemp(prefix="despin-trace-bench-"))
@@ -267,6 +276,12 @@ def main() -> None:
                 return (m[0].id, m[0].similarity >= MIN_SIMILARITY) if m else (None, False)
 
             systems[name] = run
+            if name == "skeleton":
+                def run_stage1(text: str, ix: Index = ix) -> tuple[str | None, bool]:
+                    m = ix.query(text, top=1, second_stage=False)
+                    return (m[0].id, m[0].similarity >= MIN_SIMILARITY) if m else (None, False)
+
+                systems["stage1"] = run_stage1
         if not args.no_baselines and not args.only_cluster:
             t = time.time()
             plain = PlainLSH(docs)
@@ -329,44 +344,45 @@ def main() -> None:
         results["restoration"] = wer
 
         # ----------------------------------------------------------- clustering
-        from despin.spin import Spinner, Thesaurus
+        if not args.no_cluster:
+            from despin.spin import Spinner, Thesaurus
 
-        th = Thesaurus.from_lexicon("moby")
-        crng = random.Random(args.seed + 7)
-        base = crng.sample(sources, min(len(sources), args.cluster_sources * 4))
-        with_copies, alone = base[: args.cluster_sources], base[args.cluster_sources :]
-        corpus: list[tuple[str, str]] = []  # (gold cluster, text)
-        for sid, text in with_copies:
-            corpus.append((sid, text))
-            for k in range(2):
-                rate = crng.choice((0.1, 0.3, 0.5, 0.6))
-                sp = Spinner("table", th, rate=rate, seed=crng.randrange(1 << 30))
-                original = excerpt(text, crng) if (k == 1 and text.count("\n\n") >= 3 and crng.random() < 0.3) else text
-                corpus.append((sid, sp.spin(original).spun))
-        corpus += [(sid, t) for sid, t in alone]
-        corpus += [(did, t) for did, t in distractors(with_copies, args.cluster_sources, args.seed + 3, one_per_source=True)]
-        crng.shuffle(corpus)
-        t = time.time()
-        pred = cluster([t for _, t in corpus])
-        ct = time.time() - t
-        gold = [g for g, _ in corpus]
-        tp = fp = fn = 0
-        for i in range(len(corpus)):
-            for j in range(i + 1, len(corpus)):
-                same_p, same_g = pred[i] == pred[j], gold[i] == gold[j]
-                tp += same_p and same_g
-                fp += same_p and not same_g
-                fn += same_g and not same_p
-        cp, cr = tp / (tp + fp) if tp + fp else float("nan"), tp / (tp + fn) if tp + fn else float("nan")
-        if args.show_errors:
-            clusters: dict[int, list[str]] = {}
-            for g, c in zip(gold, pred):
-                clusters.setdefault(c, []).append(g)
-            for members in clusters.values():
-                if len(set(members)) > 1:
-                    print("  mixed cluster:", sorted(members))
-        results["cluster"] = {"documents": len(corpus), "pairwise_precision": cp, "pairwise_recall": cr, "seconds": ct}
-        print(f"cluster: {len(corpus)} documents, pairwise precision {cp:.3f}, recall {cr:.3f} ({ct:.0f} s)", flush=True)
+            th = Thesaurus.from_lexicon("moby")
+            crng = random.Random(args.seed + 7)
+            base = crng.sample(sources, min(len(sources), args.cluster_sources * 4))
+            with_copies, alone = base[: args.cluster_sources], base[args.cluster_sources :]
+            corpus: list[tuple[str, str]] = []  # (gold cluster, text)
+            for sid, text in with_copies:
+                corpus.append((sid, text))
+                for k in range(2):
+                    rate = crng.choice((0.1, 0.3, 0.5, 0.6))
+                    sp = Spinner("table", th, rate=rate, seed=crng.randrange(1 << 30))
+                    original = excerpt(text, crng) if (k == 1 and text.count("\n\n") >= 3 and crng.random() < 0.3) else text
+                    corpus.append((sid, sp.spin(original).spun))
+            corpus += [(sid, t) for sid, t in alone]
+            corpus += [(did, t) for did, t in distractors(with_copies, args.cluster_sources, args.seed + 3, one_per_source=True)]
+            crng.shuffle(corpus)
+            t = time.time()
+            pred = cluster([t for _, t in corpus])
+            ct = time.time() - t
+            gold = [g for g, _ in corpus]
+            tp = fp = fn = 0
+            for i in range(len(corpus)):
+                for j in range(i + 1, len(corpus)):
+                    same_p, same_g = pred[i] == pred[j], gold[i] == gold[j]
+                    tp += same_p and same_g
+                    fp += same_p and not same_g
+                    fn += same_g and not same_p
+            cp, cr = tp / (tp + fp) if tp + fp else float("nan"), tp / (tp + fn) if tp + fn else float("nan")
+            if args.show_errors:
+                clusters: dict[int, list[str]] = {}
+                for g, c in zip(gold, pred):
+                    clusters.setdefault(c, []).append(g)
+                for members in clusters.values():
+                    if len(set(members)) > 1:
+                        print("  mixed cluster:", sorted(members))
+            results["cluster"] = {"documents": len(corpus), "pairwise_precision": cp, "pairwise_recall": cr, "seconds": ct}
+            print(f"cluster: {len(corpus)} documents, pairwise precision {cp:.3f}, recall {cr:.3f} ({ct:.0f} s)", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     results["total_seconds"] = time.time() - t_start

@@ -2,7 +2,9 @@
 
 One pure function per record (`row_for_record`, a thin wrapper over `despin.check`)
 and adapters that run it: a local pool of worker processes (here), Ray Data
-(`despin.engines.ray`) and a datatrove step (`despin.engines.datatrove`).
+(`despin.engines.ray`) and a datatrove step (`despin.engines.datatrove`). The engines
+import this module, never the reverse: one that feeds `run_scan` registers itself
+(`register_engine`) when imported, and ``despin scan --engine NAME`` imports it.
 
 Output is a folder that Parquet tools read directly (``pandas.read_parquet(out)``,
 ``duckdb: FROM 'out/*.parquet'``); files starting with ``_`` are bookkeeping that
@@ -27,11 +29,13 @@ ends up in exactly one row.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import resource
 import signal
 import sys
+import threading
 import time
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -57,6 +61,8 @@ from .io.corpus import (
 
 MODES = ("screen", "check", "restore")
 ENGINES = ("local", "ray")
+# Where the engines despin ships live (named in an error, never imported from here).
+_ENGINE_MODULES = {"ray": "despin.engines.ray"}
 DEFAULT_SHARD_SIZE = 5000
 # Records per task sent to a worker: large enough that inter-process overhead
 # (~0.1 ms per task) is small next to checking them, small enough to balance load
@@ -198,6 +204,12 @@ class ShardedOutput:
         self.completions = self.path / "_completions"
         self.errors_dir = self.path / "_errors"
 
+    def load_writer(self) -> None:
+        """Import what writing a part file needs now (pyarrow, ~0.2 s), not at the first commit."""
+        if self.fmt == "parquet":
+            import pyarrow.json  # noqa: F401
+            import pyarrow.parquet  # noqa: F401
+
     def part(self, shard: int) -> Path:
         return self.path / f"part-{shard:05d}.{self.fmt}"
 
@@ -319,6 +331,34 @@ class ShardCommitter:
         self.buffer = []
 
 
+# --- engines ------------------------------------------------------------------------------
+
+
+class RowEngine(Protocol):
+    """Rows for every record of ``files``, in input order, in batches (the Ray engine's `scan_batches`)."""
+
+    def __call__(self, files: Sequence[InputFile], *, mode: str, text_field: str, id_field: str,
+                 profiles: tuple[str, ...], index: str | None, encoding: str | None, address: str | None,
+                 num_cpus: int | None, batch_size: int) -> Iterable[list[dict[str, Any]]]: ...
+
+
+_ENGINES: dict[str, RowEngine] = {}
+
+
+def register_engine(name: str, engine: RowEngine) -> None:
+    """Make ``run_scan(engine=name)`` hand its inputs to ``engine`` (an engine module calls this on import)."""
+    _ENGINES[name] = engine
+
+
+def _engine(name: str) -> RowEngine:
+    try:
+        return _ENGINES[name]
+    except KeyError:
+        module = _ENGINE_MODULES.get(name, f"the module of engine {name!r}")
+        raise InputError(f"engine {name!r} is not loaded: import {module} first "
+                         "(despin scan --engine does it)") from None
+
+
 # --- the local engine -------------------------------------------------------------------
 
 
@@ -336,11 +376,13 @@ class _Chunk:
 _worker_state: dict[str, Any] = {}
 
 
-def _init_worker(mode: str, profile_paths: tuple[str, ...], index_path: str | None) -> None:
+def _init_worker(mode: str, profile_paths: tuple[str, ...], index_path: str | None, load_here: bool) -> None:
     # Ctrl-C is handled once, by the parent; workers would each print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     profiles, index = load_resources(profile_paths, index_path)  # cached from before the fork
+    if load_here:  # the screen's table: each worker loads it while the parent reads on
+        preload_mode(mode, profiles)
     _worker_state.update(mode=mode, profiles=profiles, index=index)
 
 
@@ -416,13 +458,14 @@ def run_scan(
     """
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
-    if engine not in ENGINES:
+    if engine not in ENGINES and engine not in _ENGINES:
         raise InputError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    remote = None if engine == "local" else _engine(engine)
     chunk_size = CHUNK_SIZES[mode] if chunk_size is None else chunk_size
     if shard_size < 1 or chunk_size < 1:
         raise InputError("--shard-size must be at least 1")
-    if engine == "ray" and resume:
-        raise InputError("--resume works with the local engine; Ray retries failed tasks itself")
+    if engine != "local" and resume:
+        raise InputError(f"--resume works with the local engine; {engine} retries failed tasks itself")
     workers = default_workers() if workers is None else workers
     if workers < 0:
         raise InputError("--workers must be 0 (in this process) or more")
@@ -438,14 +481,14 @@ def run_scan(
     out = ShardedOutput(output, fmt)
     done = out.prepare(manifest, resume=resume, overwrite=overwrite)
     if progress is not None:
-        progress.set_total(count_records(files))
+        # Counting reads the whole input: in the background, so checking starts at once.
+        threading.Thread(target=lambda: progress.set_total(count_records(files)), name="despin-count",
+                         daemon=True).start()
     committer = ShardCommitter(out, shard_size, done)
     rss: dict[int, int] = {}
     processed = 0
-    if engine == "ray":
-        from .engines.ray import scan_batches
-
-        for rows in scan_batches(files, mode=mode, text_field=text_field, id_field=id_field,
+    if remote is not None:
+        for rows in remote(files, mode=mode, text_field=text_field, id_field=id_field,
                                  profiles=profile_paths, index=index_path, encoding=encoding,
                                  address=address, num_cpus=workers or None, batch_size=chunk_size):
             committer.add(rows)
@@ -482,25 +525,51 @@ def _run_local(
     progress: Progress | None,
     rss: dict[int, int],
 ) -> int:
-    """Read records, check them in worker processes, commit shards in order; returns records checked."""
+    """Read records, check them in worker processes, commit shards in order; returns records checked.
+
+    Start-up is what a small scan pays, so it starts only what the input needs: the first
+    chunks are read before the pool starts, and an input of fewer chunks than ``workers``
+    starts one worker a chunk (5 records: one). A check or restore loads the detector
+    (~3.5 s) once here and forks, so workers share it copy-on-write; a screen's table is
+    small (~0.1 s), so workers load it themselves while this process reads on, submits
+    and loads the output writer.
+    """
+    chunks = _chunks(iter_records(files, text_field=text_field, id_field=id_field, encoding=encoding),
+                     shard_size, chunk_size, done)
     if workers == 0:
         _init_worker_inline(mode, profile_paths, index_path)
         executor: Any = _InlineExecutor()
     else:
-        _warm_up(mode, profile_paths, index_path)
+        head: list[tuple[str, Any]] = []
+        for item in chunks:  # read ahead: how many chunks are there, up to one a worker?
+            head.append(item)
+            if sum(kind == "chunk" for kind, _ in head) >= workers:
+                break
+        workers = max(1, min(workers, sum(kind == "chunk" for kind, _ in head)))
+        chunks = itertools.chain(head, chunks)
+        load_in_workers = _loads_little(mode, profile_paths)
+        if load_in_workers:
+            load_resources(profile_paths, index_path)
+        else:
+            _warm_up(mode, profile_paths, index_path)
         import multiprocessing as mp
 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
         executor = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                       initargs=(mode, profile_paths, index_path))
+                                       initargs=(mode, profile_paths, index_path,
+                                                 load_in_workers or ctx.get_start_method() != "fork"))
     # Bounded window of tasks in flight, consumed in submission order: memory stays at
     # about window x chunk records whatever the corpus size, and shards close in order.
     window = max(2, 4 * max(workers, 1))
     pending: deque[tuple[int, Future[Any]]] = deque()
     processed = 0
+    writer_loaded = False
 
     def drain_one() -> None:
-        nonlocal processed
+        nonlocal processed, writer_loaded
+        if not writer_loaded:  # while the workers start: pyarrow's import, ~0.2 s
+            committer.out.load_writer()
+            writer_loaded = True
         n, fut = pending.popleft()
         rows, pid, maxrss = fut.result()
         rss[pid] = max(rss.get(pid, 0), maxrss)
@@ -510,8 +579,7 @@ def _run_local(
             progress.advance(n)
 
     try:
-        for kind, payload in _chunks(iter_records(files, text_field=text_field, id_field=id_field, encoding=encoding),
-                                     shard_size, chunk_size, done):
+        for kind, payload in chunks:
             if kind == "skip":
                 while pending:  # rows before a skipped shard must be committed first
                     drain_one()
@@ -533,16 +601,39 @@ def _run_local(
 
 def _init_worker_inline(mode: str, profile_paths: tuple[str, ...], index_path: str | None) -> None:
     profiles, index = load_resources(profile_paths, index_path)
+    if _loads_little(mode, profile_paths):
+        preload_mode(mode, profiles)
     _worker_state.update(mode=mode, profiles=profiles, index=index)
+
+
+def _loads_little(mode: str, profile_paths: Sequence[str]) -> bool:
+    """Does ``mode`` need only the screen's table (loaded per worker), not the detector?"""
+    return mode == "screen" and not profile_paths
+
+
+def preload_mode(mode: str, profiles: Sequence[Any] = ()) -> None:
+    """Load what ``mode`` needs before its first record, and no more.
+
+    A screen without profiles needs only the screen's table (~0.3 s): no language model,
+    lexicons or candidate table (`despin.preload`, ~3.5 s), which only check and restore
+    (and a screen with a profile, which runs the detector) use; those also load the batch
+    language model.
+    """
+    if mode == "screen" and not profiles:
+        from .screen import preload_screen
+
+        if preload_screen(tuple(SCREEN_CONFIG.resources)):
+            return
+    from .core import preload
+
+    preload(batch=mode != "screen")
 
 
 def _warm_up(mode: str, profile_paths: tuple[str, ...], index_path: str | None) -> None:
     """Check one sentence before forking so lazily loaded data is shared by all workers."""
-    from .core import preload
-
     profiles, index = load_resources(profile_paths, index_path)
     try:
-        preload(batch=mode != "screen")
+        preload_mode(mode, profiles)
         annotate("The quick brown fox jumps over the lazy dog.", mode, profiles, index)
     except Exception:
         pass  # the real records will report it

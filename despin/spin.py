@@ -25,7 +25,7 @@ import hashlib
 import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -92,6 +92,9 @@ class Preset:
     # Probability that a replaced name word comes out lower-cased; half as often a
     # name word is lower-cased without being replaced.
     lower_names: float = 0.0
+    # Every name word comes out lower-cased, replaced or not, and abbreviations are
+    # spelled out ("Corp" -> "corporation", "U.S." -> "united states"; see ABBREVIATIONS).
+    casefold_names: bool = False
     # Artefacts (doubled spaces, stray braces) per 100 tokens.
     artefacts: float = 0.0
     description: str = ""
@@ -605,11 +608,13 @@ class Spinner:
             ) else "synonym"
             if s.is_name:
                 kind = "name"
-                if _unit(self.seed, "lower", s.key) < p.lower_names:
+                if p.casefold_names or _unit(self.seed, "lower", s.key) < p.lower_names:
                     out = sub.lower()
             edits.append((first.start, last.end, out, kind))
 
-        if p.lower_names > 0:
+        if p.casefold_names:
+            _casefold_edits(text, toks, is_name, taken, edits)
+        elif p.lower_names > 0:
             # Spinners also lower-case words of names they do not replace ("Bank" -> "bank").
             for i, t in enumerate(toks):
                 if is_name[i] and not taken[i] and t.text[:1].isupper() and t.text.lower() != t.text:
@@ -651,3 +656,51 @@ class Spinner:
             if e.kind != "artefact"
         )
         return SpinResult(text, "".join(parts), tuple(out_edits), n, n_changed)
+
+
+# --- the casefold preset: names lower-cased, abbreviations spelled out ---------------------
+# General English abbreviations (written for the simulator, not taken from any spinner),
+# spelled out in lower case as a spinner that lower-cases names prints them.
+ABBREVIATIONS: dict[str, str] = {
+    "U.S.": "united states", "U.K.": "united kingdom", "U.N.": "united nations", "E.U.": "european union",
+    "Corp": "corporation", "Inc": "incorporated", "Co": "company", "Ltd": "limited", "Bros": "brothers",
+    "Dept": "department", "Govt": "government", "Intl": "international", "Assn": "association",
+    "Jan": "january", "Feb": "february", "Mar": "march", "Apr": "april", "Aug": "august", "Sept": "september",
+    "Oct": "october", "Nov": "november", "Dec": "december", "Mr": "mister", "Mrs": "missus", "Dr": "doctor",
+    "St": "street", "Ave": "avenue", "Gen": "general", "Sen": "senator", "Rep": "representative",
+    "mln": "million", "bln": "billion", "pct": "percent", "dlrs": "dollars", "yr": "year", "qtr": "quarter",
+    "avg": "average", "approx": "approximately", "govt": "government", "vs": "versus",
+}  # fmt: skip
+_ABBREVIATION_RE = re.compile(
+    r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(ABBREVIATIONS, key=len, reverse=True)) + r")(?![\w])"
+)
+
+
+def _casefold_edits(text: str, toks: list[Token], is_name: list[bool], taken: list[bool],
+                    edits: list[tuple[int, int, str, str]]) -> None:
+    """Spell out abbreviations and lower-case every other name word not yet replaced."""
+    busy = [(a, b) for a, b, _, _ in edits]
+    expanded_ends = set()
+    for m in _ABBREVIATION_RE.finditer(text):
+        a, b = m.span()
+        if not any(x < b and a < y for x, y in busy):
+            edits.append((a, b, ABBREVIATIONS[m.group(1)], "expand"))
+            busy.append((a, b))
+            expanded_ends.add(b)
+    for i, t in enumerate(toks):
+        # A capital right after an abbreviation's full stop ("U.S. Army") is a name too.
+        after_abbreviation = text[t.start - 1:t.start] == " " and t.start - 1 in expanded_ends
+        if (is_name[i] or after_abbreviation) and not taken[i] and t.text.lower() != t.text:
+            if not any(x < t.end and t.start < y for x, y in busy):
+                taken[i] = True
+                edits.append((t.start, t.end, t.text.lower(), "case"))
+
+
+# Registered here, apart from the table above, so that presets added there merge cleanly.
+PRESETS["casefold"] = replace(
+    PRESETS["damage"],
+    name="casefold",
+    casefold_names=True,
+    description="the damage preset, with every name lower-cased and abbreviations spelled out "
+    "(\"Acme Corp\" -> \"acme corporation\")",
+)

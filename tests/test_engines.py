@@ -45,6 +45,8 @@ def corpus(tmp_path: Path) -> list[Path]:
 def local_ray() -> Any:
     ray = pytest.importorskip("ray")
     pytest.importorskip("ray.data")
+    import despin.engines.ray  # noqa: F401  (registers engine="ray" with despin.scan)
+
     ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING")
     yield ray
     ray.shutdown()

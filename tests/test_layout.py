@@ -10,8 +10,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 import despin
 
 PACKAGE = Path(despin.__file__).parent
@@ -103,7 +101,6 @@ def test_the_graph_sees_imports_inside_functions() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-@pytest.mark.xfail(strict=True, reason="despin.scan <-> despin.engines.ray: the Ray engine's registration is being reworked")
 def test_no_import_cycles_in_the_package() -> None:
     assert cycles(import_graph()) == []
 

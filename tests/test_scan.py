@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 import despin.core
+import despin.errors
 from despin.cli import main
 from despin.config import Config
 from despin.io.corpus import read_rows, row_schema
@@ -270,3 +271,112 @@ def test_profiles_load_once_and_reach_the_detector(tmp_path: Path, monkeypatch: 
     with pytest.raises(DataError):
         run_scan([src], tmp_path / "out2", workers=0, profiles=[str(tmp_path / "broken.jsonl")])
     assert not (tmp_path / "out2").exists()  # a bad profile fails before any output is made
+
+
+# ------------------------------------------------------------------ start-up: only what a mode needs
+# Runs in a new process (no warm caches from other tests, no stand-in detector): an audit
+# hook installed before the workers fork logs every data file any process opens.
+STARTUP_PROBE = textwrap.dedent("""
+    import json, os, sys
+    log = os.open(sys.argv[3], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    def hook(event, args):
+        if event == "open" and isinstance(args[0], str) and ("/data/" in args[0] or "pocketsphinx" in args[0]):
+            os.write(log, f"{os.getpid()} {args[0]}\\n".encode())
+    sys.addaudithook(hook)
+    from despin.scan import run_scan
+    summary = run_scan([sys.argv[1]], sys.argv[2], fmt="jsonl", mode="screen", workers=4)
+    print(json.dumps({"pid": os.getpid(), "workers": len(summary["peak_rss_mb_per_worker"]),
+                      "modules": sorted(m for m in ("pocketsphinx", "lemminflect") if m in sys.modules)}))
+""")
+
+
+def test_screen_scan_loads_only_the_screen_table_and_starts_one_worker_for_a_small_input(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "in.jsonl", [json.dumps({"id": str(i), "text": t}) for i, t in enumerate(
+        ["The council will utilize the old bridge.", "Nothing happened on Tuesday.", "THE NASA PLAN was aforementioned."])])
+    log = tmp_path / "opened.log"
+    res = subprocess.run([sys.executable, "-c", STARTUP_PROBE, str(src), str(tmp_path / "out"), str(log)],
+                         capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[1])
+    assert res.returncode == 0, res.stderr
+    probe = json.loads(res.stdout)
+    assert probe["workers"] == 1  # 3 records are one chunk: one worker, not 4
+    assert probe["modules"] == []  # no language model, no inflection tables
+    opened = [line.split(" ", 1) for line in log.read_text().splitlines()]
+    data_files = {Path(path).name for _, path in opened if "/despin/data/" in path}
+    assert data_files <= {"screen-evidence.tsv.gz", "calibration.json"}
+    assert not [path for _, path in opened if "pocketsphinx" in path]
+    # The worker loaded the table itself, and the scan process did not.
+    table_pids = {int(pid) for pid, path in opened if path.endswith("screen-evidence.tsv.gz")}
+    assert table_pids and probe["pid"] not in table_pids
+    assert [r["id"] for r in read_rows(tmp_path / "out")] == ["0", "1", "2"]
+
+
+def test_words_outside_the_screen_table_get_the_live_value() -> None:
+    """The screen never computes evidence live when its table is complete: a word outside it
+    must be what the live computation says (ineligible, or no candidates). Words written here."""
+    from despin.screen import _raw_table, table_only_evidence, type_evidence
+
+    if not _raw_table():
+        pytest.skip("no precomputed screen table in this installation")
+    words = ["zorblaxian", "snorfulated", "qwrtp", "mln", "1987", "brrr", "xyzzy's", "glonkish", "ab", "e",
+             "vfeldt", "ultrablorp", "mcgrumble", "naïveté", "straße"]
+    outside = [w for w in words if w not in _raw_table()]
+    assert len(outside) >= 10
+    for w in outside:
+        assert table_only_evidence(w) == type_evidence.__wrapped__(w, ("wordnet", "moby")), w
+
+
+def test_screen_features_are_the_same_cold_and_warm_and_case_aware() -> None:
+    from despin.screen import screen_features
+
+    text = "The NASA panel will utilize the data. The nasa panel will utilize the data. Qwrtp zorblaxian."
+    sources = ("wordnet", "moby")
+    first = screen_features(text, sources)
+    assert screen_features(text, sources) == first
+    # An acronym is skipped; the other spellings of the word share its type's evidence.
+    assert screen_features("PANEL", sources) == [0.0, 0.0, 0.0, 0.0]
+    one = screen_features("panel", sources)
+    assert one == screen_features("Panel", sources) and one[0] != 0.0 and one[3] == 0.0  # log(1 word)
+
+
+# ------------------------------------------------------------------ engines registry
+def test_engines_register_themselves_and_scan_never_imports_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ast
+
+    import despin.scan as scan_mod
+
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD[:2])
+    monkeypatch.setattr(scan_mod, "_ENGINES", {})
+    with pytest.raises(despin.errors.InputError, match="import despin.engines.ray first"):
+        run_scan([src], tmp_path / "o1", fmt="jsonl", engine="ray")
+    with pytest.raises(despin.errors.InputError, match="unknown engine"):
+        run_scan([src], tmp_path / "o2", fmt="jsonl", engine="spark")
+
+    calls: list[dict[str, Any]] = []
+
+    def batches(files: Any, **kw: Any) -> Any:
+        from despin.io.corpus import iter_records
+        from despin.scan import row_for_record
+
+        calls.append(kw)
+        yield [row_for_record(r, kw["mode"]) for r in iter_records(files, text_field=kw["text_field"],
+                                                                    id_field=kw["id_field"])]
+
+    scan_mod.register_engine("ray", batches)
+    summary = run_scan([src], tmp_path / "o3", fmt="jsonl", engine="ray", mode="screen")
+    assert summary["engine"] == "ray" and summary["documents"] == 2 and calls[0]["mode"] == "screen"
+    assert [r["score"] for r in read_rows(tmp_path / "o3")] == [0.81, 0.1]
+
+    # The import graph: engines import scan, never the reverse (not even inside a function).
+    def imported(path: Path) -> set[str]:
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names.add("." * node.level + (node.module or ""))
+                names.update("." * node.level + (node.module + "." if node.module else "") + a.name for a in node.names)
+            elif isinstance(node, ast.Import):
+                names.update(a.name for a in node.names)
+        return names
+
+    package = Path(scan_mod.__file__).parent
+    assert not [n for n in imported(package / "scan.py") if "engines" in n]
+    assert "..scan" in imported(package / "engines" / "ray.py")

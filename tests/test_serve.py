@@ -118,6 +118,94 @@ def test_default_limit_is_one_megabyte() -> None:
         assert client.post("/v1/check", json={"text": "x" * 999_000}).status_code == 200
 
 
+# ------------------------------------------------------------------ 413 over a real socket
+# The TestClient above never touches a socket; these run uvicorn on loopback, where a
+# server that answers before reading the body makes the kernel reset the connection.
+@pytest.fixture(scope="module")
+def live() -> Iterator[str]:
+    """A real uvicorn on 127.0.0.1 (an ephemeral port); yields its base URL."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    app = create_app(checker=echo_checker, warm=False, drain_idle_s=0.5)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.02)
+    host, port = sock.getsockname()
+    yield f"http://{host}:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+def _post_with(client: str, url: str, body: bytes) -> int:
+    headers = {"content-type": "application/json"}
+    if client == "urllib":
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=headers), timeout=30) as r:
+                return int(r.status)
+        except urllib.error.HTTPError as e:
+            return e.code
+    if client == "httpx":
+        import httpx
+
+        return httpx.post(url, content=body, headers=headers, timeout=30).status_code
+    requests = pytest.importorskip("requests")
+    return int(requests.post(url, data=body, headers=headers, timeout=30).status_code)
+
+
+@pytest.mark.parametrize("size", [6_000_000, 60_000_000], ids=["6MB", "60MB"])
+@pytest.mark.parametrize("client", ["urllib", "httpx", "requests"])
+def test_every_common_client_gets_the_413(live: str, client: str, size: int) -> None:
+    # 6x and 60x the default 1 MB limit; urllib used to get ConnectionResetError here.
+    body = b'{"text": "' + b"x" * size + b'"}'
+    assert _post_with(client, live + "/v1/check", body) == 413
+    assert _post_with(client, live + "/v1/check", b'{"text": "a quick fox"}') == 200  # and the server still serves
+
+
+def _raw_request(live: str, head: str, body: bytes = b"", wait_s: float = 10.0) -> tuple[bytes, float]:
+    """Send ``head`` and ``body`` on a raw socket, then read until the server closes; (reply, seconds)."""
+    import socket
+
+    host, port = live.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait_s) as s:
+        t0 = time.monotonic()
+        s.sendall(head.encode() + b"\r\n" + body)
+        reply = b""
+        while chunk := s.recv(65536):
+            reply += chunk
+        return reply, time.monotonic() - t0
+
+
+def test_a_client_that_declares_a_huge_body_and_stops_gets_413_and_is_cut_off(live: str) -> None:
+    head = ("POST /v1/check HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+            "content-length: 50000000\r\n")
+    reply, seconds = _raw_request(live, head, b'{"text": "' + b"x" * 1000)  # ... and nothing more
+    assert reply.startswith(b"HTTP/1.1 413") and b"connection: close" in reply.lower()
+    assert 0.4 < seconds < 5  # waited the 0.5 s idle bound, not forever
+    # A declared size past what is worth draining is answered at once, without reading.
+    reply, seconds = _raw_request(live, head.replace("50000000", "100000000000"))
+    assert reply.startswith(b"HTTP/1.1 413") and seconds < 0.4
+
+
+def test_expect_100_continue_gets_the_413_without_sending_the_body(live: str) -> None:
+    head = ("POST /v1/check HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+            "content-length: 6000000\r\nexpect: 100-continue\r\n")
+    reply, seconds = _raw_request(live, head)
+    assert reply.startswith(b"HTTP/1.1 413") and b"100 Continue" not in reply and seconds < 0.4
+
+
 # ------------------------------------------------------------------ 422
 @pytest.mark.parametrize(
     "body, needle",

@@ -10,6 +10,7 @@ import collections
 import dataclasses
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -444,3 +445,19 @@ def test_cli_dictionary_preset(tmp_path: Path, toy_lexicon: None) -> None:
     assert len(recs) == 4 and all(r["spinner"]["preset"] == "dictionary" for r in recs)
     for r in recs:
         _check_alignment(r["original"], r["spun"], tuple(Edit.from_dict(e) for e in r["alignment"]))
+
+
+# Written for this test: names, numbers and abbreviations.
+NAMED_TEXT = (
+    "Acme Corp of Portland said on Tuesday that it has built the bridge for 40 mln dlrs since 1998.\n\n"
+    "Olsen told the Portland Herald that Baxter Ltd and the U.S. Army Corps of Engineers agreed in February."
+)
+
+
+def test_casefold_preset_lowercases_names_and_spells_out_abbreviations() -> None:
+    from despin.spin import Spinner, Thesaurus
+
+    copy = Spinner("casefold", Thesaurus.from_dict("none", {}), rate=1.0, seed=1).spin(NAMED_TEXT).spun
+    assert copy.startswith("Acme corporation of portland said on tuesday")  # a sentence start keeps its capital
+    assert "40 million dollars since 1998" in copy and "the united states army corps" in copy
+    assert not [w for w in re.findall(r"(?<=[a-z,] )[A-Z]\w*", copy)]  # no mid-sentence capital left

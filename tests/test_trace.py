@@ -571,3 +571,57 @@ def test_coverage_of_a_quoted_sentence_stays_below_the_cluster_threshold() -> No
     # stretch between "said" and "at"); clustering must not count those as reached.
     assert any(a.op == "replace" and a.source_end - a.source_start > 100 for a in align(item, quoting))
     assert coverage(item, quoting) < MIN_COVERAGE
+
+
+# ------------------------------------------------------------------ second stage: names and casing damaged
+# Written for this test: a news-style paragraph dense in names, numbers and abbreviations.
+NAMED = (
+    "Acme Corp of Portland said on Tuesday that Chief Executive Maria Olsen will meet officials of the "
+    "Oregon Department of Transport in Salem on March 3 to discuss the Willamette River bridge, which "
+    "Acme Corp and Baxter Ltd have built for 40 mln dlrs since 1998.\n\n"
+    "Olsen told the Portland Herald that Baxter Ltd and the U.S. Army Corps of Engineers agreed in "
+    "February that the bridge over the Willamette at Salem would open to traffic in April, and that "
+    "Governor Tom Reilly of Oregon and Senator Ann Park of Washington would attend the opening in Salem."
+)
+OTHER = (
+    "The village fair opened in the rain this year, and the bakers of the valley sold bread, cakes and pies to "
+    "the visitors who came from the towns along the coast, while the band played in the square until dark."
+)
+
+
+def test_second_stage_keys_are_blind_to_names_and_casing(tmp_path: Path) -> None:
+    from despin.spin import Spinner, Thesaurus
+    from despin.trace.shingles import paragraph_words
+
+    copy = Spinner("casefold", Thesaurus.from_dict("none", {}), rate=1.0, seed=1).spin(NAMED).spun
+    ix = Index.build(tmp_path / "ix", [("named", NAMED), ("other", OTHER)])
+    signer = ix._signer
+    first = lambda t: set(signer.band_keys(paragraph_words(t)).tolist())  # noqa: E731
+    second = lambda t: set(signer.skeleton_keys_many([paragraph_words(t)])[0].tolist())  # noqa: E731
+    assert first(copy) != first(NAMED)  # the anchors (names) are gone from the copy
+    assert second(copy) == second(NAMED)  # the skeleton is not
+    assert [c[1] for c in ix.candidates(copy, stage=2)] == ["named"]
+    assert not first(NAMED) & second(NAMED)  # the two stages' keys never meet
+
+
+def test_query_asks_the_second_stage_when_the_first_finds_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from despin.spin import Spinner, Thesaurus
+
+    copy = Spinner("casefold", Thesaurus.from_lexicon("moby"), rate=0.5, seed=3).spin(NAMED).spun
+    ix = Index.build(tmp_path / "ix", [("named", NAMED), ("other", OTHER)])
+    real = Index.candidates
+    stages: list[int] = []
+
+    def first_stage_blind(self: Index, text: str, limit: int = 5, *, stage: int = 1) -> list[tuple[int, str, int]]:
+        stages.append(stage)
+        return [] if stage == 1 else real(self, text, limit, stage=stage)
+
+    monkeypatch.setattr(Index, "candidates", first_stage_blind)
+    assert ix.query(copy, top=1, second_stage=False) == [] and stages == [1]
+    stages.clear()
+    found = ix.query(copy, top=1)
+    assert stages == [1, 2] and found[0].id == "named" and found[0].similarity >= MIN_SIMILARITY
+    stages.clear()
+    monkeypatch.setattr(Index, "candidates", lambda self, text, limit=5, *, stage=1: (
+        stages.append(stage), real(self, text, limit, stage=stage))[1])
+    assert ix.query(NAMED, top=1)[0].id == "named" and stages == [1]  # a clear first stage is enough

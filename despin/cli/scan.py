@@ -107,6 +107,11 @@ def scan(inputs: tuple[str, ...], output: str, fmt: str, mode: str, text_field: 
         raise click.UsageError("--learn needs --mode restore, --index ARCHIVE and the local engine (it learns "
                                "its own profiles: no --profile)")
     runner: Any = _learn_loop if learn else run_scan  # --learn: the same call, through the loop
+    if engine == "ray":
+        try:
+            from ..engines import ray  # noqa: F401  (registers the engine with despin.scan)
+        except ImportError as e:
+            raise click.ClickException(str(e)) from None
     show = not quiet and sys.stderr.isatty()
     kwargs: dict[str, Any] = dict(mode=mode, fmt=fmt, text_field=text_field, id_field=id_field, profiles=profiles,
                                   index=index, encoding=encoding, workers=workers, shard_size=shard_size,

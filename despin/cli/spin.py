@@ -56,7 +56,7 @@ def _iter_texts(
 @click.option("-o", "--output", default="-", show_default=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="Pairs file to write (JSONL).")
 @click.option("--preset", default="table", show_default=True,
-              type=click.Choice(["table", "random", "phrase", "damage", "dictionary"]),
+              type=click.Choice(["table", "random", "phrase", "damage", "casefold", "dictionary"]),
               help="Spinner style (see docs/eval.md).")
 @click.option("--rate", default=0.3, show_default=True, type=click.FloatRange(0.10, 0.60),
               help="Target share of word tokens changed.")

@@ -4,7 +4,8 @@ Two entry points:
 
 - `check_dataset(ds)`: for your own `ray.data.Dataset` (any reader, any sink); adds
   the columns ``score``, ``verdict``, ``spans``, ``restored``, ``error``.
-- ``despin scan --engine ray [--address HOST:PORT]`` (`scan_batches`): reads the same
+- ``despin scan --engine ray [--address HOST:PORT]`` (`scan_batches`, registered with
+  `despin.scan` when this module is imported: ``run_scan(engine="ray")``): reads the same
   inputs as the local engine (one Ray task per file, records streamed in blocks), checks
   them in parallel and hands the rows back in input order to the same shard writer, so
   the output folder is identical to the local engine's.
@@ -23,7 +24,7 @@ from typing import Any, Iterator, Sequence
 
 from ..errors import DespinError, InputError
 from ..io.corpus import InputFile, Record, iter_file_records, row_schema
-from ..scan import MODES, annotate, load_resources, row_for_record
+from ..scan import MODES, annotate, load_resources, preload_mode, register_engine, row_for_record
 
 try:
     import pyarrow as pa
@@ -124,11 +125,9 @@ class _RowsUDF:
     """Checks blocks of records in a long-lived actor: resources load once per actor."""
 
     def __init__(self, mode: str, profile_paths: tuple[str, ...], index_path: str | None) -> None:
-        from ..core import preload
-
         self.mode = mode
         self.profiles, self.index = load_resources(profile_paths, index_path)
-        preload(batch=mode != "screen")  # as local scan workers: the batch language model for check/restore
+        preload_mode(mode, self.profiles)  # as local scan workers: what the mode needs, no more
 
     def __call__(self, batch: "pa.Table") -> "pa.Table":
         rows = [
@@ -183,6 +182,9 @@ def scan_batches(
     finally:
         if started_here:
             ray.shutdown()
+
+
+register_engine("ray", scan_batches)  # `despin scan --engine ray`, `run_scan(engine="ray")`
 
 
 def _ensure_ray(address: str | None, num_cpus: int | None) -> bool:

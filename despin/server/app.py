@@ -63,6 +63,13 @@ DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_QUEUE_TIMEOUT_S = 60.0
 # Environment variable carrying create_app's settings to `--workers N` processes.
 SETTINGS_ENV = "DESPIN_SERVE_SETTINGS"
+# An oversized body is read and discarded up to this size before the 413 (see BodyLimit):
+# 64x the default limit, ~0.1 s on loopback; larger ones are answered and cut off.
+DEFAULT_DRAIN_MAX = 64 * DEFAULT_MAX_BODY
+# A client that stops sending mid-body gets its 413 and is cut off after this long idle,
+# or after DEFAULT_DRAIN_TOTAL_S in all (64 MB at ~20 Mbit/s), whatever it declared.
+DEFAULT_DRAIN_IDLE_S = 5.0
+DEFAULT_DRAIN_TOTAL_S = 30.0
 
 Checker = Callable[[str, Config], Report]
 T = TypeVar("T")
@@ -174,16 +181,34 @@ class BodyLimit:
 
     ``Content-Length`` is checked first; chunked bodies are counted while buffered, so a
     client cannot stream past the limit. The limit is small (1 MB), so buffering is fine.
+
+    An oversized body is read and discarded before the 413 goes out (up to ``drain_max``
+    bytes, each piece within ``drain_idle_s`` of the last, all within ``drain_total_s``):
+    most HTTP clients (Python's ``urllib`` among them) send the whole body before they
+    read the answer, and a server that answers and closes with unread bytes in its socket
+    makes the kernel send a reset, so such a client sees ``ConnectionResetError`` instead
+    of the 413. A client that asked ``Expect: 100-continue`` (curl does for large bodies)
+    is answered at once and never sends the body; one that declares more than
+    ``drain_max`` or stalls gets the 413 and the connection closed, so it cannot hold the
+    server's attention for longer than the bounds.
     """
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, max_body: int, drain_max: int = DEFAULT_DRAIN_MAX,
+                 drain_idle_s: float = DEFAULT_DRAIN_IDLE_S, drain_total_s: float = DEFAULT_DRAIN_TOTAL_S) -> None:
         self.app = app
         self.max_body = max_body
+        self.drain_max = max(drain_max, max_body)
+        self.drain_idle_s = drain_idle_s
+        self.drain_total_s = drain_total_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        expects_continue = False
+        for name, value in scope.get("headers", ()):
+            if name == b"expect" and value.lower() == b"100-continue":
+                expects_continue = True
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -191,7 +216,10 @@ class BodyLimit:
                 except ValueError:
                     declared = 0  # h11/httptools reject these first; count the bytes instead
                 if declared > self.max_body:
-                    await self._too_large(send)
+                    # Nothing was sent yet to a client waiting for "100 Continue", and a
+                    # body over drain_max is not worth reading: answer now.
+                    drained = not expects_continue and declared <= self.drain_max and await self._drain(receive, 0)
+                    await self._too_large(send, close=not drained)
                     return
         chunks: list[bytes] = []
         size = 0
@@ -202,7 +230,8 @@ class BodyLimit:
             body = message.get("body", b"")
             size += len(body)
             if size > self.max_body:
-                await self._too_large(send)
+                drained = not message.get("more_body", False) or await self._drain(receive, size)
+                await self._too_large(send, close=not drained)
                 return
             chunks.append(body)
             if not message.get("more_body", False):
@@ -225,14 +254,33 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, send: Send) -> None:
-        await self._reply(send, 413, f"request body is over the {self.max_body} byte limit")
+    async def _drain(self, receive: Receive, size: int) -> bool:
+        """Read and drop the rest of the body; True when it was read to its end within the bounds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.drain_total_s
+        while size <= self.drain_max:
+            wait = min(self.drain_idle_s, deadline - loop.time())
+            if wait <= 0:
+                return False
+            try:
+                message = await asyncio.wait_for(receive(), wait)
+            except asyncio.TimeoutError:
+                return False  # a stalled client: answer and close rather than wait forever
+            if message["type"] == "http.disconnect":
+                return False
+            size += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return True
+        return False
+
+    async def _too_large(self, send: Send, *, close: bool = True) -> None:
+        await self._reply(send, 413, f"request body is over the {self.max_body} byte limit", close=close)
 
     @staticmethod
-    async def _reply(send: Send, status: int, detail: str) -> None:
+    async def _reply(send: Send, status: int, detail: str, *, close: bool = False) -> None:
         body = json.dumps({"detail": detail}).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        if status == 413:
+        if close:
             headers.append((b"connection", b"close"))  # the rest of the body is not read
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -282,6 +330,7 @@ def create_app(
     processes: int = 0,
     queue_timeout_s: float = DEFAULT_QUEUE_TIMEOUT_S,
     warm: bool = True,
+    drain_idle_s: float = DEFAULT_DRAIN_IDLE_S,
 ) -> FastAPI:
     """Build the app. ``profile``: loaded profile(s) or path(s); ``index``: an opened index or its directory.
 
@@ -289,6 +338,8 @@ def create_app(
     ``threads`` checks run at once (threads); a check running longer than ``timeout_s``, or waiting
     longer than ``queue_timeout_s`` for a free worker, gets 503. ``warm`` runs one check at
     start-up so the first user does not pay for loading the lexicon and language model.
+    ``drain_idle_s``: how long a client sending an oversized body may pause before it is
+    answered 413 and cut off (see `BodyLimit`).
 
     ``processes`` > 0 runs the checks in that many worker processes instead (one per core:
     a check is pure Python and holds the GIL), each loading the detector, ``profile`` and
@@ -464,7 +515,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     # Outermost last: CORS must also decorate a 413 so a cross-origin page can read it.
-    app.add_middleware(BodyLimit, max_body=max_body)
+    app.add_middleware(BodyLimit, max_body=max_body, drain_idle_s=drain_idle_s)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 

@@ -273,6 +273,22 @@ def skeleton_anchor_batch(docs: Sequence[Sequence[Words]]) -> tuple[np.ndarray, 
     return ids_all[order], pos_all[order].astype(np.intp), doc_all[order].astype(np.intp)
 
 
+def case_blind(pars: Sequence[Words]) -> list[Words]:
+    """The same paragraphs with only the anchors that casing cannot change: numbers.
+
+    Names are anchors only while capitalised; a copy that lower-cases them loses them,
+    so the second stage of a trace query (`despin.trace.index`) shingles the skeleton
+    and the number 3-grams alone, which a synonym table and a change of case both
+    leave as they were ("acme corp" or "Acme Corporation", 40 mln in 1998 stays 40 1998).
+    """
+    return [Words(p.words, [a for a in p.anchors if a[:1].isdigit()]) for p in pars]
+
+
+def case_blind_set(text: str) -> np.ndarray:
+    """Distinct ids of the skeleton 9-grams and number 3-grams of ``text`` (see `case_blind`)."""
+    return _unique(skeleton_anchor_seq(case_blind(paragraph_words(text))))
+
+
 def _unique(seq: tuple[np.ndarray, list[int]]) -> np.ndarray:
     return np.unique(seq[0])
 
