@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..errors import InputError
-from ..report import Suggestion
+from .beyond import Substitution, UnlistedHit
 from .extract import extract_text
 from .matcher import ListMatcher
 
@@ -51,6 +51,11 @@ class Finding:
     score: float  # 1.0 for listed phrases; the detector's confidence for unlisted ones
     source: str  # "LIST:LINE" or "beyond"
     context: str = ""
+    # unlisted findings: the first suggestion's word-level changes, the reasons in words, and
+    # how much likelier (natural log) the suggestion reads than the phrase as written
+    substitutions: tuple[Substitution, ...] = ()
+    evidence: tuple[str, ...] = ()
+    log_odds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +68,12 @@ class Finding:
             "score": round(float(self.score), 4),
             "source": self.source,
             "context": self.context,
+            "substitutions": [
+                {"observed": x.observed, "original": x.original, "kind": x.kind, "detail": x.detail}
+                for x in self.substitutions
+            ],
+            "evidence": list(self.evidence),
+            "log_odds": None if self.log_odds is None else round(float(self.log_odds), 3),
         }
 
 
@@ -142,8 +153,8 @@ class PaperResult:
 class UnlistedFinder(Protocol):
     """What `screen_text` needs from the beyond-lists detector (`despin.papers.beyond`)."""
 
-    def find(self, text: str) -> Sequence[tuple[int, int, str, tuple[Suggestion, ...], float]]:
-        """``(start, end, text, suggestions, confidence)`` for each unlisted tortured phrase."""
+    def find(self, text: str) -> Sequence[UnlistedHit]:
+        """Each unlisted tortured phrase, with its suggestions and evidence."""
         ...
 
 
@@ -185,13 +196,13 @@ def screen_text(
             )
     if beyond is not None:
         taken = [(f.start, f.end) for f in findings]
-        for start, end, found, suggestions, conf in beyond.find(text):
-            if any(start < e and s < end for s, e in taken):
+        for hit in beyond.find(text):
+            if any(hit.start < e and s < hit.end for s, e in taken):
                 continue  # a listed phrase already explains it
             findings.append(
-                Finding(start, end, found, "unlisted", " ".join(found.lower().split()),
-                        tuple(s.text for s in suggestions), float(conf), "beyond",
-                        _context(text, start, end))
+                Finding(hit.start, hit.end, hit.text, "unlisted", " ".join(hit.text.lower().split()),
+                        tuple(s.text for s in hit.suggestions), float(hit.confidence), "beyond",
+                        _context(text, hit.start, hit.end), hit.substitutions, hit.evidence, hit.log_odds)
             )
     findings.sort(key=lambda f: (f.start, f.end))
     result = PaperResult(name, len(text), tuple(findings), threshold=threshold)
