@@ -48,8 +48,8 @@ tortured\tcorrect
 
 def build(source: Path) -> tuple[bytes, int, int]:
     """The gzipped list, the number of entries kept and dropped."""
-    from despin.papers.beyond import _clean_expected
-    from despin.papers.lists import normalize_phrase, parse_list_text
+    from despin.papers.bundled import drop_correct_terms
+    from despin.papers.lists import parse_list_text
 
     raw = source.read_bytes()
     sha = hashlib.sha256(raw).hexdigest()
@@ -57,9 +57,9 @@ def build(source: Path) -> tuple[bytes, int, int]:
         print(f"warning: {source} has sha256 {sha}, not the documented {EXPECTED_SHA256}", file=sys.stderr)
     text = raw.decode("utf-8")
     parse_list_text(text, str(source))  # a bad line stops the build with FILE:LINE
-    rows = [line.split("\t", 1) for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    correct_terms = {normalize_phrase(_clean_expected(c)) for _, c in rows}
-    kept = [(t, c) for t, c in rows if normalize_phrase(t) not in correct_terms]
+    rows = [(t, c) for t, _, c in (line.partition("\t") for line in text.splitlines())
+            if t.strip() and not t.startswith("#")]
+    kept = drop_correct_terms(rows)
     dropped = len(rows) - len(kept)
     body = HEADER.format(dropped=dropped, sha=sha) + "".join(f"{t}\t{c}\n" for t, c in kept)
     return gzip.compress(body.encode("utf-8"), compresslevel=9, mtime=0), len(kept), dropped

@@ -378,7 +378,8 @@ KNOWN = [
 def detector():  # type: ignore[no-untyped-def]
     from despin.papers.beyond import BeyondDetector
 
-    return BeyondDetector.build(KNOWN, terms=["prostate cancer", "random walk"])
+    # margin 5: the mechanics on a 12-pair list, whose odds are smaller than a full list's
+    return BeyondDetector.build(KNOWN, terms=["prostate cancer", "random walk"], margin=5.0)
 
 
 def test_beyond_restores_unlisted_phrases_from_learned_swaps_and_terms(detector) -> None:  # type: ignore[no-untyped-def]
@@ -442,6 +443,14 @@ def test_cli_beyond_with_terms(tmp_path: Path) -> None:
         ("unlisted", "prostate peril", "prostate cancer"),
         ("listed", "Counterfeit consciousness", "artificial intelligence"),
     ]
+    unlisted = row["findings"][0]
+    assert [(s["observed"], s["original"], s["kind"]) for s in unlisted["substitutions"]] == [("peril", "cancer", "listed")]
+    # a margin above the finding's log-odds drops it; the report says which margin was used
+    res = CliRunner().invoke(main, ["papers", str(paper), "-o", str(out), "--list", str(lst), "--terms", str(terms),
+                                    "--no-default-list", "--beyond-margin", str(unlisted["log_odds"] + 0.1)])
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert [f["kind"] for f in doc["papers"][0]["findings"]] == ["listed"]
+    assert doc["beyond_margin"] == pytest.approx(unlisted["log_odds"] + 0.1) and doc["attribution"] is None
 
 
 # --- learning from the lists: alignment, back-off, keep probability, term cover ----------
@@ -457,7 +466,7 @@ SPUN = [
 def spun_detector():  # type: ignore[no-untyped-def]
     from despin.papers.beyond import BeyondDetector
 
-    return BeyondDetector.build(SPUN, terms=["immune system"], wordnet_terms=False)
+    return BeyondDetector.build(SPUN, terms=["immune system"], wordnet_terms=False, margin=5.0)
 
 
 def test_align_pair_finds_uneven_units_only_when_anchored() -> None:
@@ -619,3 +628,19 @@ def test_usage_errors_without_inputs_or_output(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "FILES_OR_DIR" in res.output
     res = CliRunner().invoke(main, ["papers", str(tmp_path)])
     assert res.exit_code == 2 and "--output" in res.output
+
+
+def test_restorations_that_reread_the_text_are_not_flagged() -> None:
+    from despin.papers.beyond import BeyondDetector
+
+    d = BeyondDetector.build(KNOWN, terms=["gaussian mixture model"], wordnet_terms=False)
+    # a changed function word, or two changed words that make no known term: a rereading
+    assert d._weak_restoration(["measures", "within"], "amounts in")
+    assert d._weak_restoration(["helps", "operators"], "assistance agents")
+    assert not d._weak_restoration(["bosom", "peril"], "breast cancer")  # a known term
+    assert not d._weak_restoration(["prostate", "peril"], "prostate cancer")  # one word
+    # the words with their neighbours form a known term: the term as written
+    assert d._inside_known_term(["a", "gaussian", "mixture", "model", "fits"], 2, 4)
+    assert not d._inside_known_term(["a", "hybrid", "mixture", "model", "fits"], 2, 4)
+    # spacing and hyphens are spelling, not a thesaurus
+    assert not d.has_evidence("ad hoc networks", "ad-hoc networks")

@@ -3,8 +3,8 @@
 Scoring (documented in docs/papers.md): the *evidence* of a paper is the number of
 distinct listed phrases found plus half the summed confidence of distinct unlisted
 phrases *above the rate the detector shows on clean text* (unlisted findings are
-guesses: on the clean sentences of benchmarks/tortured.py it flags about one window per
-hundred words, so only a density above that counts); ``score = E / (E + 2)``.
+guesses: at #8's margin it flagged about one window per hundred words of the clean
+sentences of benchmarks/tortured.py, so only a density above that counts); ``score = E / (E + 2)``.
 A paper is ``suspect`` at ``score >= 0.5`` — two distinct listed phrases, the same
 threshold as the default of ``--threshold 2`` — ``review`` below that but above zero,
 ``clean`` at zero and ``error`` when no text could be read. Two, not one, because a
@@ -30,8 +30,10 @@ from .extract import extract_text
 from .matcher import ListMatcher
 
 UNLISTED_WEIGHT = 0.5
-# Unlisted findings per word that clean scientific text also gets (dev-set measured,
-# docs/papers.md): subtracted before unlisted findings count as evidence.
+# Unlisted findings per word that clean scientific text also gets, subtracted before unlisted
+# findings count as evidence. Measured at #8's flagging margin (5: about one window per
+# hundred words); at the margin of #17 (11) clean sentences get far fewer (docs/papers.md),
+# so the subtraction is now conservative: unlisted findings alone rarely make a paper suspect.
 UNLISTED_BASE_RATE = 0.01
 # evidence at which a paper is "suspect": two distinct listed phrases
 DEFAULT_THRESHOLD = 2.0
