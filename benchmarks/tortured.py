@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from despin.papers.beyond import (
     MARGIN,
+    SOURCES,
     STOPWORDS,
     BeyondDetector,
     _clean_expected,
@@ -250,7 +251,7 @@ def _aiksaurus_related(data_dir: Path) -> dict[str, set[str]]:
     return out
 
 
-def oracle(rows: list[tuple[str, str]], folds: int, clean: list[str]) -> None:
+def oracle(rows: list[tuple[str, str]], folds: int, clean: list[str], sources: tuple[str, ...] = SOURCES) -> None:
     """Ceilings, every held-out phrase of every fold (the detector learns from the other folds).
 
     * *reachable*: a phrase of the same length as its correct term whose every substituted
@@ -281,7 +282,8 @@ def oracle(rows: list[tuple[str, str]], folds: int, clean: list[str]) -> None:
 
     for k in range(folds):
         test, train = split(rows, folds, k)
-        det = BeyondDetector.build(pairs(parse_list_text("\n".join(f"{t}\t{c}" for t, c in train), "train")))
+        det = BeyondDetector.build(pairs(parse_list_text("\n".join(f"{t}\t{c}" for t, c in train), "train")),
+                                   sources=sources)
         for tortured, correct in test:
             n += 1
             tw, gold = _words(tortured), _clean_expected(correct)
@@ -310,10 +312,11 @@ def oracle(rows: list[tuple[str, str]], folds: int, clean: list[str]) -> None:
                 for a, b in diff:
                     pair_total += 1
                     forms = {b, *_lemmas(b)}
-                    lexicon = {c for c, _ in lexicon_candidates(a)} | {c for c, _ in forward_candidates(a)}
+                    lexicon = {c for c, _ in lexicon_candidates(a, sources)} | {c for c, _ in forward_candidates(a, sources)}
                     lexicon |= {lemma for c in lexicon for lemma in _lemmas(c)}
                     hit = bool(forms & lexicon)
-                    pair_hits["WordNet + Moby (shipped)"] = pair_hits.get("WordNet + Moby (shipped)", 0) + hit
+                    name = "lexicon sources: " + ", ".join(sources)
+                    pair_hits[name] = pair_hits.get(name, 0) + hit
                     for name, rel in extra.items():
                         got = set().union(*(rel.get(x, set()) for x in {a, *_lemmas(a)}))
                         hit = hit or bool(forms & got)
@@ -354,6 +357,8 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=200, help="held-out phrases evaluated per fold (0 = all)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only-fold", type=int, default=None, help="evaluate this fold only (quick runs while tuning)")
+    ap.add_argument("--sources", default=",".join(SOURCES),
+                    help="lexicon sources of the detector, comma-separated (despin.lexicon.SOURCES)")
     ap.add_argument("--oracle", action="store_true", help="print ceilings (what any restorer could reach) and stop")
     args = ap.parse_args()
     if not args.data.exists():
@@ -365,7 +370,7 @@ def main() -> int:
     rng.shuffle(rows)
     clean = [s.strip() for s in CLEAN.read_text(encoding="utf-8").splitlines() if s.strip() and not s.startswith("#")]
     if args.oracle:
-        oracle(rows, args.folds, clean)
+        oracle(rows, args.folds, clean, tuple(x for x in args.sources.split(",") if x))
         return 0
     print(f"{len(rows)} dev pairs, {args.folds}-fold hold-out, {args.limit or 'all'} held-out phrases per fold, "
           f"{len(clean)} clean sentences")
@@ -379,7 +384,9 @@ def main() -> int:
     results: dict[str, list[dict]] = {name: [] for name in ablations}
     clean_ff: dict[str, list[float]] = {name: [] for name in ablations}
     t_start = time.perf_counter()
-    bare = BeyondDetector.build([], margin=MARGIN)
+    sources = tuple(x for x in args.sources.split(",") if x)
+    print(f"lexicon sources: {', '.join(sources)}")
+    bare = BeyondDetector.build([], margin=MARGIN, sources=sources)
     for k in range(args.folds):
         if args.only_fold is not None and k != args.only_fold:
             continue
@@ -391,7 +398,7 @@ def main() -> int:
         train_text = "\n".join(f"{t}\t{c}" for t, c in train)
         fps = parse_list_text(train_text, "train")
         matcher = ListMatcher(fps)
-        detector = BeyondDetector.build(pairs(fps), margin=min(THRESHOLDS))
+        detector = BeyondDetector.build(pairs(fps), margin=min(THRESHOLDS), sources=sources)
         assert not held & {_key(p) for fp in fps for p in fp.query.phrases()}, "a held-out phrase is in the list"
         assert not held & {_key(p) for p in detector.learned_phrases}, "the detector learned a held-out phrase"
         t0 = time.perf_counter()
