@@ -76,8 +76,8 @@ def _template(phrase: str) -> str:
 
 def split(rows: list[tuple[str, str]], folds: int, k: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Fold ``k``'s test rows and the training rows: every ``folds``-th row, with rows whose
-    phrases are the same once normalised ("switch-gaining knowledge" / "switch gaining
-    knowledge") kept in one fold — the matcher would otherwise find a held-out phrase
+    phrases are the same once normalised (say "k-closest neighbours" / "k closest
+    neighbours") kept in one fold — the matcher would otherwise find a held-out phrase
     through its training twin."""
     fold_of: dict[str, int] = {}
     for i, (t, _) in enumerate(rows):

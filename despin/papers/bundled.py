@@ -40,11 +40,12 @@ PPS_URL = "https://dbrech.irit.fr/pls/apex/f?p=9999:5"
 
 def drop_correct_terms(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """``(tortured, correct)`` rows without those whose tortured phrase the list itself gives
-    as a correct term ("cloud computing" → "cloud environment" where another row restores
-    "cloud computing"): flat copies of PPS fingerprints that need their AND/NOT context, which
-    flag sound papers alone. What the bundled list drops (14 of 3,984 rows).
+    as a correct term (an established term of the field, listed with a correction that only
+    holds in some context, while another row restores that very term): flat copies of PPS
+    fingerprints that need their AND/NOT context, which flag sound papers alone. What the
+    bundled list drops (14 of 3,984 rows). (Invented example below.)
 
-    >>> drop_correct_terms([("haze figuring", "cloud computing"), ("cloud computing", "cloud environment")])
+    >>> drop_correct_terms([("haze figuring", "cloud computing"), ("cloud computing", "cloud setting")])
     [('haze figuring', 'cloud computing')]
     """
     from .beyond import _clean_expected
