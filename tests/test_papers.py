@@ -30,6 +30,12 @@ from despin.papers.screen import screen_file, screen_text
 
 SHARED = Path(__file__).parents[1].parent / "shared" / "data"
 
+
+@pytest.fixture(autouse=True)
+def _own_lists_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's list updates (~/.local/share/despin)."""
+    monkeypatch.setenv("DESPIN_LISTS_DIR", str(tmp_path / "lists-dir"))
+
 LIST_TSV = """# our own invented list
 tortured\tcorrect
 irregular woodland\trandom forest
@@ -289,7 +295,7 @@ def paper_dir(tmp_path: Path) -> Path:
 def test_cli_csv_report_with_error_rows_and_summary(paper_dir: Path) -> None:
     out = paper_dir.parent / "report.csv"
     res = CliRunner().invoke(main, ["papers", str(paper_dir), "-o", str(out), "--list",
-                                    str(paper_dir.parent / "list.tsv"), "--no-beyond"])
+                                    str(paper_dir.parent / "list.tsv"), "--no-beyond", "--no-default-list"])
     assert res.exit_code == 0, res.output
     rows = {Path(r["path"]).name: r for r in csv.DictReader(out.open(encoding="utf-8"))}
     assert [rows[n]["verdict"] for n in sorted(rows)] == ["suspect", "clean", "suspect", "error", "error"]
@@ -302,7 +308,7 @@ def test_cli_json_and_parquet_keep_offsets(paper_dir: Path) -> None:
     lst = str(paper_dir.parent / "list.tsv")
     out = paper_dir.parent / "r.json"
     res = CliRunner().invoke(main, ["papers", str(paper_dir / "a_spun.txt"), "-o", str(out), "--list", lst,
-                                    "--no-beyond", "--quiet"])
+                                    "--no-beyond", "--no-default-list", "--quiet"])
     assert res.exit_code == 0, res.output
     doc = json.loads(out.read_text(encoding="utf-8"))
     f0 = doc["papers"][0]["findings"][0]
@@ -311,7 +317,7 @@ def test_cli_json_and_parquet_keep_offsets(paper_dir: Path) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
     outp = paper_dir.parent / "r.parquet"
     res = CliRunner().invoke(main, ["papers", str(paper_dir), "-o", str(outp), "--list", lst,
-                                    "--no-beyond", "--quiet"])
+                                    "--no-beyond", "--no-default-list", "--quiet"])
     assert res.exit_code == 0, res.output
     table = pq.read_table(outp).to_pylist()
     assert [r["verdict"] for r in table] == ["suspect", "clean", "suspect", "error", "error"]
@@ -320,24 +326,24 @@ def test_cli_json_and_parquet_keep_offsets(paper_dir: Path) -> None:
 
 def test_cli_user_errors(tmp_path: Path, paper_dir: Path) -> None:
     runner = CliRunner()
-    res = runner.invoke(main, ["papers", str(paper_dir), "-o", str(tmp_path / "r.csv"), "--no-beyond"])
+    res = runner.invoke(main, ["papers", str(paper_dir), "-o", str(tmp_path / "r.csv"), "--no-beyond", "--no-default-list"])
     assert res.exit_code == 2 and "nothing to look for" in res.output
     res = runner.invoke(main, ["papers", str(paper_dir), "-o", str(tmp_path / "r.csv"), "--list",
-                               str(tmp_path / "missing.tsv"), "--no-beyond"])
+                               str(tmp_path / "missing.tsv"), "--no-beyond", "--no-default-list"])
     assert res.exit_code == 1 and "missing.tsv: no such file" in res.output and "Traceback" not in res.output
     bad = tmp_path / "bad.tsv"
     bad.write_text('"open AND\tx\n', encoding="utf-8")
     res = runner.invoke(main, ["papers", str(paper_dir), "-o", str(tmp_path / "r.csv"), "--list", str(bad),
-                               "--no-beyond"])
+                               "--no-beyond", "--no-default-list"])
     assert res.exit_code == 1 and "bad.tsv:1" in res.output
     res = runner.invoke(main, ["papers", str(tmp_path / "nowhere"), "-o", str(tmp_path / "r.csv"),
-                               "--list", str(paper_dir.parent / "list.tsv"), "--no-beyond"])
+                               "--list", str(paper_dir.parent / "list.tsv"), "--no-beyond", "--no-default-list"])
     assert res.exit_code == 1 and "nowhere: no such file or directory" in res.output
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "data.csv").write_text("a,b\n")
     res = runner.invoke(main, ["papers", str(empty), "-o", str(tmp_path / "r.csv"), "--list",
-                               str(paper_dir.parent / "list.tsv"), "--no-beyond"])
+                               str(paper_dir.parent / "list.tsv"), "--no-beyond", "--no-default-list"])
     assert res.exit_code == 1 and "no PDF, HTML or text files found" in res.output
 
 
@@ -372,7 +378,8 @@ KNOWN = [
 def detector():  # type: ignore[no-untyped-def]
     from despin.papers.beyond import BeyondDetector
 
-    return BeyondDetector.build(KNOWN, terms=["prostate cancer", "random walk"])
+    # margin 5: the mechanics on a 12-pair list, whose odds are smaller than a full list's
+    return BeyondDetector.build(KNOWN, terms=["prostate cancer", "random walk"], margin=5.0)
 
 
 def test_beyond_restores_unlisted_phrases_from_learned_swaps_and_terms(detector) -> None:  # type: ignore[no-untyped-def]
@@ -385,9 +392,15 @@ def test_beyond_restores_unlisted_phrases_from_learned_swaps_and_terms(detector)
 
 def test_beyond_flags_in_running_text_and_leaves_clean_text_alone(detector) -> None:  # type: ignore[no-untyped-def]
     text = "We screened 200 men for prostate peril with a simple blood test."
-    [(start, end, found, sugg, conf)] = detector.find(text)
-    assert (text[start:end], found, sugg[0].text) == ("prostate peril", "prostate peril", "prostate cancer")
-    assert 0.5 <= conf <= 1.0
+    [hit] = detector.find(text)
+    assert (text[hit.start:hit.end], hit.text, hit.suggestions[0].text) == ("prostate peril", "prostate peril",
+                                                                             "prostate cancer")
+    assert 0.5 <= hit.confidence <= 1.0
+    # the evidence an editor can check: the substitution, learned from "bosom peril" -> "breast cancer"
+    [sub] = hit.substitutions
+    assert (sub.observed, sub.original, sub.kind) == ("peril", "cancer", "listed")
+    assert "'bosom peril' -> 'breast cancer'" in sub.detail or "'lung peril' -> 'lung cancer'" in sub.detail
+    assert any("'prostate cancer'" in e for e in hit.evidence) and any("likelier" in e for e in hit.evidence)
     for clean in ("We trained a random forest on the labelled data and measured prostate cancer risk.",
                   "The samples were centrifuged at high speed.", ""):
         assert detector.find(clean) == []
@@ -422,13 +435,22 @@ def test_cli_beyond_with_terms(tmp_path: Path) -> None:
     paper = tmp_path / "p.txt"
     paper.write_text("We screened men for prostate peril. Counterfeit consciousness helped.", encoding="utf-8")
     out = tmp_path / "r.json"
-    res = CliRunner().invoke(main, ["papers", str(paper), "-o", str(out), "--list", str(lst), "--terms", str(terms)])
+    res = CliRunner().invoke(main, ["papers", str(paper), "-o", str(out), "--list", str(lst), "--terms", str(terms),
+                                    "--no-default-list"])
     assert res.exit_code == 0, res.output
     [row] = json.loads(out.read_text(encoding="utf-8"))["papers"]
     assert [(f["kind"], f["text"], f["expected"][0]) for f in row["findings"]] == [
         ("unlisted", "prostate peril", "prostate cancer"),
         ("listed", "Counterfeit consciousness", "artificial intelligence"),
     ]
+    unlisted = row["findings"][0]
+    assert [(s["observed"], s["original"], s["kind"]) for s in unlisted["substitutions"]] == [("peril", "cancer", "listed")]
+    # a margin above the finding's log-odds drops it; the report says which margin was used
+    res = CliRunner().invoke(main, ["papers", str(paper), "-o", str(out), "--list", str(lst), "--terms", str(terms),
+                                    "--no-default-list", "--beyond-margin", str(unlisted["log_odds"] + 0.1)])
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert [f["kind"] for f in doc["papers"][0]["findings"]] == ["listed"]
+    assert doc["beyond_margin"] == pytest.approx(unlisted["log_odds"] + 0.1) and doc["attribution"] is None
 
 
 # --- learning from the lists: alignment, back-off, keep probability, term cover ----------
@@ -444,7 +466,7 @@ SPUN = [
 def spun_detector():  # type: ignore[no-untyped-def]
     from despin.papers.beyond import BeyondDetector
 
-    return BeyondDetector.build(SPUN, terms=["immune system"], wordnet_terms=False)
+    return BeyondDetector.build(SPUN, terms=["immune system"], wordnet_terms=False, margin=5.0)
 
 
 def test_align_pair_finds_uneven_units_only_when_anchored() -> None:
@@ -483,7 +505,8 @@ def test_known_term_vetoes_a_window_only_where_it_covers_the_change(spun_detecto
     # "immune system" is a known term, but "focal" <- "central" lies outside it
     assert spun_detector.has_evidence("focal immune system", "central immune system")
     assert not spun_detector.has_evidence("focal immune system", "focal safe system")  # a change inside the term
-    [(_, _, found, sugg, _)] = spun_detector.find("Damage to the focal immune system was rare in the cohort.")
+    [hit] = spun_detector.find("Damage to the focal immune system was rare in the cohort.")
+    found, sugg = hit.text, hit.suggestions
     assert (found, sugg[0].text) == ("focal", "central")
     assert spun_detector.find("The immune system was examined in every subject.") == []
 
@@ -502,3 +525,122 @@ def test_beyond_without_a_thesaurus_uses_only_what_the_lists_teach() -> None:
     assert lexicon_candidates("woodlands", ()) == ()
     d = BeyondDetector.build([("counterfeit consciousness", "artificial intelligence")], sources=())
     assert d.suggest("counterfeit consciousness")[0].text == "artificial intelligence"
+
+
+# --- the bundled default list and the user's updates ---------------------------------------
+
+
+def _bundled_phrase() -> tuple[str, str]:
+    """A two-word entry of the bundled list, chosen at run time (no list text in this file)."""
+    from despin.papers.bundled import bundled_list
+
+    fp = next(fp for fp in bundled_list() if len(fp.query.phrases()[0].split()) == 2 and fp.expected.isascii()
+              and fp.expected.replace(" ", "").isalpha())
+    return fp.query.phrases()[0], fp.expected
+
+
+def test_bundled_list_loads_with_attribution() -> None:
+    from despin.papers.bundled import ATTRIBUTION, bundled_list, bundled_text
+
+    fps = bundled_list()
+    assert len(fps) > 3000 and all(fp.source.startswith("bundled PPS list:") for fp in fps[:5])
+    assert "Problematic Paper Screener" in bundled_text().split("\ntortured\t")[0]  # the file's own header
+    assert "Cabanac" in ATTRIBUTION and "half" in ATTRIBUTION and "CC BY 4.0" in ATTRIBUTION
+    notice = (Path(__file__).parents[1] / "despin" / "data" / "NOTICE").read_text(encoding="utf-8")
+    assert "tortured-pps.tsv.gz" in notice and "Cabanac" in notice and "CC BY 4.0" in notice
+
+
+def test_pdf_to_html_report_with_no_flag_uses_the_bundled_list(tmp_path: Path) -> None:
+    phrase, expected = _bundled_phrase()
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(minimal_pdf([f"In this work we rely on {phrase} for the", "analysis of the samples."]))
+    out = tmp_path / "report.html"
+    res = CliRunner().invoke(main, ["papers", str(pdf), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    page = out.read_text(encoding="utf-8")
+    assert f'<mark class="listed">{phrase}</mark>' in page and expected in page
+    assert "bundled PPS list:" in page and "Problematic Paper Screener" in page and "Cabanac" in page
+    assert "<link" not in page and "src=" not in page  # self-contained
+
+
+def test_default_list_can_be_turned_off_and_added_to(tmp_path: Path) -> None:
+    phrase, _ = _bundled_phrase()
+    paper = tmp_path / "p.txt"
+    paper.write_text(f"We rely on {phrase}. An irregular woodland was fitted.", encoding="utf-8")
+    own = tmp_path / "own.tsv"
+    own.write_text("irregular woodland\trandom forest\n", encoding="utf-8")
+
+    def listed(*flags: str) -> list[str]:
+        out = tmp_path / "r.json"
+        res = CliRunner().invoke(main, ["papers", str(paper), "-o", str(out), "--no-beyond", "--quiet", *flags])
+        assert res.exit_code == 0, res.output
+        return [f["phrase"] for f in json.loads(out.read_text(encoding="utf-8"))["papers"][0]["findings"]]
+
+    assert listed() == [phrase]
+    assert listed("--list", str(own)) == [phrase, "irregular woodland"]
+    assert listed("--list", str(own), "--no-default-list") == ["irregular woodland"]
+
+
+def test_update_list_merges_into_the_lists_dir(tmp_path: Path) -> None:
+    phrase, expected = _bundled_phrase()
+    newer = tmp_path / "newer.tsv"
+    newer.write_text(f"tortured\tcorrect\nzorbic flummox\tsmart device\n{phrase}\t{expected}\n"
+                     f'"quibbly gadget" AND NOT "gadget law"\tsmall device\n', encoding="utf-8")
+    where = tmp_path / "my-lists"
+    res = CliRunner().invoke(main, ["papers", "--update-list", str(newer), "--lists-dir", str(where)])
+    assert res.exit_code == 0, res.output
+    assert "3 entries read: 2 new, 0 changed, 1 already known" in res.output
+    assert (where / "tortured-updates.tsv").exists()
+    # again, with a changed entry: merged, not appended
+    newer.write_text("zorbic flummox\tsmart gadget\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["papers", "--update-list", str(newer), "--lists-dir", str(where)])
+    assert "1 entries read: 0 new, 1 changed" in res.output and "2 updates in" in res.output
+    paper = tmp_path / "p.txt"
+    paper.write_text("A zorbic flummox and a quibbly gadget.", encoding="utf-8")
+    out = tmp_path / "r.json"
+    res = CliRunner().invoke(main, ["papers", str(paper), "-o", str(out), "--no-beyond", "--lists-dir", str(where)])
+    assert res.exit_code == 0, res.output
+    found = json.loads(out.read_text(encoding="utf-8"))["papers"][0]["findings"]
+    assert [(f["phrase"], f["expected"]) for f in found] == [("zorbic flummox", ["smart gadget"]),
+                                                            ("quibbly gadget", ["small device"])]
+    # the environment variable names the directory too; a bad list changes nothing
+    bad = tmp_path / "bad.tsv"
+    bad.write_text('"open AND\tx\n', encoding="utf-8")
+    res = CliRunner().invoke(main, ["papers", "--update-list", str(bad)], env={"DESPIN_LISTS_DIR": str(where)})
+    assert res.exit_code == 1 and "bad.tsv:1" in res.output and "Traceback" not in res.output
+    assert "smart gadget" in (where / "tortured-updates.tsv").read_text(encoding="utf-8")
+
+
+def test_lists_dir_defaults_to_xdg_data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from despin.papers.bundled import lists_dir
+
+    monkeypatch.delenv("DESPIN_LISTS_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert lists_dir() == tmp_path / "xdg" / "despin"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert lists_dir() == tmp_path / "home" / ".local" / "share" / "despin"
+    assert lists_dir(tmp_path / "x") == tmp_path / "x"
+
+
+def test_usage_errors_without_inputs_or_output(tmp_path: Path) -> None:
+    res = CliRunner().invoke(main, ["papers"])
+    assert res.exit_code == 2 and "FILES_OR_DIR" in res.output
+    res = CliRunner().invoke(main, ["papers", str(tmp_path)])
+    assert res.exit_code == 2 and "--output" in res.output
+
+
+def test_restorations_that_reread_the_text_are_not_flagged() -> None:
+    from despin.papers.beyond import BeyondDetector
+
+    d = BeyondDetector.build(KNOWN, terms=["gaussian mixture model"], wordnet_terms=False)
+    # a changed function word, or two changed words that make no known term: a rereading
+    assert d._weak_restoration(["measures", "within"], "amounts in")
+    assert d._weak_restoration(["helps", "operators"], "assistance agents")
+    assert not d._weak_restoration(["bosom", "peril"], "breast cancer")  # a known term
+    assert not d._weak_restoration(["prostate", "peril"], "prostate cancer")  # one word
+    # the words with their neighbours form a known term: the term as written
+    assert d._inside_known_term(["a", "gaussian", "mixture", "model", "fits"], 2, 4)
+    assert not d._inside_known_term(["a", "hybrid", "mixture", "model", "fits"], 2, 4)
+    # spacing and hyphens are spelling, not a thesaurus
+    assert not d.has_evidence("ad hoc networks", "ad-hoc networks")

@@ -10,23 +10,38 @@ from typing import Any
 import click
 
 from ..errors import DataError, InputError
+from ..papers.beyond import MARGIN as DEFAULT_MARGIN
 from ._common import encoding_option, user_errors
 
-FORMATS = ("csv", "parquet", "json")
+FORMATS = ("html", "csv", "parquet", "json")
 
 
 @click.command("papers")
-@click.argument("inputs", nargs=-1, required=True, metavar="FILES_OR_DIR...")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Report file to write.")
+@click.argument("inputs", nargs=-1, metavar="FILES_OR_DIR...")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Report file to write (.html, .csv, .json, .parquet).")
 @click.option(
     "--list", "lists", multiple=True, type=click.Path(dir_okay=False),
-    help="Tortured-phrase list: TSV 'tortured<TAB>correct' or screener fingerprints "
-    "('\"a b\" AND NOT \"c\"<TAB>expected'). Repeatable.",
+    help="Tortured-phrase list to add to the default one: TSV 'tortured<TAB>correct' or screener "
+    "fingerprints ('\"a b\" AND NOT \"c\"<TAB>expected'). Repeatable.",
 )
+@click.option("--default-list/--no-default-list", default=True, show_default=True,
+              help="Screen with the bundled list (half of the Problematic Paper Screener's) and your "
+              "--update-list updates.")
+@click.option("--update-list", "update_file", type=click.Path(dir_okay=False),
+              help="Merge a newer list you downloaded into your updates (see --lists-dir), then screen "
+              "FILES if any are given.")
+@click.option("--lists-dir", type=click.Path(file_okay=False), envvar="DESPIN_LISTS_DIR", default=None,
+              help="Where --update-list keeps updates [default: $XDG_DATA_HOME/despin, "
+              "~/.local/share/despin; env DESPIN_LISTS_DIR].")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Report format (default: from the output file's suffix, else csv).")
 @click.option("--beyond/--no-beyond", default=True, show_default=True,
               help="Also look for tortured phrases no list contains (slower).")
+@click.option("--beyond-margin", type=float, default=None,
+              help="Log-odds by which a proposed term must read likelier than an unlisted phrase "
+              "for it to be flagged [default: %.1f, set on clean sentences; lower finds more, "
+              "with more false alarms]." % DEFAULT_MARGIN)
 @click.option("--terms", "terms_files", multiple=True, type=click.Path(dir_okay=False),
               help="Known correct terms of your field, one per line: strengthens --beyond. Repeatable.")
 @click.option("--corpus", "corpus_dirs", multiple=True, type=click.Path(file_okay=True),
@@ -39,10 +54,14 @@ FORMATS = ("csv", "parquet", "json")
 @user_errors
 def papers(
     inputs: Sequence[str],
-    output: str,
+    output: str | None,
     lists: Sequence[str],
+    default_list: bool,
+    update_file: str | None,
+    lists_dir: str | None,
     fmt: str | None,
     beyond: bool,
+    beyond_margin: float | None,
     terms_files: Sequence[str],
     corpus_dirs: Sequence[str],
     threshold: float,
@@ -52,20 +71,42 @@ def papers(
     """Screen papers (PDF, HTML, text) for tortured phrases.
 
     \b
-    Lists are not shipped with despin: get one from the Problematic Paper Screener
-    (https://dbrech.irit.fr/pls/apex/f?p=9999:5, "tortured phrases" fingerprints) and pass
-    it with --list. Example:
-      despin papers papers/ -o report.csv --list tortured.tsv
+    despin ships half of the Problematic Paper Screener's tortured-phrase list
+    (Cabanac, Labbé & Magazinov, https://dbrech.irit.fr/pls/apex/f?p=9999:5, CC BY 4.0)
+    and screens with it by default; --list adds your own lists, --update-list merges a
+    newer list you downloaded. Examples:
+      despin papers paper.pdf -o report.html
+      despin papers papers/ -o report.csv --list ours.tsv
+      despin papers --update-list tortured-2027.tsv
     """
     from ..papers.extract import iter_papers
     from ..papers.lists import load_lists, pairs
     from ..papers.matcher import ListMatcher
     from ..papers.screen import screen_file
 
-    if not lists and not beyond:
-        raise click.UsageError("nothing to look for: pass --list FILE, or leave --beyond on")
+    if update_file:
+        from ..papers.bundled import update_list
+
+        summary = update_list(update_file, lists_dir)
+        if not quiet:
+            click.echo(str(summary))
+        if not inputs:
+            return
+    if not inputs:
+        raise click.UsageError("missing FILES_OR_DIR: the papers to screen (or --update-list FILE)")
+    if not output:
+        raise click.UsageError("missing -o/--output: the report file to write")
+    if not lists and not beyond and not default_list:
+        raise click.UsageError("nothing to look for: pass --list FILE, or leave --beyond or the default list on")
     fmt = fmt or _format_from_suffix(output)
     fingerprints = load_lists(lists)
+    used_lists = list(lists)
+    if default_list:
+        from ..papers.bundled import BUNDLED_NAME, default_list as load_default, lists_dir as where
+
+        fingerprints = load_default(lists_dir) + fingerprints
+        used_lists.insert(0, BUNDLED_NAME + ("" if not (where(lists_dir) / "tortured-updates.tsv").exists()
+                                             else f" + {where(lists_dir) / 'tortured-updates.tsv'}"))
     matcher = ListMatcher(fingerprints) if fingerprints else None
     finder = None
     if beyond:
@@ -76,23 +117,30 @@ def papers(
             extra_terms.extend(load_terms(f))
         if corpus_dirs:
             extra_terms.extend(load_corpus_terms(corpus_dirs))
-        finder = BeyondDetector.build(known_pairs=pairs(fingerprints), terms=extra_terms)
+        kwargs = {} if beyond_margin is None else {"margin": beyond_margin}
+        finder = BeyondDetector.build(known_pairs=pairs(fingerprints), terms=extra_terms, **kwargs)  # type: ignore[arg-type]
     files = list(iter_papers(inputs))
     if not files:
         raise InputError("no PDF, HTML or text files found in " + ", ".join(inputs))
     results = []
     with _progress(len(files), quiet) as advance:
-        for f in files:
-            results.append(screen_file(f, matcher, beyond=finder, threshold=threshold, encoding=encoding))
+        for paper in files:
+            results.append(screen_file(paper, matcher, beyond=finder, threshold=threshold, encoding=encoding))
             advance()
-    _write(results, output, fmt, lists, threshold)
+    margin = finder.margin if finder is not None else None
+    _write(results, output, fmt, used_lists, threshold, default_list, margin)
     if not quiet:
         _summary(results, output)
+        if default_list:
+            from ..papers.bundled import ATTRIBUTION
+
+            click.echo(ATTRIBUTION)
 
 
 def _format_from_suffix(output: str) -> str:
     suffix = Path(output).suffix.lower().lstrip(".")
-    return {"csv": "csv", "parquet": "parquet", "pq": "parquet", "json": "json"}.get(suffix, "csv")
+    return {"csv": "csv", "parquet": "parquet", "pq": "parquet", "json": "json", "html": "html",
+            "htm": "html"}.get(suffix, "csv")
 
 
 class _progress:
@@ -114,13 +162,25 @@ class _progress:
             self._p.__exit__(*exc)
 
 
-def _write(results: list, output: str, fmt: str, lists: Sequence[str], threshold: float) -> None:  # type: ignore[type-arg]
+def _write(  # type: ignore[no-untyped-def]
+    results: list, output: str, fmt: str, lists: Sequence[str], threshold: float,  # type: ignore[type-arg]
+    bundled: bool, margin: float | None,
+) -> None:
+    from ..papers.bundled import ATTRIBUTION
+
+    attribution = ATTRIBUTION if bundled else None
     try:
-        if fmt == "json":
-            doc = {"threshold": threshold, "lists": list(lists), "papers": [r.to_dict() for r in results]}
+        if fmt == "html":
+            from ..papers.html import render_report
+
+            Path(output).write_text(render_report(results, lists=lists, threshold=threshold, margin=margin,
+                                                  attribution=attribution), encoding="utf-8")
+        elif fmt == "json":
+            doc = {"threshold": threshold, "beyond_margin": margin, "lists": list(lists),
+                   "attribution": attribution, "papers": [r.to_dict() for r in results]}
             Path(output).write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         elif fmt == "csv":
-            rows = [r.to_row() for r in results]
+            rows = [r.to_row() | ({"attribution": attribution} if attribution else {}) for r in results]
             with open(output, "w", newline="", encoding="utf-8") as fh:
                 w = csv.DictWriter(fh, fieldnames=list(rows[0]))
                 w.writeheader()
@@ -131,7 +191,10 @@ def _write(results: list, output: str, fmt: str, lists: Sequence[str], threshold
                 import pyarrow.parquet as pq
             except ImportError:
                 raise DataError("Parquet output needs the 'scan' extra: pip install 'despin[scan]'") from None
-            pq.write_table(pa.Table.from_pylist([r.to_dict() for r in results], schema=_parquet_schema(pa)), output)
+            schema = _parquet_schema(pa)
+            if attribution:
+                schema = schema.with_metadata({"attribution": attribution})
+            pq.write_table(pa.Table.from_pylist([r.to_dict() for r in results], schema=schema), output)
     except OSError as e:
         raise InputError(f"{output}: cannot write ({e.strerror})") from None
 
@@ -141,6 +204,9 @@ def _parquet_schema(pa: Any) -> Any:
         ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("kind", pa.string()),
         ("phrase", pa.string()), ("expected", pa.list_(pa.string())), ("score", pa.float64()),
         ("source", pa.string()), ("context", pa.string()),
+        ("substitutions", pa.list_(pa.struct([("observed", pa.string()), ("original", pa.string()),
+                                              ("kind", pa.string()), ("detail", pa.string())]))),
+        ("evidence", pa.list_(pa.string())), ("log_odds", pa.float64()),
     ])
     return pa.schema([
         ("path", pa.string()), ("verdict", pa.string()), ("score", pa.float64()), ("chars", pa.int64()),

@@ -85,7 +85,7 @@ class NormalText:
 # character is one separator of its own ("\x01", then a space), so "k-closest" matches
 # "k closest" but no phrase matches across a comma. "\x00" marks a dropped character.
 _ASCII_TABLE = {i: (" " if chr(i).isspace() else "\x01") for i in range(1, 128) if not chr(i).isalnum()}
-_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+_NON_ASCII_RUNS_RE = re.compile(r"([^\x00-\x7f]+)")
 _WORD_RE = re.compile(r"[^\W_]")
 _SPACES_RE = re.compile(r"  +")
 
@@ -106,17 +106,26 @@ def normalize(text: str, join_hyphens: bool = True) -> NormalText:
         s = _LINEBREAK_HYPHEN_RE.sub(_join_hyphen if join_hyphens else _keep_hyphen, s)
         dropped = "\x00" in s
     table = _ASCII_TABLE
+    marked: str
     if not s.isascii():
+        # str.translate leaves its ASCII fast path at the first non-ASCII character (one en
+        # dash made find 6x slower: 47.3 -> 7.1 MB/s): translate the ASCII stretches with the
+        # ASCII table, the runs of other characters with their own (the same characters out;
+        # 400,000 random strings compared with the one-table version)
+        parts = _NON_ASCII_RUNS_RE.split(s)
         # classify each distinct non-ASCII character once (a per-character regex would be 10x slower)
         extra: dict[int, str] = {}
-        for c in set(_NON_ASCII_RE.findall(s)):
+        for c in set("".join(parts[1::2])):
             if c == _SOFT_HYPHEN and join_hyphens:
                 extra[ord(c)] = "\x00"
                 dropped = True
             elif not _WORD_RE.match(c):
                 extra[ord(c)] = " " if c.isspace() else "\x01"
-        table = {**_ASCII_TABLE, **extra}
-    marked = s.translate(table)
+        parts[::2] = [p.translate(table) for p in parts[::2]]
+        parts[1::2] = [p.translate(extra) for p in parts[1::2]]
+        marked = "".join(parts)
+    else:
+        marked = s.translate(table)
     norm = marked.replace("\x00", "") if dropped else marked
     if "  " in norm:
         norm = _SPACES_RE.sub(" ", norm)

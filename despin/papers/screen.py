@@ -3,8 +3,8 @@
 Scoring (documented in docs/papers.md): the *evidence* of a paper is the number of
 distinct listed phrases found plus half the summed confidence of distinct unlisted
 phrases *above the rate the detector shows on clean text* (unlisted findings are
-guesses: on the clean sentences of benchmarks/tortured.py it flags about one window per
-hundred words, so only a density above that counts); ``score = E / (E + 2)``.
+guesses: at #8's margin it flagged about one window per hundred words of the clean
+sentences of benchmarks/tortured.py, so only a density above that counts); ``score = E / (E + 2)``.
 A paper is ``suspect`` at ``score >= 0.5`` — two distinct listed phrases, the same
 threshold as the default of ``--threshold 2`` — ``review`` below that but above zero,
 ``clean`` at zero and ``error`` when no text could be read. Two, not one, because a
@@ -25,13 +25,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..errors import InputError
-from ..report import Suggestion
+from .beyond import Substitution, UnlistedHit
 from .extract import extract_text
 from .matcher import ListMatcher
 
 UNLISTED_WEIGHT = 0.5
-# Unlisted findings per word that clean scientific text also gets (dev-set measured,
-# docs/papers.md): subtracted before unlisted findings count as evidence.
+# Unlisted findings per word that clean scientific text also gets, subtracted before unlisted
+# findings count as evidence. Measured at #8's flagging margin (5: about one window per
+# hundred words); at the margin of #17 (11) clean sentences get far fewer (docs/papers.md),
+# so the subtraction is now conservative: unlisted findings alone rarely make a paper suspect.
 UNLISTED_BASE_RATE = 0.01
 # evidence at which a paper is "suspect": two distinct listed phrases
 DEFAULT_THRESHOLD = 2.0
@@ -51,6 +53,11 @@ class Finding:
     score: float  # 1.0 for listed phrases; the detector's confidence for unlisted ones
     source: str  # "LIST:LINE" or "beyond"
     context: str = ""
+    # unlisted findings: the first suggestion's word-level changes, the reasons in words, and
+    # how much likelier (natural log) the suggestion reads than the phrase as written
+    substitutions: tuple[Substitution, ...] = ()
+    evidence: tuple[str, ...] = ()
+    log_odds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +70,12 @@ class Finding:
             "score": round(float(self.score), 4),
             "source": self.source,
             "context": self.context,
+            "substitutions": [
+                {"observed": x.observed, "original": x.original, "kind": x.kind, "detail": x.detail}
+                for x in self.substitutions
+            ],
+            "evidence": list(self.evidence),
+            "log_odds": None if self.log_odds is None else round(float(self.log_odds), 3),
         }
 
 
@@ -142,8 +155,8 @@ class PaperResult:
 class UnlistedFinder(Protocol):
     """What `screen_text` needs from the beyond-lists detector (`despin.papers.beyond`)."""
 
-    def find(self, text: str) -> Sequence[tuple[int, int, str, tuple[Suggestion, ...], float]]:
-        """``(start, end, text, suggestions, confidence)`` for each unlisted tortured phrase."""
+    def find(self, text: str) -> Sequence[UnlistedHit]:
+        """Each unlisted tortured phrase, with its suggestions and evidence."""
         ...
 
 
@@ -185,13 +198,13 @@ def screen_text(
             )
     if beyond is not None:
         taken = [(f.start, f.end) for f in findings]
-        for start, end, found, suggestions, conf in beyond.find(text):
-            if any(start < e and s < end for s, e in taken):
+        for hit in beyond.find(text):
+            if any(hit.start < e and s < hit.end for s, e in taken):
                 continue  # a listed phrase already explains it
             findings.append(
-                Finding(start, end, found, "unlisted", " ".join(found.lower().split()),
-                        tuple(s.text for s in suggestions), float(conf), "beyond",
-                        _context(text, start, end))
+                Finding(hit.start, hit.end, hit.text, "unlisted", " ".join(hit.text.lower().split()),
+                        tuple(s.text for s in hit.suggestions), float(hit.confidence), "beyond",
+                        _context(text, hit.start, hit.end), hit.substitutions, hit.evidence, hit.log_odds)
             )
     findings.sort(key=lambda f: (f.start, f.end))
     result = PaperResult(name, len(text), tuple(findings), threshold=threshold)
