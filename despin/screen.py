@@ -175,7 +175,7 @@ def screen_features(text: str, sources: tuple[str, ...]) -> list[float]:
     ]
 
 
-def screen_score(text: str, sources: tuple[str, ...] = ("wordnet", "moby")) -> float:
+def screen_score(text: str, sources: tuple[str, ...] = DEFAULT_SOURCES) -> float:
     """Calibrated P(spun) from the fast path alone."""
     from .calibration import screen_weights
 

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 import despin
 from despin import Config, Report, Span, Suggestion, apply, check, restore
-from despin.report import replaces
 from despin.lexicon import DEFAULT_SOURCES
+from despin.report import replaces
 from despin.tokenize import tokenize
 
 from .conftest import load_cases

@@ -5,10 +5,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from despin import lexicon
 from click.testing import CliRunner
 
+from despin import lexicon
 from despin.cli import main
 from despin.habits import HABITS_VERSION, estimate
 from despin.learn import learn_pairs

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from despin import lexicon
-from despin.detector import candidates
 from despin.config import Config
+from despin.detector import candidates
 from despin.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -51,9 +51,10 @@ def detector_options(fn: Any) -> Any:
             click.option("--index", "index_dir", type=click.Path(file_okay=False),
                          help="Trace index: restore exactly from a found source document."),
             click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
-                         help="Span threshold on P(substituted) (default 0.35; higher = fewer, surer spans)."),
-            click.option("--resources", default=None, metavar="wordnet,moby",
-                         help="Lexicons for candidate originals (default: both)."),
+                         help="Span threshold on P(substituted) (default 0.45; higher = fewer, surer spans)."),
+            click.option("--resources", default=None, metavar="wordnet,moby,...",
+                         help="Lexicons for candidate originals, comma-separated (default: wordnet, moby, numbers, "
+                              "abbreviations; also function, wordnet-similar, wordnet-derived, mythes-related)."),
         ]
     ):
         fn = opt(fn)

@@ -25,12 +25,13 @@ from ..evaluate import (
     worst,
 )
 from ..io.text import iter_jsonl, read_text_file
+from ..lexicon import DEFAULT_SOURCES, SOURCES
 from ..report import Report
 from ._common import user_errors
 
 # Report the first few malformed lines one by one, then only count them.
 MAX_LINE_MESSAGES = 20
-RESOURCES = ("wordnet", "moby")
+RESOURCES = DEFAULT_SOURCES  # the checker's default; any of SOURCES may be named
 
 
 def _default_check() -> Callable[..., Report]:
@@ -80,7 +81,7 @@ def _spinner_resources(spinner: Any) -> set[str]:
         r = spinner.get("resource")
         return {r} if isinstance(r, str) else set()
     if isinstance(spinner, str):  # e.g. "nlpaug-wordnet"
-        return {r for r in RESOURCES if r in spinner.lower()}
+        return {r for r in SOURCES if r in spinner.lower()}
     return set()
 
 
@@ -88,9 +89,9 @@ def _parse_resources(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
     res = tuple(r.strip() for r in value.split(",") if r.strip())
-    bad = [r for r in res if r not in RESOURCES]
+    bad = [r for r in res if r not in SOURCES]
     if not res or bad:
-        raise click.BadParameter(f"choose from {', '.join(RESOURCES)} (comma-separated), got {value!r}")
+        raise click.BadParameter(f"choose from {', '.join(SOURCES)} (comma-separated), got {value!r}")
     return res
 
 
@@ -211,7 +212,7 @@ def format_worst(docs: Sequence[DocResult], n: int, max_items: int = 12) -> str:
 @click.option("--profile", "profiles", multiple=True, type=click.Path(dir_okay=False),
               help="Spinner profile(s) for despin.check (repeatable).")
 @click.option("--resources", default=None,
-              help="Lexicon resources of the checker, comma-separated (default: wordnet,moby). "
+              help=f"Lexicon resources of the checker, comma-separated (default: {','.join(DEFAULT_SOURCES)}). "
               "Use one the spinner did not use for honest, cross-resource figures.")
 @click.option("--baseline", default=None, type=click.Choice(["known-list", "thesaurus-unigram"]),
               help="Evaluate a baseline instead of despin.")

@@ -9,6 +9,7 @@ import click
 
 from ..errors import InputError
 from ..io.text import iter_jsonl, read_text_file
+from ..lexicon import DEFAULT_SOURCES, SOURCES
 from ._common import encoding_option, user_errors
 
 # Report the first few malformed lines one by one, then only count them.
@@ -65,8 +66,8 @@ def _texts(path: str, fields: tuple[str, ...], report: _LineReporter) -> Iterato
               help="Unpaired learning: JSONL of one spinner's output (field 'text' or 'spun').")
 @click.option("--clean", "clean_path", default=None, type=click.Path(dir_okay=False),
               help="Unpaired learning: JSONL of unrelated clean text (field 'text' or 'original').")
-@click.option("--resource", "resources", multiple=True, default=("wordnet", "moby"), show_default=True,
-              type=click.Choice(["wordnet", "moby"]),
+@click.option("--resource", "resources", multiple=True, default=DEFAULT_SOURCES, show_default=True,
+              type=click.Choice(list(SOURCES)),
               help="Unpaired learning: lexicon resources for candidate originals (repeat for several).")
 @click.option("--from-scan", "from_scan", default=None, type=click.Path(file_okay=False),
               help="Corpus self-learning: a `despin scan` output folder; learn its confident spans.")
@@ -220,7 +221,8 @@ def _show_habits(h: dict) -> None:  # type: ignore[type-arg]
 @user_errors
 def merge(profiles: tuple[str, ...], output: str, name: str | None) -> None:
     """Add the counts of several profiles of the same spinner: A B ... -o C."""
-    from ..profile import load, merge as merge_profiles, save
+    from ..profile import load, save
+    from ..profile import merge as merge_profiles
 
     merged = merge_profiles([load(p) for p in profiles], name=name or Path(output).stem)
     save(merged, output)
@@ -240,7 +242,8 @@ def match(text_file: str, profile_paths: tuple[str, ...], as_json: bool, encodin
     The score is the mean per-token log-likelihood ratio of the text under each
     spinner against plain English; > 0 means "looks like this spinner's output".
     """
-    from ..profile import load_many, match as match_text
+    from ..profile import load_many
+    from ..profile import match as match_text
 
     text = read_text_file(text_file, encoding=encoding)
     ranked = match_text(text, load_many(profile_paths))

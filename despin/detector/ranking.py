@@ -16,7 +16,6 @@ from .candidates import CLOSED_CLASS_SOURCES, FORMAT_SOURCES
 from .posterior import floored_log
 from .records import Analysis, Unit
 
-
 # Bounds on how much the document's own use of a word can favour it as an original.
 _DOC_WORD_MAX = 16.0
 
