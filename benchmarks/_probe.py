@@ -18,9 +18,15 @@ from typing import Any
 
 
 def _candidate_source(resources: tuple[str, ...]) -> Any:
-    try:  # the detector package (issue 15) or the flat module of older releases
+    import os
+
+    import despin
+
+    # The detector package (issue 15) or the flat module of older releases, by the tree's own
+    # files: asking the import system would find main's package through an editable install.
+    if os.path.exists(os.path.join(os.path.dirname(despin.__file__), "detector", "candidates.py")):
         from despin.detector.candidates import candidates  # type: ignore[import-not-found]
-    except ImportError:
+    else:
         from despin.candidates import candidates
     return lambda word: [c.text for c in candidates(word, resources)]
 

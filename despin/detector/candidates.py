@@ -308,13 +308,6 @@ CLOSED_CLASS_SOURCES = frozenset({"function"})
 # Formatting substitutions: digits and number words, abbreviations and what they stand for.
 FORMAT_SOURCES = frozenset({"numbers", "abbreviations"})
 
-# Moby lists function words under content words it merely relates to ("them" and "they"
-# under "ministry", "more" under "stream"), and the language model, which likes frequent
-# words, then ranks them first. Measured on 12 real-engine dev spins: of the covered
-# originals beaten at the top, most lost to such a candidate. (WordNet's own function-word
-# synonyms stay: nlpaug writes "approximately" for "about".)
-LOOSE_SOURCES = frozenset({"moby"})
-
 # A candidate whose prior odds against the observed word, log q(w|c) + log P(c) − log P(w),
 # are below this is skipped: its context would have to overturn e^7 to matter, and the
 # language model calls it saves are most of the detector's time.
@@ -330,16 +323,17 @@ def _plausible_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candid
     return tuple(
         c for c in found
         if math.log(c.q) + _prior(c.text) >= floor and not _spelling_variant(phrase, c)
-        and not (c.relation in LOOSE_SOURCES and len(c.words) == 1 and is_function_word(c.text))
     )
 
 
 def _spelling_variant(observed: str, c: Candidate) -> bool:
-    """privatise/privatize, colour/color: a thesaurus lists both, a spinner did not swap them."""
+    """privatise/privatize, colour/color, labor/labour: a thesaurus lists both, a spinner did
+    not swap them."""
     if c.relation == "inflection" or len(observed) < 5 or abs(len(observed) - len(c.text)) > 1:
         return False
     diff = sum(a != b for a, b in zip(observed, c.text)) + abs(len(observed) - len(c.text))
-    return diff <= 1 or (observed.endswith("our") and c.text == observed[:-3] + "or")
+    return diff <= 1 or (observed.endswith("our") and c.text == observed[:-3] + "or") or (
+        c.text.endswith("our") and observed == c.text[:-3] + "or")
 
 
 # A learned table is the strongest evidence there is (a spinner replaces a word the same
