@@ -246,6 +246,29 @@ def apply_edits(original: str, edits: Iterable[Edit]) -> str:
     return _replay(original, edits, "orig")
 
 
+def place_edits(text: str, edits: Iterable[tuple[int, int, str, str]]) -> tuple[str, tuple[Edit, ...]]:
+    """The spun text and its exact alignment, from ``(start, end, replacement, kind)`` edits
+    on the original (non-overlapping; any order).
+
+    >>> spun, (e,) = place_edits("a big dog", [(2, 5, "large", "synonym")])
+    >>> spun, (e.spun_start, e.spun_end)
+    ('a large dog', (2, 7))
+    """
+    parts: list[str] = []
+    out: list[Edit] = []
+    pos = length = 0
+    for start, end, rep, kind in sorted(edits):
+        gap = text[pos:start]
+        parts.append(gap)
+        length += len(gap)
+        parts.append(rep)
+        out.append(Edit(start, end, length, length + len(rep), text[start:end], rep, kind))
+        length += len(rep)
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts), tuple(out)
+
+
 def unspin(spun: str, edits: Iterable[Edit]) -> str:
     """Rebuild the original from the spun text and its alignment (the inverse of spinning).
 
@@ -636,26 +659,13 @@ class Spinner:
                     edits.append((a, b, junk, "artefact"))
                     touched.update((a, b))
 
-        edits.sort()
-        parts: list[str] = []
-        out_edits: list[Edit] = []
-        pos = 0
-        length = 0
-        for start, end, rep, kind in edits:
-            gap = text[pos:start]
-            parts.append(gap)
-            length += len(gap)
-            parts.append(rep)
-            out_edits.append(Edit(start, end, length, length + len(rep), text[start:end], rep, kind))
-            length += len(rep)
-            pos = end
-        parts.append(text[pos:])
+        spun, out_edits = place_edits(text, edits)
         n_changed = sum(
             sum(1 for t in toks if e.orig_start <= t.start and t.end <= e.orig_end)
             for e in out_edits
             if e.kind != "artefact"
         )
-        return SpinResult(text, "".join(parts), tuple(out_edits), n, n_changed)
+        return SpinResult(text, spun, out_edits, n, n_changed)
 
 
 # --- the casefold preset: names lower-cased, abbreviations spelled out ---------------------

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .spin import STOPWORDS, Edit, SpinResult, Thesaurus, _unit, analyse, match_case, reinflect
+from .spin import STOPWORDS, SpinResult, Thesaurus, _unit, analyse, match_case, place_edits, reinflect
 from .tokenize import Token, tokenize
 
 __all__ = [
@@ -403,21 +403,9 @@ class DictionarySpinner:
                 kind = "name" if name else "contract" if j - i > 1 and " " not in alt else (
                     "expand" if j - i == 1 and " " in alt else "synonym")
             edits.append((start, end, out, kind))
-        edits.sort()
-        parts: list[str] = []
-        out_edits: list[Edit] = []
-        pos = length = 0
-        for start, end, rep, kind in edits:
-            gap = text[pos:start]
-            parts.append(gap)
-            length += len(gap)
-            parts.append(rep)
-            out_edits.append(Edit(start, end, length, length + len(rep), text[start:end], rep, kind))
-            length += len(rep)
-            pos = end
-        parts.append(text[pos:])
+        spun, out_edits = place_edits(text, edits)
         n_changed = sum(1 for k in range(n) if taken[k])
-        return SpinResult(text, "".join(parts), tuple(out_edits), n, n_changed)
+        return SpinResult(text, spun, out_edits, n, n_changed)
 
     # -- rate -------------------------------------------------------------------------
 
