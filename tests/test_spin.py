@@ -12,6 +12,7 @@ import json
 import random
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -112,7 +113,10 @@ def _check_alignment(original: str, spun: str, edits: tuple[Edit, ...]) -> None:
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_alignment_is_exact_for_every_preset(preset: str, seed: int) -> None:
-    sp = Spinner(preset, TOY, rate=0.4, seed=seed)
+    _assert_exact_alignment(Spinner(preset, TOY, rate=0.4, seed=seed), seed)
+
+
+def _assert_exact_alignment(sp: Any, seed: int) -> None:
     for text in _docs(6, seed):
         r = sp.spin(text)
         assert r.spun != text
@@ -332,13 +336,7 @@ def _dict_spinner(seed: int = 0, style: DictionaryStyle = ALL_LINES, floor: floa
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_dictionary_alignment_is_exact(seed: int) -> None:
-    sp = _dict_spinner(seed, DictionaryStyle())
-    for text in _docs(6, seed):
-        r = sp.spin(text)
-        assert r.spun != text
-        _check_alignment(text, r.spun, r.edits)
-        edits = tuple(Edit.from_dict(json.loads(json.dumps(d))) for d in r.alignment)
-        assert unspin(r.spun, edits) == text
+    _assert_exact_alignment(_dict_spinner(seed, DictionaryStyle()), seed)
 
 
 def test_dictionary_replaces_every_hit_the_same_way_never_by_itself() -> None:
