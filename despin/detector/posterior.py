@@ -112,9 +112,12 @@ def _channel_terms(units: list[Unit]) -> list[tuple[float, float, float, float]]
 def _channel_posteriors(
     units: list[Unit], rho: float, terms: list[tuple[float, float, float, float]], rho_closed: float
 ) -> None:
-    """The uncalibrated noisy-channel posterior with pooled type evidence (EM's E-step)."""
-    for u, lo, lo_closed in zip(units, _channel_log_odds(rho, terms), _channel_log_odds(rho_closed, terms)):
-        u.log_odds = lo_closed if u.closed else lo
+    """The uncalibrated noisy-channel posterior with pooled type evidence (EM's E-step), each
+    unit at its own class's rate (the sums of `_channel_log_odds`, in its order)."""
+    prior = math.log(rho / (1 - rho))
+    prior_closed = math.log(rho_closed / (1 - rho_closed))
+    for u, (own, name, case, pool) in zip(units, terms):
+        u.log_odds = (prior_closed if u.closed else prior) + own + name + case + pool
         u.posterior = logistic(u.log_odds)
 
 
