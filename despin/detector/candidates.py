@@ -134,7 +134,8 @@ _TABLE_FILE = "candidates.tsv.gz"
 
 
 def table_header() -> str:
-    """The header a current table must carry: version, limits, and the lexicons' digests."""
+    """The header a current table must carry: version, limits, channel weights (every q depends
+    on them), and the lexicons' digests."""
     import hashlib
     from importlib import resources
 
@@ -142,7 +143,9 @@ def table_header() -> str:
     for source in TABLE_SOURCES:
         data = resources.files("despin").joinpath("data", f"inverse-{source}.tsv.gz").read_bytes()
         digests.append(f"{source}={hashlib.sha1(data).hexdigest()[:12]}")
-    limits = f"max={MAX_CANDIDATES},lemmas={_MAX_LEMMAS},per_list={_PER_LIST},other_form={_OTHER_FORM}"
+    weights = ",".join(f"{source}:{source_weight(source)}" for source in TABLE_SOURCES)
+    limits = (f"max={MAX_CANDIDATES},lemmas={_MAX_LEMMAS},per_list={_PER_LIST},other_form={_OTHER_FORM}"
+              f" weights={weights}")
     return f"# despin candidates v{TABLE_VERSION} {limits} {' '.join(digests)}"
 
 
@@ -220,7 +223,7 @@ def compute_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate
                 q = share[source] / n
                 if orig not in raw or raw[orig][0] < q:
                     raw[orig] = (q, source)
-    top = sorted(raw.items(), key=lambda kv: -(_prior(kv[0]) + _log(kv[1][0])))[:_MAX_LEMMAS]
+    top = sorted(raw.items(), key=lambda kv: -(_prior(kv[0]) + math.log(kv[1][0])))[:_MAX_LEMMAS]
 
     best: dict[str, Candidate] = {}
 
@@ -242,12 +245,8 @@ def compute_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate
             q = max(share[s] / (len(lexicon.synonyms(lemma, s)) + 1) for s in sources)
             for form in forms(lemma):
                 add(form, q, "inflection")
-    ranked = sorted(best.values(), key=lambda c: -(_prior(c.text) + _log(c.q)))
+    ranked = sorted(best.values(), key=lambda c: -(_prior(c.text) + math.log(c.q)))
     return tuple(ranked[:MAX_CANDIDATES])
-
-
-def _log(x: float) -> float:
-    return math.log(x)
 
 
 @lru_cache(maxsize=500_000)
