@@ -33,7 +33,6 @@ for words the table does not hold.
 """
 from __future__ import annotations
 
-import math
 from collections import Counter
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any

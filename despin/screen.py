@@ -48,6 +48,8 @@ def table_header() -> str:
     from .detector.candidates import MAX_CANDIDATES
 
     return f"# despin screen-evidence v2 sources={','.join(_TABLE_SOURCES)} max={MAX_CANDIDATES}"
+
+
 # The precomputed table as read (word -> value as written), for _TABLE_SOURCES.
 _RAW_TABLE: dict[str, str] | None = None
 
