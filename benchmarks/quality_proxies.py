@@ -35,10 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from despin.evaluate import DocResult, Metrics, Pair, evaluate_pair, gold_changes, summarize, token_strings  # noqa: E402
 from despin.lexicon import DEFAULT_SOURCES, without_family  # noqa: E402
-
-# The resources a dictionary is drawn from for leave-one-resource-out (the broad thesauri).
-DICTIONARY_RESOURCES = ("wordnet", "moby")
 from despin.report import Report  # noqa: E402
+from despin.spin_dictionary import DICTIONARY_RESOURCES, dictionary_pairs  # noqa: E402
 
 # news-dev rows for the simulated proxies: past every slice calibrate.py (rows < 300) and the
 # known-list benchmark (1500-1539) read; not every 7th/10th-from-5 row is free of the dev pairs,
@@ -83,8 +81,6 @@ def build_proxies(data: Path, limit: int, wanted: set[str], skipped: list[str]) 
         return any(name == w or name.startswith(w + "-") for w in wanted)
 
     if articles:
-        from despin.spin_dictionary import dictionary_pairs
-
         slice_ = [articles[k] for k in PROXY_ROWS if k < len(articles)]
         for r in DICTIONARY_RESOURCES:
             if not want(f"loro-{r}"):

@@ -41,11 +41,16 @@ from .tokenize import Token, tokenize
 
 __all__ = [
     "ABBREVIATIONS",
+    "DICTIONARY_RESOURCES",
     "FUNCTION_SWAPS",
     "NUMBER_WORDS",
     "DictionarySpinner",
     "dictionary_pairs",
 ]
+
+# The thesauri a leave-one-resource-out dictionary is drawn from (scripts/calibrate.py and
+# benchmarks/quality.py): the broad ones; the other sources are WordNet relations or tables.
+DICTIONARY_RESOURCES: tuple[str, ...] = ("wordnet", "moby")
 
 # --------------------------------------------------------------------------- grammar tables
 # Written from English grammar for this module (never from any spinner's output): which

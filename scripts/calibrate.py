@@ -29,14 +29,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from despin.config import Config  # noqa: E402
-from despin.lexicon import without_family  # noqa: E402
 from despin.core import analyse  # noqa: E402
 from despin.detector import posterior, ranking  # noqa: E402
 from despin.detector.decide import _type_counts  # noqa: E402
 from despin.detector.records import Analysis, Unit  # noqa: E402
 from despin.evaluate import gold_changes, token_strings  # noqa: E402
+from despin.lexicon import without_family  # noqa: E402
 from despin.screen import screen_features  # noqa: E402
 from despin.spin import Spinner, Thesaurus  # noqa: E402
+from despin.spin_dictionary import DICTIONARY_RESOURCES, dictionary_pairs  # noqa: E402
 
 PRESETS = ("table", "random", "phrase", "damage")
 THESAURI = ("moby", "wordnet")
@@ -99,21 +100,19 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 30)
     return w
 
 
-# Leave-one-resource-out: the dictionary preset draws from one resource, the detector is
-# built without that resource's whole family (the LibreOffice thesaurus is built from
-# WordNet, so they leave together). A spinner's dictionary despin does not have is the case
-# that matters (issue #14): calibrating on same-resource spins made the suggestion model
-# sure where it should not be and unsure where it should not be.
-DICTIONARY_RESOURCES = ("wordnet", "moby")
+# Leave-one-resource-out: the dictionary preset draws from one resource
+# (`despin.spin_dictionary.DICTIONARY_RESOURCES`), the detector is built without that
+# resource's whole family (the LibreOffice thesaurus is built from WordNet, so they leave
+# together). A spinner's dictionary despin does not have is the case that matters (issue 14).
 # The unit model sees every n-th dictionary row (with all of them, ~50% of a dictionary
 # spin's content words are substitutes, and the model flagged clean words of short texts).
 UNITS_FROM_DICTIONARY_EVERY = 2
+
+
 def cases(rows: list[dict], seed: int, config: Config) -> list[tuple[str, str, Config, str]]:
     """(spun, original, checker config, kind) per row, deterministic in ``seed``: even rows
     the simulator's presets (same resource, rates 10-50%), odd rows the dictionary preset
     leave-one-resource-out (rate 15-40%)."""
-    from despin.spin_dictionary import dictionary_pairs
-
     rng = random.Random(seed)
     thesauri = {name: Thesaurus.from_lexicon(name) for name in THESAURI}
     out: list[tuple[str, str, Config, str] | None] = []
@@ -156,15 +155,18 @@ def main() -> None:
     UX: list[list[float]] = []
     Uy: list[int] = []
     Dy: list[int] = []
+    n_dictionary = 0
     for k, (spun, text, cfg, kind) in enumerate(docs):
+        dictionary = kind.startswith("dictionary-")
+        for_units = not dictionary or n_dictionary % UNITS_FROM_DICTIONARY_EVERY == 0
+        n_dictionary += dictionary
         for doc, label in ((spun, 1), (text, 0)):
-            if not kind.startswith("dictionary-"):
-                Dy.append(label)
-            if kind.startswith("dictionary-") and (k // 2) % UNITS_FROM_DICTIONARY_EVERY:
-                continue  # (dictionary rows are the odd ones)
-            X, y = collect(analyse(doc, cfg), changed_tokens(doc, text) if label else set())
-            UX += X
-            Uy += y
+            if not dictionary:
+                Dy.append(label)  # (the document model: simulator rows only, below)
+            if for_units:
+                X, y = collect(analyse(doc, cfg), changed_tokens(doc, text) if label else set())
+                UX += X
+                Uy += y
         if k % 20 == 0:
             print(f"{k}/{len(docs)} docs, {len(UX)} units, {time.time() - t0:.0f}s", file=sys.stderr)
     # The document features depend on calibrated unit posteriors; fit units first, then
