@@ -122,6 +122,14 @@ def test_every_command_has_help() -> None:
         assert len(r.output.strip().splitlines()) >= 3, name
 
 
+def test_a_verb_whose_module_is_missing_says_why_and_exits_1(monkeypatch) -> None:
+    monkeypatch.setitem(COMMANDS, "ghost", ("despin.cli.no_such_module", "ghost"))
+    r = run("ghost")
+    assert r.exit_code == 1, r.output
+    assert "'ghost' is unavailable" in r.output and "no_such_module" in r.output
+    assert "unavailable" in run("ghost", "--help").output
+
+
 def test_readme_first_command_works_on_the_bundled_example() -> None:
     p = subprocess.run(
         [sys.executable, "-m", "despin.cli", "check", str(ROOT / "examples" / "spun-news.txt")],

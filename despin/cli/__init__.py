@@ -40,9 +40,12 @@ class LazyGroup(click.Group):
             cmd = getattr(importlib.import_module(module), attr)
         except (ImportError, AttributeError) as e:
             # A verb whose optional dependency is missing still shows up, with the fix.
-            @click.command(name=name, help=f"(unavailable: {e})")
+            # (`e` is unbound once the except block ends: keep the message, not the name.)
+            why = str(e)
+
+            @click.command(name=name, help=f"(unavailable: {why})")
             def _missing(**_: Any) -> None:
-                raise click.ClickException(f"'{name}' is unavailable: {e}")
+                raise click.ClickException(f"'{name}' is unavailable: {why}")
 
             return _missing
         return cmd
