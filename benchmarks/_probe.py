@@ -31,6 +31,19 @@ def _candidate_source(resources: tuple[str, ...]) -> Any:
     return lambda word: [c.text for c in candidates(word, resources)]
 
 
+def _resources(job: dict[str, Any], lexicon: Any) -> tuple[str, ...]:
+    """The resources a tree checks a job with: the tree's *own* defaults (each release is
+    measured as it shipped) less the job's left-out family; a tree without defaults or
+    families takes the job's list, less what it does not know."""
+    known = tuple(lexicon.SOURCES)
+    defaults = getattr(lexicon, "DEFAULT_SOURCES", None)
+    family = getattr(lexicon, "family", None)
+    if "leave_out" not in job or defaults is None or family is None:
+        return tuple(r for r in job["resources"] if r in known)
+    drop = job["leave_out"]
+    return tuple(s for s in defaults if drop is None or family(s) != family(drop))
+
+
 def _report(r: Any) -> dict[str, Any]:
     d = r.to_dict()
     d["score"] = float(r.score)  # to_dict rounds; AUC needs the ties a rounding would make
@@ -47,8 +60,7 @@ def main() -> None:
     with open(out_path, "w", encoding="utf-8") as out:
         out.write(json.dumps({"despin": despin.__file__, "sources": known}) + "\n")
         for job in manifest:
-            # A resource this release does not have cannot be used (nor left out).
-            resources = tuple(r for r in job["resources"] if r in known)
+            resources = _resources(job, lexicon)
             config = despin.Config(resources=resources)
             if hasattr(despin, "preload"):
                 despin.preload(config)

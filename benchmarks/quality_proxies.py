@@ -87,7 +87,7 @@ def build_proxies(data: Path, limit: int, wanted: set[str], skipped: list[str]) 
                 continue
             recs = dictionary_pairs(r, slice_, rate=0.3, seed=0)[:limit]
             out.append({"name": f"loro-{r}", "setting": f"dictionary from {r}, despin without it",
-                        "resources": without_family(everything, r),
+                        "resources": without_family(everything, r), "leave_out": r,
                         "pairs": [Pair(x["id"], x["original"], x["spun"], x["spinner"]) for x in recs]})
     engines = data / "real-engines-dev"
     for name, file in (("wp-engine", "wp-auto-spinner-engine-aiksaurus.jsonl"),
@@ -95,6 +95,7 @@ def build_proxies(data: Path, limit: int, wanted: set[str], skipped: list[str]) 
         if want(name):
             if (engines / file).exists():
                 out.append({"name": name, "setting": "real engine, unseen dictionary", "resources": everything,
+                            "leave_out": None,
                             "pairs": _pairs_file(engines / file, limit)})
             else:
                 skipped.append(f"{name}: {engines / file} absent")
@@ -103,9 +104,10 @@ def build_proxies(data: Path, limit: int, wanted: set[str], skipped: list[str]) 
         if nlpaug.exists():
             pairs = _pairs_file(nlpaug, limit)
             out.append({"name": "nlpaug", "setting": "WordNet spinner, same-resource", "resources": everything,
+                        "leave_out": None,
                         "pairs": pairs})
             out.append({"name": "nlpaug-no-wordnet", "setting": "WordNet spinner, despin without WordNet",
-                        "resources": without_family(everything, "wordnet"), "pairs": pairs})
+                        "resources": without_family(everything, "wordnet"), "leave_out": "wordnet", "pairs": pairs})
         else:
             skipped.append(f"nlpaug: {nlpaug} absent")
     if want("texthumanize") and articles:
@@ -118,9 +120,9 @@ def build_proxies(data: Path, limit: int, wanted: set[str], skipped: list[str]) 
             pairs = [Pair(i, t, th_spin(t, lang="en", intensity=TEXTHUMANIZE_INTENSITY, seed=20260000 + k),
                           f"texthumanize intensity={TEXTHUMANIZE_INTENSITY}") for k, (i, t) in enumerate(docs)]
             out.append({"name": "texthumanize", "setting": "Moby-derived spinner, same-resource",
-                        "resources": everything, "pairs": pairs})
+                        "resources": everything, "leave_out": None, "pairs": pairs})
             out.append({"name": "texthumanize-no-moby", "setting": "Moby-derived spinner, despin without Moby",
-                        "resources": without_family(everything, "moby"), "pairs": pairs})
+                        "resources": without_family(everything, "moby"), "leave_out": "moby", "pairs": pairs})
     return out
 
 
@@ -211,7 +213,8 @@ def run(data: Path, limit: int, wanted: str, baseline_rev: str | None, cache: Pa
             for pair in p["pairs"]:
                 f.write(json.dumps({"id": pair.id, "original": pair.original, "spun": pair.spun,
                                     "spinner": pair.spinner, "lookup": _lookup_words(pair)}, ensure_ascii=False) + "\n")
-        manifest.append({"name": p["name"], "pairs": str(path), "resources": list(p["resources"])})
+        manifest.append({"name": p["name"], "pairs": str(path), "resources": list(p["resources"]),
+                         "leave_out": p["leave_out"]})
     (cache / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     print(f"[{time.perf_counter() - t_start:5.0f}s] {len(proxies)} proxies written to {cache}", file=sys.stderr)
 

@@ -40,7 +40,7 @@ SOURCES: tuple[str, ...] = (
 # the substitutions real dictionaries make that no thesaurus lists (at/on, 5/five, pct/percent);
 # the relations beyond WordNet's synsets stay opt-in: on the real-engine dev spins they added
 # recall but cost restoration (WER cut 7.1% -> 5.6% at 32 candidates).
-DEFAULT_SOURCES: tuple[str, ...] = ("wordnet", "moby", "numbers", "abbreviations")
+DEFAULT_SOURCES: tuple[str, ...] = ("wordnet", "moby", "function", "numbers", "abbreviations")
 _VERSION = "# despin lexicon v1"
 
 

@@ -47,18 +47,19 @@ def changed_tokens(spun: str, original: str) -> set[int]:
     return gold_changes(token_strings(spun), token_strings(original))[0]
 
 
-def collect(a: Analysis, changed: set[int]) -> tuple[list[list[float]], list[int]]:
+def collect(a: Analysis, changed: set[int]) -> tuple[list[list[float]], list[int], list[bool]]:
     by_type: dict[str, list[Unit]] = {}
     for u in a.units:
         by_type.setdefault(u.observed, []).append(u)
-    X, y = [], []
+    X, y, closed = [], [], []
     for group in by_type.values():
         total = sum(posterior.floored_log(u.A) for u in group)
         for u in group:
             own = posterior.floored_log(u.A)
             X.append(posterior.unit_features(u, a.rho_closed if u.closed else a.rho, total - own, len(group)))
             y.append(int(any(k in changed for k in range(u.i, u.j))))
-    return X, y
+            closed.append(u.closed)
+    return X, y, closed
 
 
 def originals_by_span(spun: str, original: str) -> dict[tuple[int, int], str]:
@@ -82,6 +83,18 @@ def collect_suggestions(a: Analysis, originals: dict[tuple[int, int], str]) -> t
         X.append(ranking.suggestion_features(u, counts[u.observed], context))
         y.append(int(originals.get((u.i, u.j)) == best))
     return X, y
+
+
+def fit_offset(z: np.ndarray, y: np.ndarray, iters: int = 30) -> float:
+    """The one weight ``b`` of ``P(y) = logistic(z + b)`` (the other weights fixed in ``z``)."""
+    b = 0.0
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-np.clip(z + b, -30, 30)))
+        step = float((p - y).sum() / max(1e-9, (p * (1 - p)).sum()))
+        b -= step
+        if abs(step) < 1e-8:
+            break
+    return b
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 30) -> np.ndarray:
@@ -154,6 +167,7 @@ def main() -> None:
     print(f"{len(docs)} spun documents ready, {time.time() - t0:.0f}s", file=sys.stderr)
     UX: list[list[float]] = []
     Uy: list[int] = []
+    Uc: list[bool] = []
     Dy: list[int] = []
     n_dictionary = 0
     for k, (spun, text, cfg, kind) in enumerate(docs):
@@ -164,14 +178,24 @@ def main() -> None:
             if not dictionary:
                 Dy.append(label)  # (the document model: simulator rows only, below)
             if for_units:
-                X, y = collect(analyse(doc, cfg), changed_tokens(doc, text) if label else set())
+                X, y, closed = collect(analyse(doc, cfg), changed_tokens(doc, text) if label else set())
                 UX += X
                 Uy += y
+                Uc += closed
         if k % 20 == 0:
             print(f"{k}/{len(docs)} docs, {len(UX)} units, {time.time() - t0:.0f}s", file=sys.stderr)
     # The document features depend on calibrated unit posteriors; fit units first, then
     # recompute document features with them.
-    wu = fit_logistic(np.array(UX), np.array(Uy))
+    # Content words fix every weight; closed-class units (the grammar table, `function`)
+    # then get their own offset, the weight of the `closed` feature, with the rest held:
+    # fitted on all units together, the closed-class units moved the content weights and
+    # the real-engine dev spins (whose dictionaries swap no function words) lost recall.
+    ux, uy, uc = np.array(UX), np.array(Uy), np.array(Uc, dtype=bool)
+    wu = fit_logistic(ux[~uc], uy[~uc])
+    if uc.any():
+        closed_col = len(wu) - 1  # unit_features ends with the closed-class flag
+        z = wu[0] + ux[uc] @ wu[1:]
+        wu[closed_col] = fit_offset(z, uy[uc].astype(float))
     print("unit weights", np.round(wu, 3).tolist(), file=sys.stderr)
     args.out.write_text(json.dumps({"format": "despin-calibration", "version": 1, "unit": wu.tolist(), "doc": None}))
     detect_calibration_reload()

@@ -129,12 +129,24 @@ def _upper_lines(text: str, tokens: Sequence[Token]) -> list[bool]:
 
 
 def _mask_foreign_sentences(low: list[str], sid: list[int], ok: list[bool]) -> None:
-    """Leave non-English passages alone: sentences where most words are unknown to the LM."""
+    """Leave non-English passages alone: sentences where most words are unknown to the LM,
+    or where many are, English's closed-class words are scarce and some word is spelled
+    with letters English does not use (a German sentence's "die", "am", "an" are English
+    words too: read as English, "an" at its end would be swapped by the grammar table; wire
+    headlines full of tickers are unknown-heavy and terse too, but written in ASCII)."""
     by_sentence: dict[int, list[int]] = {}
     for k, s in enumerate(sid):
         by_sentence.setdefault(s, []).append(k)
     for ks in by_sentence.values():
         words = [low[k] for k in ks if low[k].isalpha()]
-        if len(words) >= 3 and sum(not lm.in_vocabulary(w) for w in words) > 0.5 * len(words):
+        if len(words) < 3:
+            continue
+        unknown = sum(not lm.in_vocabulary(w) for w in words)
+        foreign = unknown > 0.5 * len(words)
+        if not foreign and len(words) >= 6 and unknown > 0.25 * len(words):
+            foreign = sum(w in _CLOSED_CLASS for w in words) < 0.15 * len(words) and not all(
+                w.isascii() for w in words
+            )
+        if foreign:
             for k in ks:
                 ok[k] = False
