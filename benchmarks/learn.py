@@ -3,6 +3,7 @@
     python benchmarks/learn.py                 # everything (about 3-4 minutes on one core)
     python benchmarks/learn.py --quick         # fewer documents, fewer spinners
     python benchmarks/learn.py --real --loop --no-match --skip-sim   # real engines, the loop
+    python benchmarks/learn.py --no-pairs --no-match --skip-sim      # learning without pairs
 
 Prints, for each simulated spinner (`despin.spin` presets on news-dev articles)
 and for the dev pairs (nlpaug WordNet, a real third-party spinner): WER before and
@@ -248,6 +249,72 @@ def real_section(engines: list[str], n_test: int) -> list[dict[str, object]]:
     return rows_out
 
 
+def no_pairs_sets(limit: int) -> list[tuple[str, list[tuple[str, str]], list[str], str | None]]:
+    """The no-pairs sets: (name, [(original, spun)], clean texts, left-out lexicon family).
+
+    Tuning: the `dictionary` preset (`despin.spin_dictionary`) from moby and from wordnet on
+    news-dev rows 2000+ (not rows 5, 15, ...), despin without that resource's family. Measure
+    only: the two real engines (real-engines-dev). Clean text: every other news-dev article.
+    """
+    from despin.spin_dictionary import dictionary_pairs
+
+    news = [json.loads(line) for line in open(DATA / "news-dev" / "articles.jsonl", encoding="utf-8")]
+    out: list[tuple[str, list[tuple[str, str]], list[str], str | None]] = []
+    rows = [k for k in range(2000, len(news)) if k % 10 != 5][:limit]
+    chosen = set(rows)
+    clean = [news[k]["title"] + "\n\n" + news[k]["text"] for k in range(len(news)) if k not in chosen]
+    for resource in ("moby", "wordnet"):
+        recs = dictionary_pairs(resource, [(news[k]["id"], news[k]["text"]) for k in rows], rate=0.3, seed=0)
+        out.append((f"dictionary/{resource} (despin without it)", [(r["original"], r["spun"]) for r in recs],
+                    clean, resource))
+    for path in sorted((DATA / "real-engines-dev").glob("*.jsonl")):
+        recs = [json.loads(line) for line in open(path, encoding="utf-8")][:limit]
+        ids = {r["id"] for r in recs}
+        out.append((f"real:{path.stem[:24]} (measure only)", [(r["original"], r["spun"]) for r in recs],
+                    [a["title"] + "\n\n" + a["text"] for a in news if a["id"] not in ids], None))
+    return out
+
+
+def no_pairs_section(limit: int) -> list[dict[str, object]]:
+    """`despin learn --spun COPIES --clean CLEAN` then `check --profile` on the same copies,
+    against `check` alone; false change = check --profile on the clean originals."""
+    import despin
+    from despin.config import Config
+    from despin.lexicon import DEFAULT_SOURCES, SOURCES, without_family
+    from despin.learn import learn_unpaired, lexicon_candidates
+
+    rows_out: list[dict[str, object]] = []
+    print(f"\nno pairs: {limit} copies of one spinner + the other news-dev articles as clean text; "
+          "learn, then check --profile on the same copies")
+    print(f"{'spinner':44s} {'entries':>7s} {'precision':>9s} {'tok_prec':>8s} {'check':>7s} {'+profile':>8s} "
+          f"{'false_chg':>9s} {'learn_s':>7s}")
+    for name, pairs, clean, family in no_pairs_sets(limit):
+        detector = without_family(DEFAULT_SOURCES, family) if family else DEFAULT_SOURCES
+        learner = without_family(SOURCES, family) if family else SOURCES
+        t0 = time.perf_counter()
+        prof = learn_unpaired([s for _, s in pairs], clean, lexicon_candidates(learner), name="guessed")
+        t_learn = time.perf_counter() - t0
+        gold = learn_pairs(pairs, name="gold")  # measure only: how many learned entries are right
+        right = sum(1 for s, origs in prof.entries.items() for o in origs if o in gold.entries.get(s, {}))
+        subs = sum(o.count for origs in prof.entries.values() for o in origs.values())
+        right_tok = sum(o.count for s, origs in prof.entries.items() for o in origs.values()
+                        if o.text in gold.entries.get(s, {}))
+        test = [Pair(str(i), o, s) for i, (o, s) in enumerate(pairs)]
+        cfg = Config(resources=detector)
+        alone, _ = evaluate(test, lambda t: despin.check(t, config=cfg))
+        withp, _ = evaluate(test, lambda t: despin.check(t, profile=prof, config=cfg))
+        row = {"spinner": name, "entries": prof.n_entries, "precision": right / max(1, prof.n_entries),
+               "token_precision": right_tok / max(1, subs), "check_wer_reduction": alone.wer_reduction,
+               "check_false_change": alone.false_change, "profile_wer_reduction": withp.wer_reduction,
+               "profile_false_change": withp.false_change, "wer_before": alone.wer_before,
+               "learn_s": round(t_learn, 1), "docs": len(pairs)}
+        rows_out.append(row)
+        print(f"{name:44s} {prof.n_entries:7d} {row['precision']:9.1%} {row['token_precision']:8.1%} "
+              f"{alone.wer_reduction:7.1%} {withp.wer_reduction:8.1%} {withp.false_change:9.3%} {t_learn:7.0f}",
+              flush=True)
+    return rows_out
+
+
 def loop_section(limit_test: int) -> list[dict[str, object]]:
     """`despin scan --learn` on 300 copies of a real engine, 100 sources in a 1,200-article index."""
     import shutil
@@ -317,6 +384,10 @@ def main() -> None:
     ap.add_argument("--no-match", action="store_true", help="skip the profile-match section")
     ap.add_argument("--long-curve", action="store_true", help="also 1,000 and 2,000 pairs (table/wordnet)")
     ap.add_argument("--unpaired", action="store_true", help="also unpaired learning (about 2 more minutes)")
+    ap.add_argument("--no-pairs", action="store_true",
+                    help="learning without pairs on 300 copies: the dictionary preset (leave-one-resource-out) "
+                         "and the real engines; check alone vs check --profile (guessed)")
+    ap.add_argument("--no-pairs-docs", type=int, default=300)
     ap.add_argument("--oracle", action="store_true", help="also the ceiling of any table learned from the pairs")
     ap.add_argument("--json", type=Path, default=None, help="also write all rows to this JSON file")
     args = ap.parse_args()
@@ -340,6 +411,8 @@ def main() -> None:
         all_rows += real_section(["profile", "check", "check-habits"], args.real_test_docs)
     if args.loop:
         all_rows += loop_section(args.real_test_docs)
+    if args.no_pairs:
+        all_rows += no_pairs_section(args.no_pairs_docs)
     if args.skip_sim:
         curve_spinners = []
     for preset, resource, rate, seed in curve_spinners:

@@ -14,16 +14,14 @@ is counted too, so the profile knows how often each entry is applied.
 >>> p.originals("sizable"), p.originals("in the course of")
 ([('big', 1.0)], [('during', 1.0)])
 
-Unpaired (type-level decipherment, `learn_unpaired`): for every spun word type with
-inverse-synonym candidates, choose the original that maximises a bigram language
-model's likelihood over all the word's contexts in the spun corpus, with the model
-estimated on clean text.
+Unpaired (`learn_unpaired`): from many documents of one spinner and clean text of the
+same kind, the spun words the spinner over-uses, mapped to the lexicon candidates it made
+disappear that fit their pooled contexts best (trigram model).
 
 Pure: callers do the reading (`despin.io.text.iter_jsonl`) and writing (`despin.profile.save`).
 """
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -239,63 +237,78 @@ def learn_pairs(
 
 
 # ------------------------------------------------------------------------ unpaired
-@dataclass
-class BigramLM:
-    """Add-k smoothed bigram model over lower-cased tokens, with unigram back-off weights.
-
-    >>> lm = BigramLM.from_texts(["the big dog", "the big cat"])
-    >>> lm.logp("the", "big") > lm.logp("the", "cat")
-    True
-    """
-
-    unigrams: Counter[str]
-    bigrams: Counter[tuple[str, str]]
-    total: int
-    k: float = 0.1
-
-    @classmethod
-    def from_texts(cls, texts: Iterable[str]) -> "BigramLM":
-        uni: Counter[str] = Counter()
-        bi: Counter[tuple[str, str]] = Counter()
-        for text in texts:
-            words = ["<s>"] + [t.text.lower() for t in tokenize(text)] + ["</s>"]
-            uni.update(words)
-            bi.update(zip(words, words[1:]))
-        return cls(uni, bi, sum(uni.values()))
-
-    def unigram(self, w: str) -> float:
-        return (self.unigrams.get(w, 0) + self.k) / (self.total + self.k * (len(self.unigrams) + 1))
-
-    def logp(self, prev: str, w: str) -> float:
-        """log P(w | prev): interpolated bigram/unigram (Jelinek-Mercer, lambda 0.7)."""
-        c_prev = self.unigrams.get(prev, 0)
-        p_bi = self.bigrams.get((prev, w), 0) / c_prev if c_prev else 0.0
-        return math.log(0.7 * p_bi + 0.3 * self.unigram(w))
-
-
 # Candidate originals of a spun word: plain words, or (word, P(spun | word)) pairs.
 CandidateFn = Callable[[str], Sequence["str | tuple[str, float]"]]
+# Scores one candidate original against the spun word over its contexts: the mean over
+# (two words left, two words right) contexts of log P(original here) - log P(spun word here).
+ContextGainFn = Callable[[str, str, Sequence[tuple[Sequence[str], Sequence[str]]]], float]
 
 
 def lexicon_candidates(sources: Sequence[str]) -> CandidateFn:
-    """Inverse synonyms from `despin.lexicon`, each with P(spun | original) = 1 / its synonyms.
+    """Candidate originals of a spun word from ``sources``: the detector's candidates
+    (`despin.detector.candidates.candidates`: inverse synonyms, inflections re-applied),
+    single words only, with their prior q.
 
-    >>> dict(lexicon_candidates(["wordnet"])("hebdomadary"))["weekly"] > 0
+    >>> "weekly" in dict(lexicon_candidates(["wordnet"])("hebdomadary"))
     True
     """
     from . import lexicon
+    from .detector.candidates import candidates as detector_candidates
 
     for s in sources:
         lexicon._check_source(s)
+    srcs = tuple(sources)
 
     def candidates(word: str) -> list[tuple[str, float]]:
-        best: dict[str, float] = {}
-        for src in sources:
-            for o, n in lexicon.inverse_entries(word, src):
-                best[o] = max(best.get(o, 0.0), 1.0 / max(n, 1))
-        return list(best.items())
+        return [(c.text, c.q) for c in detector_candidates(word, srcs) if " " not in c.text]
 
     return candidates
+
+
+def trigram_gain(original: str, spun: str, contexts: Sequence[tuple[Sequence[str], Sequence[str]]]) -> float:
+    """Mean log-probability gain of ``original`` over ``spun`` in the spun word's contexts,
+    by despin's trigram model (`despin.lm.context_logprob`, the two following words included).
+
+    >>> trigram_gain("said", "aforesaid", [(["the", "company"], ["it", "would"])]) > 3
+    True
+    """
+    from . import lm
+
+    if not contexts:
+        return 0.0
+    total = 0.0
+    for left, right in contexts:
+        total += lm.context_logprob(left, [original], right) - lm.context_logprob(left, [spun], right)
+    return total / len(contexts)
+
+
+@dataclass(frozen=True)
+class UnpairedSettings:
+    """Thresholds of `learn_unpaired`, set on the `dictionary` spinner preset (leave-one-
+    resource-out, benchmarks/learn.py --no-pairs); precision first, since a wrong entry is
+    applied at every occurrence of its word."""
+
+    # A spun word needs this many occurrences and this share of them unexplained by its
+    # clean-text frequency (the share it was written by the spinner).
+    min_occurrences: int = 2
+    min_share: float = 0.5
+    # A candidate original must be expected this many times in the spun corpus, yet seen
+    # at most this share of that (a table spinner replaces its heads at every hit).
+    min_expected: float = 2.0
+    max_kept_ratio: float = 0.35
+    # The spun word's excess over its clean frequency, against the candidate's missing
+    # occurrences: a head's hits are split among its substitutes, so more than this is
+    # more than the candidate can explain.
+    max_mass: float = 1.2
+    # Context fit: the best candidate's mean trigram gain over the spun word (nats per
+    # occurrence), and its lead over the runner-up.
+    min_gain: float = 3.0
+    min_margin: float = 1.0
+    # Contexts scored per spun word (the first ones in corpus order).
+    max_contexts: int = 40
+    # Share of general-English frequency (wordfreq) mixed into the clean-text frequency,
+    # so a word the clean sample happens to lack is not "expected never".
+    background: float = 0.1
 
 
 def learn_unpaired(
@@ -304,83 +317,127 @@ def learn_unpaired(
     candidates: CandidateFn,
     *,
     name: str = "unpaired",
-    min_occurrences: int = 2,
-    min_gain: float = 1.0,
-    rate: float = 0.3,
+    settings: UnpairedSettings = UnpairedSettings(),
+    gain: ContextGainFn | None = None,
 ) -> Profile:
-    """Type-level decipherment: estimate a substitution table without pairs.
+    """Learn a spinner's table from its output alone, with clean text of the same kind.
 
-    For each spun word type ``w`` seen at least ``min_occurrences`` times, every
-    candidate original ``o`` from ``candidates(w)`` (inverse synonyms) is scored by
-    the clean-text bigram model over *all* of w's contexts together:
-    ``Σ_contexts log P(o|left) + log P(right|o)``, and w itself is a candidate too
-    (the spinner left it alone). Because a table spinner replaces a type the same way
-    everywhere, pooling the contexts makes the choice far surer than one context alone.
-    An entry is kept when the best original beats leaving ``w`` alone by ``min_gain``
-    nats per occurrence; its count is the number of occurrences. ``candidates`` may
-    give ``(original, P(spun | original))`` pairs (e.g. 1 / number of synonyms of the
-    original); ``rate`` is the spinner's assumed share of replaced words.
+    A fixed-table spinner replaces a word the same way everywhere, and a "replace every
+    hit" engine leaves none of its head words behind. So, against the clean text's
+    frequencies scaled to the spun corpus:
 
-    >>> clean = ["the big dog barked", "a big house stood", "the big car"] * 5
-    >>> spun = ["the sizable dog barked", "a sizable house"]
-    >>> p = learn_unpaired(spun, clean, lambda w: ["big", "large"] if w == "sizable" else [])
-    >>> p.originals("sizable")[0][0]
-    'big'
+    - a spun word type ``s`` written by the spinner is **over-represented**: its excess
+      over the expected count is the share of its occurrences that are substitutes;
+    - its original ``o`` (a candidate from ``candidates(s)``: inverse synonyms) is
+      **under-represented**: expected often, seen (almost) never;
+    - the excess of ``s`` is at most about the missing occurrences of ``o`` (a head's
+      hits are shared among its substitutes);
+    - ``o`` fits the contexts of ``s`` in the spun corpus clearly better than ``s``
+      itself and than the other candidates (``gain``: the mean trigram gain over all the
+      contexts pooled, `trigram_gain` by default).
+
+    An entry is kept only when all of that holds (`UnpairedSettings`): precision first.
+    Its count is the excess of ``s``, its ``kept`` count the expected natural occurrences
+    (so P(substituted | s) is the excess share), and the kept counts of the originals
+    and of every word seen at its natural rate tell `despin.profile.match_score` (the
+    gate of `check --profile`) and the habits prior what the spinner leaves alone.
+
+    >>> clean = ["the big dog barked at the big house"] * 20 + ["a dog ran"] * 10
+    >>> spun = ["the sizable dog barked at the sizable house"] * 8 + ["a dog ran"] * 4
+    >>> toy_gain = lambda o, s, ctx: 6.0 if o == "big" else 0.0
+    >>> p = learn_unpaired(spun, clean, lambda w: ["big", "dog"] if w == "sizable" else [], gain=toy_gain)
+    >>> p.originals("sizable")
+    [('big', 1.0)]
     """
-    lm = BigramLM.from_texts(clean_texts)
-    contexts: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    n_tokens = 0
+    from .profile import background_prob
+
+    st = settings
+    gain_fn = gain or trigram_gain
+    spun_counts: Counter[str] = Counter()
+    contexts: dict[str, list[tuple[list[str], list[str]]]] = defaultdict(list)
     for text in spun_texts:
-        words = ["<s>"] + [t.text.lower() for t in tokenize(text)] + ["</s>"]
-        n_tokens += len(words) - 2
-        for i in range(1, len(words) - 1):
-            contexts[words[i]].append((words[i - 1], words[i + 1]))
+        words = ["<s>", "<s>"] + [t.text.lower() for t in tokenize(text)] + ["</s>", "</s>"]
+        for i in range(2, len(words) - 2):
+            w = words[i]
+            spun_counts[w] += 1
+            ctx = contexts[w]
+            if len(ctx) < st.max_contexts:
+                ctx.append((words[i - 2:i], words[i + 1:i + 3]))
+    clean_counts: Counter[str] = Counter()
+    for text in clean_texts:
+        clean_counts.update(t.text.lower() for t in tokenize(text))
+    n_spun, n_clean = sum(spun_counts.values()), sum(clean_counts.values())
+    if not n_spun or not n_clean:
+        return _unpaired_profile(name, {}, {}, n_spun, n_clean, 0, 0.0)
+
+    def expected(w: str) -> float:
+        p = clean_counts.get(w, 0) / n_clean
+        return n_spun * ((1 - st.background) * p + st.background * background_prob(w))
+
     entries: dict[str, dict[str, Original]] = {}
     kept: dict[str, int] = {}
-    decided = 0
-    for w, ctxs in contexts.items():
-        if len(ctxs) < min_occurrences or not w.isalpha():
+    considered = 0
+    excess_total = 0.0
+    for s, n_s in spun_counts.items():
+        e_s = expected(s)
+        share = 1.0 - e_s / n_s
+        if share > 0 and s.isalpha():
+            excess_total += n_s - e_s
+        if not s.isalpha() or n_s < st.min_occurrences or share < st.min_share:
+            # Seen about as often as clean text has it: the spinner leaves it alone.
+            if n_s <= 1.5 * e_s + 1:
+                kept[s] = n_s
             continue
-        channel: dict[str, float] = {}
-        for c in candidates(w):
-            cand, prob = (c, 1.0) if isinstance(c, str) else (c[0], float(c[1]))
-            cand = cand.lower()
-            # An original the clean text never uses cannot be supported by its contexts.
-            if cand and cand != w and " " not in cand and lm.unigrams.get(cand, 0) > 0:
-                channel[cand] = max(channel.get(cand, 0.0), prob)
-        if not channel:
+        scored: list[tuple[float, str]] = []
+        for c in candidates(s):
+            o = (c if isinstance(c, str) else c[0]).lower()
+            if o == s or not o.isalpha():
+                continue
+            e_o, n_o = expected(o), spun_counts.get(o, 0)
+            missing = e_o - n_o
+            if e_o < st.min_expected or (n_o + 0.5) / (e_o + 0.5) > st.max_kept_ratio:
+                continue  # the spinner did not make this word disappear: not one of its heads
+            if (n_s - e_s) / max(0.5, missing) > st.max_mass:
+                continue  # more substitutes than this head could have produced
+            scored.append((gain_fn(o, s, contexts[s]), o))
+        if not scored:
             continue
-        decided += 1
+        considered += 1
+        scored.sort(reverse=True)
+        best_gain, best = scored[0]
+        runner_up = scored[1][0] if len(scored) > 1 else 0.0
+        if best_gain < st.min_gain or best_gain - runner_up < st.min_margin:
+            continue
+        found = Original(best, max(1, round(n_s - e_s)))
+        for left, right in contexts[s]:
+            if left[-1] != "<s>":
+                found.left[left[-1]] = found.left.get(left[-1], 0) + 1
+            if right[0] != "</s>":
+                found.right[right[0]] = found.right.get(right[0], 0) + 1
+        entries[s] = {best: found}
+        kept[s] = round(e_s)
+    # How often each chosen original still shows in the spun corpus: how often the
+    # spinner leaves it (for the match gate: clean text is full of such heads).
+    for origs in entries.values():
+        for o in origs:
+            kept[o] = spun_counts.get(o, 0)
+    return _unpaired_profile(name, entries, kept, n_spun, n_clean, considered, excess_total)
 
-        def score(o: str) -> float:
-            return sum(lm.logp(left, o) + lm.logp(o, right) for left, right in ctxs)
 
-        # The table is chosen once per type, so the channel term counts once, not per
-        # occurrence: P(w | o) for a substitution, P(w | w) = 1 - rate for none.
-        own = score(w) + math.log(1.0 - rate)
-        best_o, best_s = max(((o, score(o) + math.log(rate * p)) for o, p in channel.items()), key=lambda x: x[1])
-        if (best_s - own) / len(ctxs) >= min_gain:
-            found = Original(best_o, len(ctxs))
-            for left, right in ctxs:
-                if left != "<s>":
-                    found.left[left] = found.left.get(left, 0) + 1
-                if right != "</s>":
-                    found.right[right] = found.right.get(right, 0) + 1
-            entries[w] = {best_o: found}
-            kept[w] = 0
-            # How often the chosen original still shows in the spun corpus says how
-            # often the spinner leaves it alone.
-            kept[best_o] = len(contexts.get(best_o, ()))
-    p = Profile(name=name, max_ngram=1, entries=entries, kept=kept)
+def _unpaired_profile(name: str, entries: dict[str, dict[str, Original]], kept: dict[str, int],
+                      n_spun: int, n_clean: int, considered: int, excess: float) -> Profile:
+    p = Profile(name=name, max_ngram=1, entries=entries, kept=dict(sorted(kept.items())))
     subs = sum(o.count for e in entries.values() for o in e.values())
     p.summary = {
         "method": "unpaired",
-        "tokens_spun": n_tokens,
-        "types_considered": decided,
-        "substituted_tokens": subs,
+        "tokens_spun": n_spun,
+        "clean_tokens": n_clean,
+        "types_considered": considered,
+        # Tokens over-represented against the clean text: the spin rate as the corpus shows it.
+        "substituted_tokens": round(excess),
+        "substituted_share": round(excess / n_spun, 6) if n_spun else 0.0,
         "covered_tokens": subs,
-        "coverage": 1.0 if subs else 0.0,
-        "clean_tokens": lm.total,
+        "coverage": round(subs / excess, 6) if excess else 0.0,
     }
     p.summary = p.recompute_summary()
     return p

@@ -272,14 +272,80 @@ def test_min_count_drops_rare_entries() -> None:
     assert "sizable" in p.entries and "crimson" not in p.entries
 
 
-def test_unpaired_decipherment_prefers_fitting_original() -> None:
-    clean = [p for p in PARAGRAPHS] * 3
-    spun = [table_spin(p) for p in PARAGRAPHS]
-    cands = {"sizable": ["big", "large", "great"], "tempest": ["storm", "gale"], "rapidly": ["quickly", "fast"]}
-    p = learn_unpaired(spun, clean, lambda w: cands.get(w, []))
+def _unpaired_corpora() -> tuple[list[str], list[str]]:
+    """Spun: the table spinner's output; clean: the same kind of text, unspun, three times over."""
+    return [table_spin(p) for p in PARAGRAPHS], list(PARAGRAPHS) * 3
+
+
+def test_unpaired_picks_the_original_that_fits_the_contexts() -> None:
+    spun, clean = _unpaired_corpora()
+    cands = {"sizable": ["big", "large", "great"], "tempest": ["storm", "gale"], "stated": ["said", "declared"]}
+    p = learn_unpaired(spun, clean, lambda w: cands.get(w, []))  # the trigram model scores the contexts
     assert p.originals("sizable")[0][0] == "big"
     assert p.originals("tempest")[0][0] == "storm"
-    assert p.originals("rapidly")[0][0] == "quickly"
+    assert p.originals("stated")[0][0] == "said"
+    assert p.summary["method"] == "unpaired" and p.summary["substituted_share"] > 0.05
+
+
+def _flat_gain(original: str, spun: str, contexts: object) -> float:
+    return 10.0  # every candidate fits: only the corpus statistics decide
+
+
+def test_unpaired_needs_a_head_the_spinner_made_disappear() -> None:
+    spun, clean = _unpaired_corpora()
+    # "the" and "council" still occur at their clean-text rate in the spun corpus: the
+    # spinner leaves them alone, so they are no originals whatever the context says.
+    p = learn_unpaired(spun, clean, lambda w: ["the", "council"] if w == "tempest" else [], gain=_flat_gain)
+    assert p.originals("tempest") == []
+    p = learn_unpaired(spun, clean, lambda w: ["storm"] if w == "tempest" else [], gain=_flat_gain)
+    assert p.originals("tempest") == [("storm", 1.0)]
+    # Its kept count (never seen in the spun corpus) is what the match gate reads.
+    assert p.kept["storm"] == 0
+
+
+def test_unpaired_leaves_words_at_their_natural_rate() -> None:
+    spun, clean = _unpaired_corpora()
+    # "council" is a missing head nowhere (the spinner never touched it): no entry, even
+    # with a candidate that fits, and it is counted as kept.
+    p = learn_unpaired(spun, clean, lambda w: ["storm"] if w == "council" else [], gain=_flat_gain)
+    assert p.originals("council") == []
+    assert p.kept["council"] == sum(t.lower().split().count("council") for t in spun)
+
+
+def test_unpaired_rejects_ambiguous_or_weak_context_evidence() -> None:
+    spun, clean = _unpaired_corpora()
+    both = lambda w: ["big", "said"] if w == "sizable" else []  # noqa: E731
+    # Two missing heads fit equally well: no entry (a wrong one would apply everywhere).
+    assert learn_unpaired(spun, clean, both, gain=_flat_gain).originals("sizable") == []
+    weak = lambda o, s, ctx: 1.0  # noqa: E731
+    assert learn_unpaired(spun, clean, lambda w: ["big"] if w == "sizable" else [], gain=weak).entries == {}
+
+
+def test_unpaired_mass_limit() -> None:
+    from despin.learn import UnpairedSettings
+
+    # "sizable" stands for "big" (5 times) but also for a head that shows up once in the
+    # clean text: far more substitutes than that head lost, so it cannot be their original.
+    spun, clean = _unpaired_corpora()
+    clean = clean + ["The harbour gate was repaired by the giant crane."]
+    one = lambda w: ["giant"] if w == "sizable" else []  # noqa: E731
+    loose = UnpairedSettings(min_expected=0.0, max_kept_ratio=1.0)
+    assert learn_unpaired(spun, clean, one, gain=_flat_gain, settings=loose).originals("sizable") == []
+    assert learn_unpaired(spun, clean, one, gain=_flat_gain,
+                          settings=UnpairedSettings(min_expected=0.0, max_kept_ratio=1.0, max_mass=100.0)).entries
+
+
+def test_unpaired_profile_restores_spun_text_and_leaves_clean_text_alone() -> None:
+    spun, clean = _unpaired_corpora()
+    cands = {"sizable": ["big", "large"], "tempest": ["storm", "gale"], "rapidly": ["quickly", "fast"],
+             "stated": ["said", "declared"]}
+    p = learn_unpaired(spun, clean, lambda w: cands.get(w, []))
+    assert {"sizable", "tempest", "stated"} <= set(p.entries)
+    for original in PARAGRAPHS:
+        # The gate (profile match) sees the heads the spinner always replaces: clean text stays.
+        assert restore_with_profile(original, p).restored == original
+    restored = restore_with_profile(table_spin(PARAGRAPHS[0]), p).restored
+    assert "big storm" in restored and "Fishermen said" in restored
 
 
 def test_cli_unpaired_learning(tmp_path: Path) -> None:

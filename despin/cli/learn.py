@@ -9,7 +9,7 @@ import click
 
 from ..errors import InputError
 from ..io.text import iter_jsonl, read_text_file
-from ..lexicon import DEFAULT_SOURCES, SOURCES
+from ..lexicon import SOURCES
 from ._common import encoding_option, user_errors
 
 # Report the first few malformed lines one by one, then only count them.
@@ -66,9 +66,10 @@ def _texts(path: str, fields: tuple[str, ...], report: _LineReporter) -> Iterato
               help="Unpaired learning: JSONL of one spinner's output (field 'text' or 'spun').")
 @click.option("--clean", "clean_path", default=None, type=click.Path(dir_okay=False),
               help="Unpaired learning: JSONL of unrelated clean text (field 'text' or 'original').")
-@click.option("--resource", "resources", multiple=True, default=DEFAULT_SOURCES, show_default=True,
-              type=click.Choice(list(SOURCES)),
-              help="Unpaired learning: lexicon resources for candidate originals (repeat for several).")
+@click.option("--resource", "resources", multiple=True, type=click.Choice(list(SOURCES)),
+              help="Unpaired learning: lexicon resources for candidate originals (repeat for several) "
+                   "[default: all of them; the corpus statistics keep only the originals the spinner "
+                   "made disappear].")
 @click.option("--from-scan", "from_scan", default=None, type=click.Path(file_okay=False),
               help="Corpus self-learning: a `despin scan` output folder; learn its confident spans.")
 @click.option("--min-score", default=0.8, show_default=True, type=click.FloatRange(0, 1),
@@ -88,8 +89,10 @@ def learn(
 ) -> None:
     """Learn a spinner profile from PAIRS.jsonl ({"id","original","spun"} per line).
 
-    Or, without pairs, from --spun SPUN.jsonl and --clean CLEAN.jsonl (type-level
-    decipherment with the lexicon and a bigram model of the clean text).
+    Or, without pairs, from --spun SPUN.jsonl (many documents of one spinner) and --clean
+    CLEAN.jsonl (unrelated clean text of the same kind): spun words over-represented against
+    the clean text, whose lexicon candidates the spinner made disappear and which fit their
+    contexts (trigram model), become entries.
 
     \b
     Or from a first `despin scan` pass over a corpus (--from-scan): substitutions the
@@ -118,7 +121,7 @@ def learn(
         profile = L.learn_unpaired(
             _texts(spun_path, ("text", "spun"), report),
             _texts(clean_path, ("text", "original"), report),
-            L.lexicon_candidates(resources),
+            L.lexicon_candidates(resources or SOURCES),
             name=name,
         )
         source = spun_path
