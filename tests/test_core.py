@@ -143,6 +143,33 @@ def test_higher_threshold_gives_fewer_spans() -> None:
     assert len(strict.spans) < len(loose.spans)
 
 
+LONG_SPUN = (
+    "The town assembly gathered on Monday night to argue over the fresh budget for the "
+    "forthcoming year. Officials aforementioned the metropolis would spend more cash on "
+    "thoroughfares and academies, while the mayor told journalists that levies would not "
+    "increase. Inhabitants who attended the gathering queried why the bus service had been "
+    "curtailed, and several shop proprietors complained about the expense of parking in the "
+    "core. The assembly will ballot on the proposal next month after a second public "
+    "audition, and a closing determination is anticipated before the summer. A spokesman "
+    "for the mayor aforementioned the design was fair and that the metropolis had listened."
+)
+
+
+def test_short_texts_keep_the_surer_span_threshold() -> None:
+    from despin.core import analyse
+    from despin.detector.decide import SHORT_TEXT_THRESHOLD, SHORT_TEXT_WORDS
+
+    short = SYNTHETIC[3]["text"]
+    assert analyse(short).n_eligible < SHORT_TEXT_WORDS
+    loose = check(short, config=Config(threshold=0.1))
+    assert loose.spans and min(s.score for s in loose.spans) >= SHORT_TEXT_THRESHOLD
+    assert loose.spans == check(short, config=Config(threshold=SHORT_TEXT_THRESHOLD)).spans
+    # An article-length text is held to Config.threshold itself.
+    assert analyse(LONG_SPUN).n_eligible >= SHORT_TEXT_WORDS
+    low = check(LONG_SPUN, config=Config(threshold=0.1))
+    assert min(s.score for s in low.spans) < SHORT_TEXT_THRESHOLD
+
+
 def test_score_only_path_matches_full_score() -> None:
     text = SYNTHETIC[0]["text"]
     fast = check(text, config=Config(explain=False))

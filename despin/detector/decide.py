@@ -21,6 +21,14 @@ from .ranking import calibrated_shares, suggestion_context
 from .records import Analysis, Unit
 
 
+# A text with few eligible words gives the spin rate (EM, stage 4) little to go on: one
+# spun type among a dozen words lifts every other word's posterior to ~0.4. There spans
+# need the surer posterior that `Config.threshold` asked before it was set for F1 on
+# article-length text.
+SHORT_TEXT_WORDS = 50
+SHORT_TEXT_THRESHOLD = 0.45
+
+
 def build_report(text: str, a: Analysis, config: Config) -> Report:
     score = document_score(a)
     verdict = "spun" if score >= 0.5 else "clean"
@@ -28,8 +36,11 @@ def build_report(text: str, a: Analysis, config: Config) -> Report:
         return Report(score=score, verdict=verdict, spans=(), restored=text)
     chosen: list[Unit] = []
     taken: set[int] = set()
+    threshold = config.threshold
+    if a.n_eligible < SHORT_TEXT_WORDS:
+        threshold = max(threshold, SHORT_TEXT_THRESHOLD)
     for u in sorted(a.units, key=lambda u: -u.posterior):
-        if u.posterior < config.threshold:
+        if u.posterior < threshold:
             break
         # A unit kept only for a profile's "left unchanged" evidence has nothing to suggest.
         if not u.cands or any(k in taken for k in range(u.i, u.j)):
