@@ -106,7 +106,7 @@ def _changes_inside(sent: str, f, a: int, b: int) -> bool:  # type: ignore[no-un
 # Flagging thresholds (log-odds of the proposed term over the phrase as written) of the
 # trade-off table; the detector runs once at the lowest and each row keeps the findings at or
 # above its threshold (exact: overlapping windows are resolved strongest first).
-THRESHOLDS = tuple(sorted({4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 14.0, 16.0, MARGIN}))
+THRESHOLDS = tuple(sorted({4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 16.0, MARGIN}))
 
 
 def _kept(f, threshold: float) -> bool:  # type: ignore[no-untyped-def]

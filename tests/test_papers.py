@@ -644,3 +644,23 @@ def test_restorations_that_reread_the_text_are_not_flagged() -> None:
     assert not d._inside_known_term(["a", "hybrid", "mixture", "model", "fits"], 2, 4)
     # spacing and hyphens are spelling, not a thesaurus
     assert not d.has_evidence("ad hoc networks", "ad-hoc networks")
+
+
+def test_listed_substitutions_raise_the_log_odds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import despin.papers.beyond as beyond
+
+    text = "We screened 200 men for prostate peril with a simple blood test."
+    d = beyond.BeyondDetector.build(KNOWN, terms=["prostate cancer"], margin=0.0)
+    [with_bonus] = d.find(text)
+    bonus = beyond.LISTED_BONUS
+    monkeypatch.setattr(beyond, "LISTED_BONUS", 0.0)
+    [without] = beyond.BeyondDetector.build(KNOWN, terms=["prostate cancer"], margin=0.0).find(text)
+    # "peril" <- "cancer" is listed twice and "peril" is only ever a substitute (strength 2/3)
+    strength = d._tortured_strength["peril"]
+    assert bonus > 0 and with_bonus.log_odds == pytest.approx(without.log_odds + bonus * strength)
+    assert any("listed substitution" in e for e in with_bonus.evidence)
+    # a restoration through a thesaurus relation alone gets nothing
+    monkeypatch.setattr(beyond, "LISTED_BONUS", bonus)
+    assert d.listed_bonus("irregular woods", "random forest") == 0.0
+    assert not d._listed_only("irregular woods", "random forest")
+    assert d._listed_only("prostate peril", "prostate cancer")

@@ -18,9 +18,10 @@ term ``c`` would a thesaurus have turned into ``t``?
   knows general collocations ("artificial intelligence", "breast cancer").
 
 A window of running text is flagged when its best restoration beats reading it as
-written, ``score(c*) - score(t) >= margin``, where ``score(t)`` treats every word as
-kept. The margin was set on the development list (docs/papers.md), to keep clean
-scientific sentences unflagged.
+written, ``score(c*) - score(t) + bonus >= margin``, where ``score(t)`` treats every word
+as kept and ``bonus`` rewards a restoration made only of substitutions the lists show
+(`BeyondDetector.listed_bonus`). The margin was set on the development list
+(docs/papers.md), to keep clean scientific sentences and correct terms unflagged.
 
 >>> d = BeyondDetector.build(known_pairs=[("counterfeit consciousness", "artificial intelligence"),
 ...                                       ("irregular woodland", "random forest")])
@@ -44,8 +45,10 @@ from ..report import Suggestion
 # Channel weights (dev-set tuned, docs/papers.md). Listed tortured phrases keep about a
 # quarter of their words ("image discernment" ← "image recognition").
 P_KEEP = 0.25
-# Pseudo-count of P_KEEP in a word's keep probability (see BeyondDetector.p_keep).
-KEEP_PRIOR = 4.0
+# Pseudo-count of P_KEEP in a word's keep probability (see BeyondDetector.p_keep); 2 rather
+# than 4: words the lists show kept inside tortured phrases are kept 0.8-0.9 of the time in
+# held-out phrases, and 4 pulled them down to 0.5-0.7 (fold 1: +1.5 points flagged).
+KEEP_PRIOR = 2.0
 LEARNED_WEIGHT = 0.6
 LEXICON_WEIGHT = 0.1
 # Add-k smoothing of the learned P(observed | original): one pair is weak evidence.
@@ -64,12 +67,12 @@ TWO_HOP_FANOUT = 30
 # Candidate originals kept per observed word, and beam width per phrase.
 MAX_WORD_CANDIDATES = 25
 BEAM = 40
-# Log-odds of the proposed term over the phrase as written at which a window is flagged. Set
-# from benchmarks/tortured.py's trade-off table (#17; 5-fold dev, 200 held-out phrases a fold,
-# 217 clean sentences): the lowest value that keeps the correct terms in the same sentences
-# flagged <= 2% and clean sentences <= 5 per 1,000 — at 11: 2.0% and 4.6 / 1,000 (36.5%
-# of held-out phrases flagged, top-1 22.5%); at 5 (#8's value): 7.3% and 68 / 1,000.
-MARGIN = 11.0
+# Log-odds of the proposed term over the phrase as written (plus `LISTED_BONUS`) at which a
+# window is flagged. Set from benchmarks/tortured.py's trade-off table (5-fold dev, 200
+# held-out phrases a fold, 217 clean sentences): the lowest value that keeps the correct terms
+# in the same sentences flagged <= 2% and clean sentences <= 5 per 1,000 — at 12: 1.9% and
+# 3.7 / 1,000 (44.6% of held-out phrases flagged, top-1 25.2%); at 11: 2.5% and 12.9.
+MARGIN = 12.0
 # A window is flagged only with evidence beyond a better-sounding restoration: its best
 # restoration is a known term, or one of its words is a known substitute this strongly.
 TORTURED_STRENGTH = 0.5
@@ -91,6 +94,10 @@ BACKOFF_WEIGHT = 0.5
 # Weight of the surrounding words' language-model evidence when ranking a window's restorations.
 CONTEXT_WEIGHT = 1.0
 SOURCES = ("wordnet", "moby")
+# Restorations whose every change is a listed substitution: log-odds bonus per unit of the
+# strongest known-substitute strength among the changed words (`BeyondDetector.listed_bonus`;
+# 5-fold dev at the same precision: 44.6% of held-out phrases flagged against 36.4% without).
+LISTED_BONUS = 6.0
 
 # Function words never start or end a tortured phrase we look for (they do occur
 # inside: "nature of the art"); checking them would multiply work and false flags.
@@ -711,7 +718,11 @@ class BeyondDetector:
             n_t = sum(self.learned[strongest].values())
             out.append(f"'{strongest}' replaces a word in {n_t} listed pair" + ("s" if n_t > 1 else "")
                        + f" (a known substitute, strength {self._tortured_strength[strongest]:.2f})")
-        out.append(f"the term reads {_times(log_odds)} likelier than the phrase as written (log-odds {log_odds:.1f})")
+        bonus = self.listed_bonus(observed, candidate)
+        reads = log_odds - bonus
+        out.append(f"the term reads {_times(reads)} likelier than the phrase as written (log-odds {reads:.1f})")
+        if bonus:
+            out.append(f"every change is a listed substitution: +{bonus:.1f} to the log-odds ({log_odds:.1f} in all)")
         return tuple(out)
 
     # --- running text --------------------------------------------------------------
@@ -744,6 +755,8 @@ class BeyondDetector:
                             (Suggestion(x.text, x.score + CONTEXT_WEIGHT * (_context_delta(left, x.text, right) - base))
                              for x in sugg),
                             key=lambda x: -x.score))
+                    if sugg and LISTED_BONUS:
+                        sugg = self._listed_bonus(phrase, sugg)
                     sugg = sugg[:5]
                     if sugg and sugg[0].score >= self.margin and self.has_evidence(phrase, sugg[0].text):
                         a, b, sugg = self._trim(toks[i:j], sugg)
@@ -767,6 +780,35 @@ class BeyondDetector:
         out.sort(key=lambda f: f.start)
         return out
 
+
+    def _listed_bonus(self, phrase: str, sugg: tuple[Suggestion, ...]) -> tuple[Suggestion, ...]:
+        """The window's suggestions with the first one's `listed_bonus` added to every score
+        (the order of the suggestions stays as the channel and the prior made it)."""
+        bonus = self.listed_bonus(phrase, sugg[0].text)
+        return tuple(Suggestion(x.text, x.score + bonus) for x in sugg) if bonus else sugg
+
+    def listed_bonus(self, observed: str, candidate: str) -> float:
+        """Evidence beyond the language model that ``observed`` is tortured: when every change
+        to ``candidate`` is a substitution the lists show, `LISTED_BONUS` × the strongest
+        known-substitute strength among the changed words (natural-log odds).
+
+        A word the lists show substituted often and never inside a correct term ("peril") is
+        rarely written by choice; a restoration made only of such listed swaps is what the
+        spinner behind the lists does. Measured on held-out phrases (docs/papers.md): at the
+        same precision it flags a fifth more of them.
+        """
+        ow, cw = observed.split(" "), candidate.split(" ")
+        changed = [o for o, c in zip(ow, cw) if o != c] if len(ow) == len(cw) else ow
+        strength = max((self._tortured_strength.get(w, 0.0) for w in changed), default=0.0)
+        if strength <= 0.0 or not LISTED_BONUS or not self._listed_only(observed, candidate):
+            return 0.0
+        return LISTED_BONUS * strength
+
+    def _listed_only(self, observed: str, candidate: str) -> bool:
+        """Is every change from ``observed`` to ``candidate`` a substitution the lists show
+        (for the word or another of its forms)?"""
+        subs = self.substitutions(observed, candidate)
+        return bool(subs) and all(x.kind in ("listed", "listed-variant") for x in subs)
 
     def _weak_restoration(self, observed: Sequence[str], candidate: str) -> bool:
         """Restorations that read the text differently rather than undo a thesaurus: one that

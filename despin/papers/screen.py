@@ -32,7 +32,7 @@ from .matcher import ListMatcher
 UNLISTED_WEIGHT = 0.5
 # Unlisted findings per word that clean scientific text also gets, subtracted before unlisted
 # findings count as evidence. Measured at #8's flagging margin (5: about one window per
-# hundred words); at the margin of #17 (11) clean sentences get far fewer (docs/papers.md),
+# hundred words); at #17's margin (12) clean sentences get far fewer (docs/papers.md),
 # so the subtraction is now conservative: unlisted findings alone rarely make a paper suspect.
 UNLISTED_BASE_RATE = 0.01
 # evidence at which a paper is "suspect": two distinct listed phrases
