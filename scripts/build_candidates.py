@@ -32,7 +32,7 @@ def _rows(words: list[str]) -> list[tuple[str, str]]:
         for c in cands:
             if any(ch in c.text for ch in ";|\t\n"):
                 raise SystemExit(f"candidate {c.text!r} of {w!r} holds a separator; change the row format")
-        out.append((w, format_row(cands)))
+        out.append((w, format_row(w, cands)))
     return out
 
 

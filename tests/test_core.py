@@ -270,7 +270,12 @@ def test_candidate_table_is_current_and_matches_computing() -> None:
     assert len(table) > 100_000, "despin/data candidate table missing or stale: run scripts/build_candidates.py"
     sample = random.Random(0).sample(sorted(table), 150) + ["hebdomadary", "said", "quickly", "market"]
     for word in sample:
-        assert C._parse_row(table[word]) == C.compute_candidates(word, C.TABLE_SOURCES), word
+        computed = C.compute_candidates(word, C.TABLE_SOURCES)
+        assert C._parse_row(table[word]) == computed, word
+        # The plausibility marks are the detector's own test, run at build time.
+        plausible = tuple(c for c in computed if C._plausible(word, c))
+        assert C._parse_row(table[word], plausible_only=True) == plausible, word
+        assert C._plausible_candidates(word, C.TABLE_SOURCES) == plausible, word
     # A word outside the table is computed; other sources never read the table.
     assert C.candidates("hebdomadary", ("wordnet",)) == C.compute_candidates("hebdomadary", ("wordnet",))
 

@@ -129,7 +129,7 @@ def listed_phrases(sources: tuple[str, ...]) -> frozenset[str]:
 # costs ~0.5 ms a new word type (lemminflect deep-copies its tables), a quarter of the
 # detector's time on new text; a table row costs a split.
 TABLE_SOURCES: tuple[str, ...] = lexicon.DEFAULT_SOURCES
-TABLE_VERSION = 1  # bump with any change to compute_candidates or its constants
+TABLE_VERSION = 2  # bump with any change to compute_candidates or its constants (2: plausibility flags)
 _TABLE_FILE = "candidates.tsv.gz"
 
 
@@ -145,7 +145,7 @@ def table_header() -> str:
         digests.append(f"{source}={hashlib.sha1(data).hexdigest()[:12]}")
     weights = ",".join(f"{source}:{source_weight(source)}" for source in TABLE_SOURCES)
     limits = (f"max={MAX_CANDIDATES},lemmas={_MAX_LEMMAS},per_list={_PER_LIST},other_form={_OTHER_FORM}"
-              f" weights={weights}")
+              f",prior_cut={_PRIOR_CUT} weights={weights}")
     return f"# despin candidates v{TABLE_VERSION} {limits} {' '.join(digests)}"
 
 
@@ -171,18 +171,22 @@ def _table() -> dict[str, str]:
     return out
 
 
-def format_row(cands: tuple[Candidate, ...]) -> str:
-    """One table row: ``text;q;relation`` items joined by ``|`` (q as an exact float repr)."""
-    return "|".join(f"{c.text};{c.q!r};{c.relation}" for c in cands)
+def format_row(phrase: str, cands: tuple[Candidate, ...]) -> str:
+    """One table row: ``text;q;relation`` items joined by ``|`` (q as an exact float repr);
+    a candidate the detector would not consider (`_plausible`) is marked ``;x``, so that
+    the detector's question costs a split, not a prior and a spelling check per candidate."""
+    return "|".join(f"{c.text};{c.q!r};{c.relation}" + ("" if _plausible(phrase, c) else ";x") for c in cands)
 
 
-def _parse_row(row: str) -> tuple[Candidate, ...]:
+def _parse_row(row: str, plausible_only: bool = False) -> tuple[Candidate, ...]:
     if not row:
         return ()
     out = []
     for item in row.split("|"):
-        text, q, relation = item.split(";")
-        out.append(Candidate(text, float(q), relation))
+        fields = item.split(";")
+        if plausible_only and len(fields) == 4:
+            continue
+        out.append(Candidate(fields[0], float(fields[1]), fields[2]))
     return tuple(out)
 
 
@@ -320,14 +324,21 @@ _PRIOR_CUT = -7.0
 
 @lru_cache(maxsize=200_000)
 def _plausible_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
+    if " " not in phrase and sources == TABLE_SOURCES:
+        table = _table()
+        if table:
+            # The table marks the implausible ones (the same test, run when it was built).
+            row = table.get(phrase)
+            return _parse_row(row, plausible_only=True) if row is not None else ()
     found = candidates(phrase, sources)
     if not found:
         return ()  # most word pairs and triples: no prior to compute
-    floor = _prior(phrase) + _PRIOR_CUT
-    return tuple(
-        c for c in found
-        if math.log(c.q) + _prior(c.text) >= floor and not _spelling_variant(phrase, c)
-    )
+    return tuple(c for c in found if _plausible(phrase, c))
+
+
+def _plausible(phrase: str, c: Candidate) -> bool:
+    """Is ``c`` worth the language model's time as an original of ``phrase``?"""
+    return math.log(c.q) + _prior(c.text) >= _prior(phrase) + _PRIOR_CUT and not _spelling_variant(phrase, c)
 
 
 def _spelling_variant(observed: str, c: Candidate) -> bool:
