@@ -1,7 +1,7 @@
 """Build hook: compile the detector's hot modules with mypyc (the same typed Python, as C).
 
 The detector's stages (`despin/detector/`: records, units, candidates, context, posterior,
-ranking) run a Python loop over every candidate of every word of every document; compiled,
+ranking, decide) run a Python loop over every candidate of every word of every document; compiled,
 `check` does the same work ~1.3x faster, with the same floats (tests/test_compiled.py compares reports byte for byte). Everything else stays
 plain Python. Without a C compiler, or with ``DESPIN_PURE_PYTHON=1`` set while installing,
 despin installs as pure Python: the same results, slower.
@@ -21,7 +21,7 @@ from setuptools import setup
 
 ROOT = Path(__file__).resolve().parent
 # In import order (despin._native loads them from source in this order; its COMPILED names the same).
-COMPILED = tuple(f"despin/detector/{m}.py" for m in ("records", "units", "candidates", "context", "posterior", "ranking"))
+COMPILED = tuple(f"despin/detector/{m}.py" for m in ("records", "units", "candidates", "context", "posterior", "ranking", "decide"))
 
 
 def _ext_modules() -> list:

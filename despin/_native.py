@@ -27,6 +27,7 @@ COMPILED = (
     "despin.detector.context",
     "despin.detector.posterior",
     "despin.detector.ranking",
+    "despin.detector.decide",
 )
 
 
