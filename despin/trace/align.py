@@ -270,10 +270,11 @@ def _fill_gaps(
 
 
 def _all_regions(
-    spun: str, source: str, max_phrase: int, a: list[Token] | None = None, long_phrase: int = LONG_PHRASE
+    spun: str, source: str, max_phrase: int, a: list[Token] | None = None, long_phrase: int = LONG_PHRASE,
+    b: list[Token] | None = None,
 ) -> list[tuple[list[Token], list[Token], list[Region]]]:
     a = tokenize(spun) if a is None else a
-    b = tokenize(source)
+    b = tokenize(source) if b is None else b
     if not a or not b:
         return []
     return [
@@ -328,21 +329,39 @@ def similarity(spun: str, source: str, spun_tokens: list[Token] | None = None) -
     >>> similarity("Sales rose 5 to 12 from 3 on 7 and 9", "Sales rose 6 to 13 from 4 on 8 and 10")
     0.0
     """
+    return similarity_and_reach(spun, source, spun_tokens)[0]
+
+
+def similarity_and_reach(spun: str, source: str, spun_tokens: list[Token] | None = None) -> tuple[float, float]:
+    """`similarity` and the *reach*: the share of the source's words aligned unchanged
+    (case aside), from the same alignment.
+
+    The reach tells near-duplicate sources apart when they explain a copy equally well:
+    Reuters refiled stories with a paragraph or a ticker more, and the copy of the
+    shorter version aligns the same words to both, but leaves more of the longer one
+    unexplained (3 of 4 misses in 1,500 casefold copies were such ties, lost on the id).
+
+    >>> similarity_and_reach("the firm said profits rose", "The company said profits rose. Rain fell.")
+    (0.8, 0.5714)
+    """
     toks = tokenize(spun) if spun_tokens is None else spun_tokens
     weights = {t.start: _weight(t) for t in toks}
     total = sum(weights.values())
     if not total:
-        return 0.0
+        return 0.0, 0.0
+    source_toks = tokenize(source)
     numbers = sum(1 for w in weights.values() if w == 3.0)
     same = 0.0
     numbers_same = 0
-    for pa, pb, regions in _all_regions(spun, source, MAX_PHRASE, toks):
+    reached = 0
+    for pa, pb, regions in _all_regions(spun, source, MAX_PHRASE, toks, b=source_toks):
         for op, i1, i2, j1, j2 in regions:
             if op in ("equal", "case"):
                 ws = [weights[t.start] for t in pa[i1:i2]]
                 same += sum(ws)
                 numbers_same += ws.count(3.0)
+                reached += j2 - j1
     share = same / total
     if numbers >= MIN_NUMBERS and numbers_same < numbers / 2:
         share *= 2 * numbers_same / numbers
-    return round(share, 4)
+    return round(share, 4), round(reached / len(source_toks), 4) if source_toks else 0.0

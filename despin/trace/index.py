@@ -47,13 +47,16 @@ from .shingles import (
     chunk_bounds,
     paragraph_words,
     shingle_set,
+    CASE_BLIND_N,
     case_blind,
     case_blind_set,
     skeleton_anchor_batch,
 )
 
 FORMAT = "despin-trace-index"
-VERSION = 4  # 4: + skeleton-only band keys of each document (the second stage of `query`)
+# 4: + skeleton-only band keys of each document (the second stage of `query`);
+# 5: those keys over skeleton 7-grams instead of 9-grams (`shingles.CASE_BLIND_N`)
+VERSION = 5
 MANIFEST = "manifest.json"
 DB = "index.sqlite"
 
@@ -88,12 +91,15 @@ BATCH = 64
 class Match:
     """A candidate source: ``similarity`` is the weighted share of the query's words
     aligned unchanged to it (0..1, see `despin.trace.align.similarity`); ``containment``
-    the share of the query's shingles in it; ``votes`` its colliding LSH bands."""
+    the share of the query's shingles in it; ``votes`` its colliding LSH bands;
+    ``reach`` the share of the source's words aligned unchanged (it breaks ties in
+    ``similarity`` between near-duplicate sources, see `align.similarity_and_reach`)."""
 
     id: str
     similarity: float
     containment: float = 0.0
     votes: int = 0
+    reach: float = 0.0
     source_text: str = field(default="", repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -213,9 +219,9 @@ class _Signer:
         return keys[keep], kdoc[keep]
 
     def skeleton_keys_many(self, docs: Sequence[list[Words]]) -> tuple[np.ndarray, np.ndarray]:
-        """Second-stage keys: one whole-document MinHash of the skeleton 9-grams and the
-        number 3-grams (`shingles.case_blind`), one key per value (bands of one row), and
-        the index in ``docs`` of each key's document.
+        """Second-stage keys: one whole-document MinHash of the skeleton 7-grams
+        (`shingles.CASE_BLIND_N`) and the number 3-grams (`shingles.case_blind`), one
+        key per value (bands of one row), and the index in ``docs`` of each key's document.
 
         Neither cares how a copy spells names: a spinner that lower-cases them ("Acme
         Corp" -> "acme corporation") removes the name anchors (mid-sentence capitals)
@@ -228,7 +234,7 @@ class _Signer:
         two-row bands give 0.47; unrelated documents collide more often too, so the
         second stage ranks more candidates (`SECOND_STAGE_RERANK`) by votes and containment.
         """
-        ids, _, doc = skeleton_anchor_batch([case_blind(pars) for pars in docs])
+        ids, _, doc = skeleton_anchor_batch([case_blind(pars) for pars in docs], CASE_BLIND_N)
         if not len(ids):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.intp)
         order = np.argsort(doc, kind="stable")
@@ -245,6 +251,12 @@ class _Signer:
         for r in range(self.rows):
             v = (v << np.uint64(32)) | h[:, :, r]
         return (v ^ self._salt).view(np.int64).ravel()
+
+
+def _best_first(m: Match) -> tuple[float, float, float, str]:
+    """Sort key of matches: similarity, then reach (of two near-duplicate sources that
+    align the same words of the copy, the one the copy covers more of), containment, id."""
+    return (-m.similarity, -m.reach, -m.containment, m.id)
 
 
 def _identity(x: int) -> int:
@@ -536,14 +548,13 @@ class Index:
             # a copy with damaged names or casing still shares with its source.
             again = self._ranked(text, top, stage=2)
             seen = {m.id for m in found}
-            found = sorted(found + [m for m in again if m.id not in seen],
-                           key=lambda m: (-m.similarity, -m.containment, m.id))[:top]
+            found = sorted(found + [m for m in again if m.id not in seen], key=_best_first)[:top]
         return found
 
     def _ranked(self, text: str, top: int, stage: int) -> list[Match]:
         """One stage of `query`: its LSH candidates re-ranked by containment, then aligned."""
         from ..tokenize import tokenize
-        from .align import similarity
+        from .align import similarity_and_reach
 
         cands = self.candidates(text, limit=max(RERANK if stage == 1 else SECOND_STAGE_RERANK, top), stage=stage)
         if not cands:
@@ -563,12 +574,12 @@ class Index:
         # Align only candidates within reach of the best containment: far weaker ones
         # never won on the benchmark, and alignment is the costly step.
         floor = 0.5 * scored[0][0]
-        out = [
-            Match(doc_id, similarity(text, src, toks), cont, v, src)
-            for k, (cont, v, doc_id, src) in enumerate(scored[: max(top, 2)])
-            if k < top or cont >= floor
-        ]
-        out.sort(key=lambda m: (-m.similarity, -m.containment, m.id))
+        out = []
+        for k, (cont, v, doc_id, src) in enumerate(scored[: max(top, 2)]):
+            if k < top or cont >= floor:
+                sim, reach = similarity_and_reach(text, src, toks)
+                out.append(Match(doc_id, sim, cont, v, reach, src))
+        out.sort(key=_best_first)
         return out[:top]
 
     def _sql(self, q: str, args: Sequence[Any] = ()) -> sqlite3.Cursor:
