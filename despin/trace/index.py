@@ -55,7 +55,7 @@ from .shingles import (
 
 FORMAT = "despin-trace-index"
 # 4: + skeleton-only band keys of each document (the second stage of `query`);
-# 5: those keys over skeleton 7-grams instead of 9-grams (`shingles.CASE_BLIND_N`)
+# 5: those keys over skeleton 7-grams instead of 9-grams (`shingles.CASE_BLIND_N`), 128 a document instead of 64
 VERSION = 5
 MANIFEST = "manifest.json"
 DB = "index.sqlite"
@@ -83,6 +83,8 @@ SECOND_STAGE_BELOW = 0.40
 # Candidates of the second stage re-ranked by skeleton containment (its one-row bands
 # let more unrelated documents through; decompressing and shingling one is ~0.3 ms).
 SECOND_STAGE_RERANK = 20
+# Second-stage keys a document (one-row bands: one MinHash value each).
+SECOND_STAGE_KEYS = 128
 # Documents signed together in one numpy pass while building (memory: ~40 KB each).
 BATCH = 64
 
@@ -135,10 +137,11 @@ class _Signer:
         self.bands, self.rows = params["bands"], params["rows"]
         # One salt per band keeps equal row values in different bands apart.
         self._salt = (np.arange(self.bands, dtype=np.uint64) + np.uint64(1)) * np.uint64(0xD6E8FEB86659FD93)
-        # Second-stage keys: one per permutation among the first `bands` (value and
-        # position packed, then mixed by an odd constant, a bijection of 64 bits), so they
-        # share the band tables without meeting the first stage's keys.
-        self._slot = np.arange(1, self.bands + 1, dtype=np.uint64) << np.uint64(32)
+        # Second-stage keys: one per permutation among the first `SECOND_STAGE_KEYS` (value
+        # and position packed, then mixed by an odd constant, a bijection of 64 bits), so
+        # they share the band tables without meeting the first stage's keys.
+        self.stage2_keys = min(SECOND_STAGE_KEYS, params["num_perm"])
+        self._slot = np.arange(1, self.stage2_keys + 1, dtype=np.uint64) << np.uint64(32)
 
     def signatures(self, ids: np.ndarray, starts: Sequence[int] | np.ndarray = (0,)) -> np.ndarray:
         """One MinHash signature (uint32 row) per segment ``ids[starts[k]:starts[k+1]]``."""
@@ -228,11 +231,13 @@ class _Signer:
         from the copy, and with them half of the shingles the first-stage signature was
         taken over. Number 3-grams carry the short articles whose skeleton a damaging
         spinner broke (on the 5 such misses of 600 dev copies: Jaccard 1.0, skeleton
-        0.006-0.08; unrelated articles rarely share one). One-row bands: a copy
-        whose skeleton Jaccard is only 0.1 (phrase expansions bring in function words)
-        still shares a key with its source with probability 1 - 0.9^64 = 0.999, where
-        two-row bands give 0.47; unrelated documents collide more often too, so the
-        second stage ranks more candidates (`SECOND_STAGE_RERANK`) by votes and containment.
+        0.006-0.08; unrelated articles rarely share one). One-row bands, one per value of
+        `SECOND_STAGE_KEYS` (128): a copy whose 7-gram Jaccard is only 0.07 (phrase
+        expansions bring in function words) still shares a key with its source with
+        probability 1 - 0.93^128 = 0.9999, and its expected votes (9) stand clear of
+        unrelated articles' (J < 0.02: 2.6); unrelated documents collide more often than
+        with two-row bands, so the second stage ranks more candidates
+        (`SECOND_STAGE_RERANK`) by votes and containment.
         """
         ids, _, doc = skeleton_anchor_batch([case_blind(pars) for pars in docs], CASE_BLIND_N)
         if not len(ids):
@@ -240,9 +245,9 @@ class _Signer:
         order = np.argsort(doc, kind="stable")
         ids, doc = ids[order], doc[order]
         first = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
-        sigs = self.signatures(ids, first)[:, : self.bands].astype(np.uint64)
+        sigs = self.signatures(ids, first)[:, : self.stage2_keys].astype(np.uint64)
         keys = ((sigs | self._slot) * np.uint64(0x9E3779B97F4A7C15)).view(np.int64).ravel()
-        return keys, np.repeat(doc[first], self.bands)
+        return keys, np.repeat(doc[first], self.stage2_keys)
 
     def _keys(self, sigs: np.ndarray) -> np.ndarray:
         """Band keys of signatures (one row each): ``rows`` 32-bit values packed, salted."""
