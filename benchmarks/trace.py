@@ -17,12 +17,14 @@ Queries (each a spun copy whose original is known):
   excerpt@40%             consecutive paragraphs with 30-60% of the source's words (>= 60)
   reorder@40%             paragraphs shuffled, one dropped, an (unspun) boilerplate paragraph added
   dev-nlpaug              the 400 dev pairs' spun side (nlpaug WordNet, 22.7% of tokens; dev-set)
+  real-wp, real-prothemes the real-engines-dev copies (two real PHP spinner engines; ProThemes
+                          lower-cases names and titles) whose source is indexed; measure only
   held-out@30%            spun copies of articles that are NOT indexed (must find nothing)
 
 Systems, in the same run, on the same documents:
   skeleton   despin.trace: skeleton 9-grams + anchor 3-grams in MinHash LSH (64x2
              bands), containment and alignment re-ranking; when nothing aligns >= 0.40,
-             a second stage by the skeleton alone
+             a second stage by the skeleton 7-grams and number 3-grams (case-blind)
   stage1     the same index with the second stage switched off (the before figure)
   plain5     the same pipeline over ordinary word 5-grams (a generous baseline: same
              banding and re-ranking)
@@ -64,6 +66,12 @@ BOILERPLATE = (
     "Sign up for our free morning briefing and get the stories that matter delivered to your inbox. "
     "Follow us for more updates, and share this article with your friends."
 )
+# Real spinner engines' copies of news-dev articles (measure only: see the data's README);
+# ProThemes lower-cases names and titles. Only copies whose source is indexed are queried.
+REAL_ENGINES = {
+    "real-wp": "wp-auto-spinner-engine-aiksaurus.jsonl",
+    "real-prothemes": "prothemes-engine-aiksaurus.jsonl",
+}
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
@@ -119,9 +127,14 @@ def distractors(sources: list[tuple[str, str]], n: int, seed: int = 0, one_per_s
 
 # ----------------------------------------------------------------------------- queries
 def make_queries(
-    sources: list[tuple[str, str]], held_out: list[tuple[str, str]], dev: list[dict[str, Any]], n: int, seed: int
+    sources: list[tuple[str, str]], held_out: list[tuple[str, str]], dev: list[dict[str, Any]], n: int, seed: int,
+    only: set[str] | None = None,
 ) -> dict[str, list[tuple[str | None, str, str]]]:
-    """setting -> [(source id or None, original, spun)]."""
+    """setting -> [(source id or None, original, spun)].
+
+    ``only``: spin just these settings; the others still draw their seeds and samples,
+    so a setting's copies are the same with or without ``only``.
+    """
     from despin.spin import Spinner, Thesaurus
 
     th = Thesaurus.from_lexicon("moby")
@@ -131,6 +144,11 @@ def make_queries(
     def spun_set(name: str, preset: str, rate: float, pool: list[tuple[str, str]], transform: Callable[[str, random.Random], str] | None, known: bool) -> None:
         sp = Spinner(preset, th, rate=rate, seed=rng.randrange(1 << 30))
         picked = rng.sample(pool, min(n, len(pool)))
+        if only is not None and name not in only:
+            for _sid, text in picked:  # a transform draws from rng too
+                if transform:
+                    transform(text, rng)
+            return
         rows = []
         for sid, text in picked:
             original = transform(text, rng) if transform else text
@@ -158,8 +176,15 @@ def make_queries(
         rng.shuffle(order)
         rows.append((sid, "\n\n".join([o_pars[k] for k in order] + [BOILERPLATE]),
                      "\n\n".join([s_pars[k] for k in order] + [BOILERPLATE])))
-    out["reorder@40%"] = rows
-    if dev:
+    if only is None or "reorder@40%" in only:
+        out["reorder@40%"] = rows
+    indexed = {sid for sid, _ in sources}
+    for name, fname in REAL_ENGINES.items():
+        path = DATA / "real-engines-dev" / fname
+        if path.exists() and (only is None or name in only):
+            pairs = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+            out[name] = [(d["id"], d["original"], d["spun"]) for d in pairs if d["id"] in indexed]
+    if dev and (only is None or "dev-nlpaug" in only):
         out["dev-nlpaug"] = [(d["id"], d["original"], d["spun"]) for d in dev]
     spun_set("held-out@30%", "table", 0.3, held_out, None, False)
     return out
@@ -248,9 +273,8 @@ def main() -> None:
           f"held out {len(held_out)}", flush=True)
 
     t = time.time()
-    queries = {} if args.only_cluster else make_queries(sources, held_out, dev, args.queries, args.seed)
-    if args.settings:
-        queries = {k: v for k, v in queries.items() if k in args.settings.split(",")}
+    only = set(args.settings.split(",")) if args.settings else None
+    queries = {} if args.only_cluster else make_queries(sources, held_out, dev, args.queries, args.seed, only)
     print(f"queries: {sum(len(v) for v in queries.values())} in {len(queries)} settings ({time.time() - t:.0f} s to spin)", flush=True)
 
     tmp = Path(tempfile.mkdtemp(prefix="despin-trace-bench-"))

@@ -625,3 +625,49 @@ def test_query_asks_the_second_stage_when_the_first_finds_nothing(tmp_path: Path
     monkeypatch.setattr(Index, "candidates", lambda self, text, limit=5, *, stage=1: (
         stages.append(stage), real(self, text, limit, stage=stage))[1])
     assert ix.query(NAMED, top=1)[0].id == "named" and stages == [1]  # a clear first stage is enough
+
+
+# Written for these tests: a short ferry item, and a copy spun the way a spinner that
+# lower-cases names and expands phrases would ("during" -> "in the course of"), so that
+# a function word comes in every few skeleton words: no skeleton 9-gram survives.
+FERRY = (
+    "Harbour Freight Ltd said the new ferry to Kilrush will sail twice a day from the pier at Tarbert "
+    "during the summer, and that the old boat will go to the yard in Foynes for repairs. "
+    "The company expects the route to carry more passengers than last year because the road along "
+    "the estuary is closed for the bridge works."
+)
+FERRY_COPY = (
+    "harbour freight limited stated the fresh ferry to kilrush is going to sail two times daily from the pier at "
+    "tarbert in the course of the summertime, and that the former boat is going to go to the boatyard in foynes "
+    "with a view to repair. the firm is of the view that the route to carry a lot more travellers than the "
+    "previous year on account of the road along the estuary is shut for the bridge works."
+)
+
+
+def test_second_stage_finds_a_short_copy_whose_skeleton_9_grams_all_broke(tmp_path: Path) -> None:
+    from despin.trace.shingles import CASE_BLIND_N, case_blind_set, skeleton_shingles
+
+    assert not np.intersect1d(skeleton_shingles(FERRY, 9), skeleton_shingles(FERRY_COPY, 9)).size
+    assert CASE_BLIND_N < 9 and np.intersect1d(case_blind_set(FERRY), case_blind_set(FERRY_COPY)).size >= 2
+    ix = Index.build(tmp_path / "ix", [("ferry", FERRY), ("other", OTHER), ("named", NAMED)])
+    assert ix.candidates(FERRY_COPY, stage=1) == []  # no name anchors, no 9-gram left
+    found = ix.query(FERRY_COPY, top=1)
+    assert found[0].id == "ferry" and found[0].similarity >= MIN_SIMILARITY
+
+
+def test_near_duplicate_sources_tie_break_on_the_share_of_the_source_the_copy_reaches(tmp_path: Path) -> None:
+    from despin.spin import Spinner, Thesaurus
+
+    # Reuters refiled stories with a paragraph more: a copy of the shorter version aligns
+    # the same words to both (equal similarity); it reaches more of the shorter one.
+    refiled = NAMED + "\n\nThe bridge is the third that Acme Corp has built on the Willamette since 1990."
+    copy = Spinner("casefold", Thesaurus.from_lexicon("moby"), rate=0.5, seed=3).spin(NAMED).spun
+    # "a-refiled" sorts before "named": the id alone would pick the wrong one.
+    ix = Index.build(tmp_path / "ix", [("a-refiled", refiled), ("named", NAMED), ("other", OTHER)])
+    both = {m.id: m for m in ix.query(copy, top=2)}
+    assert both["named"].similarity == both["a-refiled"].similarity
+    assert both["named"].reach > both["a-refiled"].reach
+    assert ix.query(copy, top=1)[0].id == "named"
+    # ... and the copy of the longer version still goes to the longer one (higher similarity).
+    long_copy = Spinner("casefold", Thesaurus.from_lexicon("moby"), rate=0.5, seed=3).spin(refiled).spun
+    assert ix.query(long_copy, top=1)[0].id == "a-refiled"

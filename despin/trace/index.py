@@ -47,13 +47,16 @@ from .shingles import (
     chunk_bounds,
     paragraph_words,
     shingle_set,
+    CASE_BLIND_N,
     case_blind,
     case_blind_set,
     skeleton_anchor_batch,
 )
 
 FORMAT = "despin-trace-index"
-VERSION = 4  # 4: + skeleton-only band keys of each document (the second stage of `query`)
+# 4: + skeleton-only band keys of each document (the second stage of `query`);
+# 5: those keys over skeleton 7-grams instead of 9-grams (`shingles.CASE_BLIND_N`), 128 a document instead of 64
+VERSION = 5
 MANIFEST = "manifest.json"
 DB = "index.sqlite"
 
@@ -80,6 +83,8 @@ SECOND_STAGE_BELOW = 0.40
 # Candidates of the second stage re-ranked by skeleton containment (its one-row bands
 # let more unrelated documents through; decompressing and shingling one is ~0.3 ms).
 SECOND_STAGE_RERANK = 20
+# Second-stage keys a document (one-row bands: one MinHash value each).
+SECOND_STAGE_KEYS = 128
 # Documents signed together in one numpy pass while building (memory: ~40 KB each).
 BATCH = 64
 
@@ -88,12 +93,15 @@ BATCH = 64
 class Match:
     """A candidate source: ``similarity`` is the weighted share of the query's words
     aligned unchanged to it (0..1, see `despin.trace.align.similarity`); ``containment``
-    the share of the query's shingles in it; ``votes`` its colliding LSH bands."""
+    the share of the query's shingles in it; ``votes`` its colliding LSH bands;
+    ``reach`` the share of the source's words aligned unchanged (it breaks ties in
+    ``similarity`` between near-duplicate sources, see `align.similarity_and_reach`)."""
 
     id: str
     similarity: float
     containment: float = 0.0
     votes: int = 0
+    reach: float = 0.0
     source_text: str = field(default="", repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -129,10 +137,11 @@ class _Signer:
         self.bands, self.rows = params["bands"], params["rows"]
         # One salt per band keeps equal row values in different bands apart.
         self._salt = (np.arange(self.bands, dtype=np.uint64) + np.uint64(1)) * np.uint64(0xD6E8FEB86659FD93)
-        # Second-stage keys: one per permutation among the first `bands` (value and
-        # position packed, then mixed by an odd constant, a bijection of 64 bits), so they
-        # share the band tables without meeting the first stage's keys.
-        self._slot = np.arange(1, self.bands + 1, dtype=np.uint64) << np.uint64(32)
+        # Second-stage keys: one per permutation among the first `SECOND_STAGE_KEYS` (value
+        # and position packed, then mixed by an odd constant, a bijection of 64 bits), so
+        # they share the band tables without meeting the first stage's keys.
+        self.stage2_keys = min(SECOND_STAGE_KEYS, params["num_perm"])
+        self._slot = np.arange(1, self.stage2_keys + 1, dtype=np.uint64) << np.uint64(32)
 
     def signatures(self, ids: np.ndarray, starts: Sequence[int] | np.ndarray = (0,)) -> np.ndarray:
         """One MinHash signature (uint32 row) per segment ``ids[starts[k]:starts[k+1]]``."""
@@ -213,30 +222,32 @@ class _Signer:
         return keys[keep], kdoc[keep]
 
     def skeleton_keys_many(self, docs: Sequence[list[Words]]) -> tuple[np.ndarray, np.ndarray]:
-        """Second-stage keys: one whole-document MinHash of the skeleton 9-grams and the
-        number 3-grams (`shingles.case_blind`), one key per value (bands of one row), and
-        the index in ``docs`` of each key's document.
+        """Second-stage keys: one whole-document MinHash of the skeleton 7-grams
+        (`shingles.CASE_BLIND_N`) and the number 3-grams (`shingles.case_blind`), one
+        key per value (bands of one row), and the index in ``docs`` of each key's document.
 
         Neither cares how a copy spells names: a spinner that lower-cases them ("Acme
         Corp" -> "acme corporation") removes the name anchors (mid-sentence capitals)
         from the copy, and with them half of the shingles the first-stage signature was
         taken over. Number 3-grams carry the short articles whose skeleton a damaging
         spinner broke (on the 5 such misses of 600 dev copies: Jaccard 1.0, skeleton
-        0.006-0.08; unrelated articles rarely share one). One-row bands: a copy
-        whose skeleton Jaccard is only 0.1 (phrase expansions bring in function words)
-        still shares a key with its source with probability 1 - 0.9^64 = 0.999, where
-        two-row bands give 0.47; unrelated documents collide more often too, so the
-        second stage ranks more candidates (`SECOND_STAGE_RERANK`) by votes and containment.
+        0.006-0.08; unrelated articles rarely share one). One-row bands, one per value of
+        `SECOND_STAGE_KEYS` (128): a copy whose 7-gram Jaccard is only 0.07 (phrase
+        expansions bring in function words) still shares a key with its source with
+        probability 1 - 0.93^128 = 0.9999, and its expected votes (9) stand clear of
+        unrelated articles' (J < 0.02: 2.6); unrelated documents collide more often than
+        with two-row bands, so the second stage ranks more candidates
+        (`SECOND_STAGE_RERANK`) by votes and containment.
         """
-        ids, _, doc = skeleton_anchor_batch([case_blind(pars) for pars in docs])
+        ids, _, doc = skeleton_anchor_batch([case_blind(pars) for pars in docs], CASE_BLIND_N)
         if not len(ids):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.intp)
         order = np.argsort(doc, kind="stable")
         ids, doc = ids[order], doc[order]
         first = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
-        sigs = self.signatures(ids, first)[:, : self.bands].astype(np.uint64)
+        sigs = self.signatures(ids, first)[:, : self.stage2_keys].astype(np.uint64)
         keys = ((sigs | self._slot) * np.uint64(0x9E3779B97F4A7C15)).view(np.int64).ravel()
-        return keys, np.repeat(doc[first], self.bands)
+        return keys, np.repeat(doc[first], self.stage2_keys)
 
     def _keys(self, sigs: np.ndarray) -> np.ndarray:
         """Band keys of signatures (one row each): ``rows`` 32-bit values packed, salted."""
@@ -245,6 +256,12 @@ class _Signer:
         for r in range(self.rows):
             v = (v << np.uint64(32)) | h[:, :, r]
         return (v ^ self._salt).view(np.int64).ravel()
+
+
+def _best_first(m: Match) -> tuple[float, float, float, str]:
+    """Sort key of matches: similarity, then reach (of two near-duplicate sources that
+    align the same words of the copy, the one the copy covers more of), containment, id."""
+    return (-m.similarity, -m.reach, -m.containment, m.id)
 
 
 def _identity(x: int) -> int:
@@ -536,14 +553,13 @@ class Index:
             # a copy with damaged names or casing still shares with its source.
             again = self._ranked(text, top, stage=2)
             seen = {m.id for m in found}
-            found = sorted(found + [m for m in again if m.id not in seen],
-                           key=lambda m: (-m.similarity, -m.containment, m.id))[:top]
+            found = sorted(found + [m for m in again if m.id not in seen], key=_best_first)[:top]
         return found
 
     def _ranked(self, text: str, top: int, stage: int) -> list[Match]:
         """One stage of `query`: its LSH candidates re-ranked by containment, then aligned."""
         from ..tokenize import tokenize
-        from .align import similarity
+        from .align import similarity_and_reach
 
         cands = self.candidates(text, limit=max(RERANK if stage == 1 else SECOND_STAGE_RERANK, top), stage=stage)
         if not cands:
@@ -563,12 +579,12 @@ class Index:
         # Align only candidates within reach of the best containment: far weaker ones
         # never won on the benchmark, and alignment is the costly step.
         floor = 0.5 * scored[0][0]
-        out = [
-            Match(doc_id, similarity(text, src, toks), cont, v, src)
-            for k, (cont, v, doc_id, src) in enumerate(scored[: max(top, 2)])
-            if k < top or cont >= floor
-        ]
-        out.sort(key=lambda m: (-m.similarity, -m.containment, m.id))
+        out = []
+        for k, (cont, v, doc_id, src) in enumerate(scored[: max(top, 2)]):
+            if k < top or cont >= floor:
+                sim, reach = similarity_and_reach(text, src, toks)
+                out.append(Match(doc_id, sim, cont, v, reach, src))
+        out.sort(key=_best_first)
         return out[:top]
 
     def _sql(self, q: str, args: Sequence[Any] = ()) -> sqlite3.Cursor:
