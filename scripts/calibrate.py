@@ -70,7 +70,7 @@ def originals_by_span(spun: str, original: str) -> dict[tuple[int, int], str]:
 
 
 def collect_suggestions(
-    a: Analysis, originals: dict[tuple[int, int], str], threshold: float = 0.0
+    a: Analysis, originals: dict[tuple[int, int], str], threshold: float
 ) -> tuple[list[list[float]], list[int]]:
     """For units overlapping a substitution whose posterior clears ``threshold``: features
     of the best candidate, and whether it is exactly the original (a unit that covers a

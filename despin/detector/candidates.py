@@ -103,18 +103,28 @@ def candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
     >>> candidates("comissaria", TABLE_SOURCES), candidates("stock exchange market", TABLE_SOURCES)
     ((), ())
     """
-    if " " not in phrase:
-        if sources == TABLE_SOURCES:
-            table = _table()
-            if table:
-                # The table is the vocabulary: a word outside it (a name, a rare form) has
-                # no candidates (measured: 1 of the 5,584 such words in 3,000 news
-                # articles had one, a self-inflection) and costs no lemminflect call.
-                row = table.get(phrase)
-                return _parse_row(row) if row is not None else ()
-    elif phrase not in listed_phrases(sources):
+    row = _table_row(phrase, sources)
+    if row is not None:
+        return _parse_row(row)
+    if " " in phrase and phrase not in listed_phrases(sources):
         return ()  # most word pairs and triples are no entry's synonym
     return compute_candidates(phrase, sources)
+
+
+def _table_row(phrase: str, sources: tuple[str, ...]) -> str | None:
+    """The precomputed row of a single word when the table serves ``sources``; None where
+    it does not (phrases, other sources, no current table).
+
+    The table is the vocabulary: a word outside it (a name, a rare form) gets the empty
+    row, no candidates (measured: 1 of the 5,584 such words in 3,000 news articles had
+    one, a self-inflection), and costs no lemminflect call.
+    """
+    if " " in phrase or sources != TABLE_SOURCES:
+        return None
+    table = _table()
+    if not table:
+        return None
+    return table.get(phrase, "")
 
 
 @lru_cache(maxsize=8)
@@ -324,12 +334,10 @@ _PRIOR_CUT = -7.0
 
 @lru_cache(maxsize=200_000)
 def _plausible_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
-    if " " not in phrase and sources == TABLE_SOURCES:
-        table = _table()
-        if table:
-            # The table marks the implausible ones (the same test, run when it was built).
-            row = table.get(phrase)
-            return _parse_row(row, plausible_only=True) if row is not None else ()
+    row = _table_row(phrase, sources)
+    if row is not None:
+        # The table marks the implausible ones (the same test, run when it was built).
+        return _parse_row(row, plausible_only=True)
     found = candidates(phrase, sources)
     if not found:
         return ()  # most word pairs and triples: no prior to compute
