@@ -21,7 +21,7 @@ from setuptools import setup
 
 ROOT = Path(__file__).resolve().parent
 # In import order (despin._native loads them from source in this order; its COMPILED names the same).
-COMPILED = tuple(f"despin/detector/{m}.py" for m in ("records", "units", "candidates", "context", "posterior", "ranking", "decide"))
+COMPILED = tuple(f"despin/detector/{m}.py" for m in ("records", "units", "candidates", "context", "posterior", "ranking", "refine", "decide"))
 
 
 def _ext_modules() -> list:

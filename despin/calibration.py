@@ -56,3 +56,17 @@ def suggestion_weights() -> tuple[float, ...] | None:
     """P(best suggestion is exactly the original | span spun), logistic; None: use the LM share."""
     d = _load()
     return tuple(d["suggestion"]) if d and d.get("suggestion") else None
+
+
+@lru_cache(maxsize=1)
+def refine_models() -> tuple[Any, Any] | None:
+    """Stage 6's fitted trees (unit posterior, best suggestion), from ``despin/data/refine.json``
+    (`despin.forest`); None without the file: the stage-4 posteriors stand."""
+    try:
+        raw = resources.files("despin").joinpath("data", "refine.json").read_text("utf-8")
+    except FileNotFoundError:
+        return None
+    from .forest import Forest
+
+    data = json.loads(raw)
+    return Forest(data["unit"]), Forest(data["suggestion"])

@@ -13,7 +13,7 @@ from pathlib import Path
 import despin
 
 PACKAGE = Path(despin.__file__).parent
-STAGES = ["records", "units", "candidates", "context", "posterior", "ranking", "decide"]
+STAGES = ["records", "units", "candidates", "context", "posterior", "ranking", "refine", "decide"]
 
 
 def _module_name(path: Path) -> str:

@@ -8,7 +8,8 @@ goes out, and `records` holds what they pass along:
 3. `context` — candidates → their odds in context (trigram language model), pooled per word type
 4. `posterior` — odds → the document's spin rate (EM), P(substituted) per unit, P(spun) per document
 5. `ranking` — the candidates of each unit ranked as suggestions, with calibrated scores
-6. `decide` — which units become spans, and the restored text (`Report`)
+6. `refine` — a second look at each likely unit, with its neighbours and the document (trees)
+7. `decide` — which units become spans, and the restored text (`Report`)
 
 Nothing here imports `despin.core`; a stage imports only the records and earlier stages.
 """

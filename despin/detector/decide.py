@@ -1,6 +1,6 @@
-"""Stage 6 — decide: which units become spans, what they suggest, what the restored text is.
+"""Stage 7 — decide: which units become spans, what they suggest, what the restored text is.
 
-In: the text and its `Analysis` (stages 1–5). Out: the `Report`: the calibrated document
+In: the text and its `Analysis` (stages 1–6). Out: the `Report`: the calibrated document
 score and verdict, the spans (units whose posterior clears ``Config.threshold``, the best
 first where they overlap) with up to ``Config.max_suggestions`` ranked suggestions and a
 reason naming the lexicon relation and the language model's evidence, and the restored text.

@@ -117,15 +117,19 @@ def suggestion_features(u: Unit, count: int, context: tuple[float, float, float]
 def calibrated_shares(
     u: Unit, shares: list[float], count: int, context: tuple[float, float, float]
 ) -> list[float]:
-    """P(each suggestion is the original | span spun): the best one's from the calibrated
-    suggestion model, the others' scaled so that order is kept and the sum stays ≤ 1."""
+    """P(each suggestion is the original | span spun): the best one's from stage 6 where it
+    refined the unit, else from the calibrated suggestion model; the others' scaled so that
+    order is kept and the sum stays ≤ 1."""
     from ..calibration import suggestion_weights
 
-    w = suggestion_weights()
-    if w is None:
-        return shares
-    z = w[0] + sum(a * b for a, b in zip(w[1:], suggestion_features(u, count, context)))
-    p = logistic(z)
+    if u.best_prob >= 0.0:
+        p = u.best_prob  # stage 6 looked again (`despin.detector.refine`)
+    else:
+        w = suggestion_weights()
+        if w is None:
+            return shares
+        z = w[0] + sum(a * b for a, b in zip(w[1:], suggestion_features(u, count, context)))
+        p = logistic(z)
     top = shares[0]
     rest = (1.0 - p) / (1.0 - top) if top < 1.0 else 0.0
     return [p] + [s * min(p / top, rest) for s in shares[1:]]

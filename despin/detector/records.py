@@ -2,8 +2,8 @@
 
 `Document` (stage 1, `units`) → `Candidate`s of each `Unit` (stage 2, `candidates`) → the
 unit's odds in context (stage 3, `context`) → its posterior and the document's spin rate in
-an `Analysis` (stage 4, `posterior`) → ranked suggestions (stage 5, `ranking`) → spans
-(stage 6, `decide`).
+an `Analysis` (stage 4, `posterior`) → ranked suggestions (stage 5, `ranking`) → refined
+posteriors (stage 6, `refine`) → spans (stage 7, `decide`).
 """
 from __future__ import annotations
 
@@ -61,6 +61,9 @@ class Unit:
     # The odds that rank suggestions (odds with the document's own words as evidence,
     # see `despin.detector.ranking`); empty: rank by ``odds``. Never used for the posterior.
     rank: list[float] = field(default_factory=list)
+    # P(the best suggestion is exactly the original | substituted), from stage 6 (`refine`);
+    # below 0: not refined, the suggestion model of stage 5 answers.
+    best_prob: float = -1.0
 
     @property
     def ranking(self) -> list[float]:
@@ -77,9 +80,14 @@ class Analysis:
     llr: float  # log-likelihood ratio of the fitted mixture against "nothing spun"
     n_eligible: int
     rho_closed: float = 0.02  # the spin rate of closed-class words (at/on, would/could)
+    # The document-score features as stage 4 left them (stage 6 refines the unit
+    # posteriors; the document score is fitted and measured on the stage-4 ones).
+    document: list[float] = field(default_factory=list)
 
     def doc_features(self) -> list[float]:
         """Document-level features for the calibrated document score."""
+        if self.document:
+            return self.document
         # (content words only: closed-class units came later, and the document score was
         # fitted and measured without them)
         singles = [u for u in self.units if u.j - u.i == 1 and not u.closed]

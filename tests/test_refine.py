@@ -1,0 +1,119 @@
+"""Stage 6 (`despin.detector.refine`) and the tree evaluator it runs (`despin.forest`)."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from despin.config import Config
+from despin.core import analyse
+from despin.detector import refine
+from despin.detector.posterior import document_score
+from despin.errors import DataError
+from despin.forest import Forest, export
+
+# One stump per tree: tree 0 splits on feature 0 at 1.0 (left leaf -1, right leaf +2);
+# tree 1 splits on feature 1 at 0.0 (left +0.5, right -0.5). Leaves point to themselves.
+STUMPS = {
+    "format": "despin-forest",
+    "version": 1,
+    "base": 0.25,
+    "n_features": 2,
+    "depth": 1,
+    "trees": [
+        {"feature": [0, 0, 0], "threshold": [1.0, 0.0, 0.0], "left": [1, 1, 2], "right": [2, 1, 2],
+         "value": [0.0, -1.0, 2.0]},
+        {"feature": [1, 0, 0], "threshold": [0.0, 0.0, 0.0], "left": [1, 1, 2], "right": [2, 1, 2],
+         "value": [0.0, 0.5, -0.5]},
+    ],
+}
+
+SPUN = (
+    "The Top Priest informed journalists on Tuesday that the inventory marketplace would get well "
+    "swiftly. He aforementioned the administration would commence a novel programme to assist "
+    "tiny enterprises, and that the central financial institution would maintain curiosity rates "
+    "unchanged for the remainder of the twelvemonth. Analysts aforementioned the determination "
+    "was anticipated, though some cautioned that ostentation remained a fear for households. "
+    "The city assembly voted on Thursday to construct a novel overpass across the watercourse, "
+    "officials aforementioned, adding that labour would commence in the springtime and that the "
+    "undertaking was anticipated to price approximately twelve million dollars, most of it from a "
+    "province grant. Local merchants stated the closure had injured gross sales."
+)
+SHORT = "The hebdomadary market report was late. Traders said the hebdomadary figures came out."
+
+
+def _logistic(z: float) -> float:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def test_forest_walks_each_tree_to_its_leaf() -> None:
+    f = Forest(STUMPS)
+    X = np.array([[0.5, -1.0], [1.0, 0.0], [3.0, 2.0]])
+    expected = [_logistic(0.25 - 1.0 + 0.5), _logistic(0.25 - 1.0 + 0.5), _logistic(0.25 + 2.0 - 0.5)]
+    assert f.predict(X) == pytest.approx(expected)
+
+
+def test_forest_refuses_wrong_shapes_and_formats() -> None:
+    with pytest.raises(ValueError, match="2 features"):
+        Forest(STUMPS).predict(np.zeros((3, 5)))
+    with pytest.raises(DataError, match="forest format"):
+        Forest({**STUMPS, "version": 9})
+
+
+def test_export_answers_as_scikit_learn_does() -> None:
+    ensemble = pytest.importorskip("sklearn.ensemble")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 4))
+    y = (X[:, 0] + X[:, 1] * X[:, 2] + rng.normal(size=2000) > 0).astype(int)
+    model = ensemble.HistGradientBoostingClassifier(max_iter=30, max_depth=4).fit(X, y)
+    forest = Forest(json.loads(json.dumps(export(model))))  # through JSON, as it ships
+    assert np.abs(forest.predict(X) - model.predict_proba(X)[:, 1]).max() < 1e-12
+
+
+def _without_stage_6(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(refine, "refine_models", lambda: None)
+
+
+def test_stage_6_refines_likely_units_and_leaves_the_document_score(monkeypatch: pytest.MonkeyPatch) -> None:
+    if refine.refine_models() is None:
+        pytest.skip("no despin/data/refine.json (run scripts/calibrate.py)")
+    refined = analyse(SPUN, Config())
+    with monkeypatch.context() as m:
+        _without_stage_6(m)
+        plain = analyse(SPUN, Config())
+    assert len(refined.units) == len(plain.units)
+    assert document_score(refined) == document_score(plain)
+    changed = 0
+    for r, p in zip(refined.units, plain.units):
+        assert (r.i, r.j) == (p.i, p.j)
+        if p.posterior < refine.REFINE_FLOOR:
+            assert r.posterior == p.posterior and r.best_prob == -1.0
+        else:
+            assert 0.0 < r.posterior < 1.0 and 0.0 <= r.best_prob <= 1.0
+            changed += r.posterior != p.posterior
+    assert changed > 0
+    # The substitutes a reader sees at once stay flagged.
+    flagged = {u.observed for u in refined.units if u.posterior >= 0.5}
+    assert {"aforementioned", "marketplace"} <= flagged or {"aforementioned", "inventory marketplace"} <= flagged
+
+
+def test_short_texts_keep_stage_4(monkeypatch: pytest.MonkeyPatch) -> None:
+    a = analyse(SHORT, Config())
+    assert a.n_eligible < refine.MIN_WORDS
+    assert all(u.best_prob == -1.0 for u in a.units)
+
+
+def test_without_the_trees_stage_4_stands(monkeypatch: pytest.MonkeyPatch) -> None:
+    _without_stage_6(monkeypatch)
+    a = analyse(SPUN, Config())
+    assert all(u.best_prob == -1.0 for u in a.units)
+    assert a.document == a.doc_features() and a.document  # frozen before refining
+
+
+def test_profiles_skip_stage_6() -> None:
+    from despin.profile import Profile
+
+    profile = Profile.from_counts("fixture", {"aforementioned": {"said": 3}})
+    a = analyse(SPUN, Config(), profiles=(profile,))
+    assert all(u.best_prob == -1.0 for u in a.units)
