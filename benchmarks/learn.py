@@ -4,6 +4,7 @@
     python benchmarks/learn.py --quick         # fewer documents, fewer spinners
     python benchmarks/learn.py --real --loop --no-match --skip-sim   # real engines, the loop
     python benchmarks/learn.py --no-pairs --no-match --skip-sim      # learning without pairs
+    python benchmarks/learn.py --no-pairs --no-pairs-previous --no-match --skip-sim   # and the previous learner
 
 Prints, for each simulated spinner (`despin.spin` presets on news-dev articles)
 and for the dev pairs (nlpaug WordNet, a real third-party spinner): WER before and
@@ -275,43 +276,56 @@ def no_pairs_sets(limit: int) -> list[tuple[str, list[tuple[str, str]], list[str
     return out
 
 
-def no_pairs_section(limit: int) -> list[dict[str, object]]:
+# The no-pairs learner before the document test, the looser kept ratio and the natural-rate
+# kept counts (the 2026-12-04 figures of docs/learn.md): `--no-pairs-previous` measures it in
+# the same run, on the same copies.
+PREVIOUS_UNPAIRED = {"doc_factor": 0.0, "doc_slack": 0.0, "max_kept_ratio": 0.35, "min_natural_ratio": 0.0}
+
+
+def no_pairs_section(limit: int, previous: bool = False) -> list[dict[str, object]]:
     """`despin learn --spun COPIES --clean CLEAN` then `check --profile` on the same copies,
-    against `check` alone; false change = check --profile on the clean originals."""
+    against `check` alone; false change = check --profile on the clean originals. With
+    ``previous``, also the learner's earlier settings (`PREVIOUS_UNPAIRED`), as a row each."""
     import despin
     from despin.config import Config
     from despin.lexicon import DEFAULT_SOURCES, SOURCES, without_family
-    from despin.learn import learn_unpaired, lexicon_candidates
+    from despin.learn import UnpairedSettings, learn_unpaired, lexicon_candidates
 
+    variants = [("", UnpairedSettings())]
+    if previous:
+        variants.append((" [previous]", UnpairedSettings(**PREVIOUS_UNPAIRED)))  # type: ignore[arg-type]
     rows_out: list[dict[str, object]] = []
     print(f"\nno pairs: {limit} copies of one spinner + the other news-dev articles as clean text; "
           "learn, then check --profile on the same copies")
-    print(f"{'spinner':44s} {'entries':>7s} {'precision':>9s} {'tok_prec':>8s} {'check':>7s} {'+profile':>8s} "
-          f"{'false_chg':>9s} {'learn_s':>7s}")
+    print(f"{'spinner':54s} {'entries':>7s} {'precision':>9s} {'tok_prec':>8s} {'check':>7s} {'+profile':>8s} "
+          f"{'gain':>6s} {'fc_check':>8s} {'fc_prof':>8s} {'learn_s':>7s}")
     for name, pairs, clean, family in no_pairs_sets(limit):
         detector = without_family(DEFAULT_SOURCES, family) if family else DEFAULT_SOURCES
         learner = without_family(SOURCES, family) if family else SOURCES
-        t0 = time.perf_counter()
-        prof = learn_unpaired([s for _, s in pairs], clean, lexicon_candidates(learner), name="guessed")
-        t_learn = time.perf_counter() - t0
-        gold = learn_pairs(pairs, name="gold")  # measure only: how many learned entries are right
-        right = sum(1 for s, origs in prof.entries.items() for o in origs if o in gold.entries.get(s, {}))
-        subs = sum(o.count for origs in prof.entries.values() for o in origs.values())
-        right_tok = sum(o.count for s, origs in prof.entries.items() for o in origs.values()
-                        if o.text in gold.entries.get(s, {}))
         test = [Pair(str(i), o, s) for i, (o, s) in enumerate(pairs)]
         cfg = Config(resources=detector)
         alone, _ = evaluate(test, lambda t: despin.check(t, config=cfg))
-        withp, _ = evaluate(test, lambda t: despin.check(t, profile=prof, config=cfg))
-        row = {"spinner": name, "entries": prof.n_entries, "precision": right / max(1, prof.n_entries),
-               "token_precision": right_tok / max(1, subs), "check_wer_reduction": alone.wer_reduction,
-               "check_false_change": alone.false_change, "profile_wer_reduction": withp.wer_reduction,
-               "profile_false_change": withp.false_change, "wer_before": alone.wer_before,
-               "learn_s": round(t_learn, 1), "docs": len(pairs)}
-        rows_out.append(row)
-        print(f"{name:44s} {prof.n_entries:7d} {row['precision']:9.1%} {row['token_precision']:8.1%} "
-              f"{alone.wer_reduction:7.1%} {withp.wer_reduction:8.1%} {withp.false_change:9.3%} {t_learn:7.0f}",
-              flush=True)
+        gold = learn_pairs(pairs, name="gold")  # measure only: how many learned entries are right
+        for suffix, settings in variants:
+            t0 = time.perf_counter()
+            prof = learn_unpaired([s for _, s in pairs], clean, lexicon_candidates(learner), name="guessed",
+                                  settings=settings)
+            t_learn = time.perf_counter() - t0
+            right = sum(1 for s, origs in prof.entries.items() for o in origs if o in gold.entries.get(s, {}))
+            subs = sum(o.count for origs in prof.entries.values() for o in origs.values())
+            right_tok = sum(o.count for s, origs in prof.entries.items() for o in origs.values()
+                            if o.text in gold.entries.get(s, {}))
+            withp, _ = evaluate(test, lambda t: despin.check(t, profile=prof, config=cfg))
+            row = {"spinner": name + suffix, "entries": prof.n_entries, "precision": right / max(1, prof.n_entries),
+                   "token_precision": right_tok / max(1, subs), "check_wer_reduction": alone.wer_reduction,
+                   "check_false_change": alone.false_change, "profile_wer_reduction": withp.wer_reduction,
+                   "profile_false_change": withp.false_change, "wer_before": alone.wer_before,
+                   "learn_s": round(t_learn, 1), "docs": len(pairs)}
+            rows_out.append(row)
+            print(f"{name + suffix:54s} {prof.n_entries:7d} {row['precision']:9.1%} {row['token_precision']:8.1%} "
+                  f"{alone.wer_reduction:7.1%} {withp.wer_reduction:8.1%} "
+                  f"{100 * (withp.wer_reduction - alone.wer_reduction):+6.1f} {alone.false_change:8.3%} "
+                  f"{withp.false_change:8.3%} {t_learn:7.0f}", flush=True)
     return rows_out
 
 
@@ -388,6 +402,8 @@ def main() -> None:
                     help="learning without pairs on 300 copies: the dictionary preset (leave-one-resource-out) "
                          "and the real engines; check alone vs check --profile (guessed)")
     ap.add_argument("--no-pairs-docs", type=int, default=300)
+    ap.add_argument("--no-pairs-previous", action="store_true",
+                    help="with --no-pairs: also the no-pairs learner's previous settings, same copies, same run")
     ap.add_argument("--oracle", action="store_true", help="also the ceiling of any table learned from the pairs")
     ap.add_argument("--json", type=Path, default=None, help="also write all rows to this JSON file")
     args = ap.parse_args()
@@ -412,7 +428,7 @@ def main() -> None:
     if args.loop:
         all_rows += loop_section(args.real_test_docs)
     if args.no_pairs:
-        all_rows += no_pairs_section(args.no_pairs_docs)
+        all_rows += no_pairs_section(args.no_pairs_docs, args.no_pairs_previous)
     if args.skip_sim:
         curve_spinners = []
     for preset, resource, rate, seed in curve_spinners:

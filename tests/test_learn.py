@@ -335,6 +335,61 @@ def test_unpaired_mass_limit() -> None:
                           settings=UnpairedSettings(min_expected=0.0, max_kept_ratio=1.0, max_mass=100.0)).entries
 
 
+def test_unpaired_substitute_must_be_spread_over_documents() -> None:
+    from despin.learn import UnpairedSettings
+
+    spun, clean = _unpaired_corpora()
+    # One copy about a lighthouse: over-represented by its tokens, in one document only.
+    spun = spun + ["The lighthouse keeper said the lighthouse was old, and the lighthouse bell rang at night."]
+    cands = lambda w: ["storm"] if w in ("lighthouse", "tempest") else []
+    loose = {"min_expected": 0.0, "max_kept_ratio": 1.0, "max_mass": 100.0}
+    p = learn_unpaired(spun, clean, cands, gain=_flat_gain, settings=UnpairedSettings(**loose))
+    assert p.originals("lighthouse") == [] and p.originals("tempest") == [("storm", 1.0)]
+    # Without the document test the topic word becomes a substitute of the vanished head.
+    no_docs = UnpairedSettings(**loose, doc_factor=0.0, doc_slack=0.0)
+    assert learn_unpaired(spun, clean, cands, gain=_flat_gain, settings=no_docs).originals("lighthouse")
+
+
+def _alternating_spin(text: str, head: str, substitute: str, keep_every: int, counter: list[int]) -> str:
+    """Replace ``head`` by ``substitute``, but leave every ``keep_every``-th hit as it is
+    (an engine whose pick can be the head itself)."""
+    def sub(m: re.Match[str]) -> str:
+        counter[0] += 1
+        return m.group() if counter[0] % keep_every == 0 else substitute
+    return re.sub(rf"\b{head}\b", sub, table_spin(text, {k: v for k, v in TABLE.items() if k != head}))
+
+
+def test_unpaired_learns_a_head_the_engine_sometimes_keeps() -> None:
+    from despin.learn import UnpairedSettings
+
+    counter = [0]
+    # "big" (5 hits a round) kept every second hit: seen about half as often as clean text has it.
+    spun = [_alternating_spin(p, "big", "sizable", 2, counter) for p in PARAGRAPHS * 3]
+    clean = list(PARAGRAPHS) * 3
+    cands = lambda w: ["big"] if w == "sizable" else []
+    assert learn_unpaired(spun, clean, cands, gain=_flat_gain).originals("sizable") == [("big", 1.0)]
+    # The "replace every hit" ratio of the previous settings ruled it out.
+    strict = UnpairedSettings(max_kept_ratio=0.35)
+    assert learn_unpaired(spun, clean, cands, gain=_flat_gain, settings=strict).originals("sizable") == []
+
+
+def test_unpaired_kept_counts_only_for_words_at_their_natural_rate() -> None:
+    from despin.learn import UnpairedSettings
+
+    counter = [0]
+    # "town" (4 hits a round) replaced 3 times in 4: under-represented, not left alone.
+    spun = [_alternating_spin(p, "town", "city", 4, counter) for p in PARAGRAPHS * 3]
+    clean = list(PARAGRAPHS) * 3
+    p = learn_unpaired(spun, clean, lambda w: [], gain=_flat_gain)
+    assert "town" not in p.kept
+    # "council", never touched, is stored as left alone.
+    assert p.kept["council"] == sum(t.lower().split().count("council") for t in spun)
+    # The previous settings stored the remnant as "left alone", which tells the habits prior
+    # the spinner never replaces it.
+    old = learn_unpaired(spun, clean, lambda w: [], gain=_flat_gain, settings=UnpairedSettings(min_natural_ratio=0.0))
+    assert old.kept["town"] == 3
+
+
 def test_unpaired_profile_restores_spun_text_and_leaves_clean_text_alone() -> None:
     spun, clean = _unpaired_corpora()
     cands = {"sizable": ["big", "large"], "tempest": ["storm", "gale"], "rapidly": ["quickly", "fast"],
