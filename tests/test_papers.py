@@ -687,3 +687,20 @@ def test_unlisted_forms_borrow_the_strength_of_a_listed_form() -> None:
     off = BeyondDetector.build(pairs, wordnet_terms=False, strength_backoff=False)
     assert off.substitute_strength("perils") == (0.0, "perils")
     assert not off._worth_searching("prostate perils")
+
+
+def test_replacing_a_rare_word_raises_the_log_odds() -> None:
+    from despin.papers.beyond import RARE_WORD_BONUS, BeyondDetector
+
+    pairs = KNOWN + [("crossbreed engine", "hybrid engine"), ("crossbreed vehicle", "hybrid vehicle")]
+    text = "We trained a crossbreed model on the survey data."
+    with_bonus = BeyondDetector.build(pairs, terms=["hybrid model"], margin=0.0)
+    without = BeyondDetector.build(pairs, terms=["hybrid model"], margin=0.0, rare_bonus=0.0)
+    [a] = with_bonus.find(text)
+    [b] = without.find(text)
+    assert a.suggestions[0].text == b.suggestions[0].text == "hybrid model"
+    assert RARE_WORD_BONUS > 0 and a.log_odds == pytest.approx(b.log_odds + RARE_WORD_BONUS)
+    assert any("'crossbreed' is a rare word" in e for e in a.evidence)
+    assert not any("rare word" in e for e in b.evidence)
+    # a common word replaced: no bonus
+    assert with_bonus.rare_word_bonus("mixed model", "hybrid model") == (0.0, "")

@@ -20,7 +20,8 @@ term ``c`` would a thesaurus have turned into ``t``?
 A window of running text is flagged when its best restoration beats reading it as
 written, ``score(c*) - score(t) + bonus >= margin``, where ``score(t)`` treats every word
 as kept and ``bonus`` rewards a restoration made only of substitutions the lists show
-(`BeyondDetector.listed_bonus`). The margin was set on the development list
+(`BeyondDetector.listed_bonus`) and one that replaces a rare word
+(`BeyondDetector.rare_word_bonus`). The margin was set on the development list
 (docs/papers.md), to keep clean scientific sentences and correct terms unflagged.
 
 >>> d = BeyondDetector.build(known_pairs=[("counterfeit consciousness", "artificial intelligence"),
@@ -855,9 +856,9 @@ class BeyondDetector:
         """`rare_bonus` (`RARE_WORD_BONUS`) when a word the restoration replaces is rarer in general English
         than `RARE_WORD_LOGPROB` (and that word), else ``(0.0, "")``.
 
-        >>> d = BeyondDetector.build([("mesmeric pasture", "magnetic field")], wordnet_terms=False)
-        >>> d.rare_word_bonus("mesmeric pasture", "magnetic field"), d.rare_word_bonus("strong field", "magnetic field")
-        ((4.0, 'mesmeric'), (0.0, ''))
+        >>> d = BeyondDetector.build([("crossbreed model", "hybrid model")], wordnet_terms=False)
+        >>> d.rare_word_bonus("crossbreed model", "hybrid model"), d.rare_word_bonus("mixed model", "hybrid model")
+        ((4.0, 'crossbreed'), (0.0, ''))
         """
         if not self.rare_bonus or not self.use_lm:
             return 0.0, ""
