@@ -702,5 +702,6 @@ def test_replacing_a_rare_word_raises_the_log_odds() -> None:
     assert RARE_WORD_BONUS > 0 and a.log_odds == pytest.approx(b.log_odds + RARE_WORD_BONUS)
     assert any("'crossbreed' is a rare word" in e for e in a.evidence)
     assert not any("rare word" in e for e in b.evidence)
-    # a common word replaced: no bonus
+    # a common word replaced: no bonus; and none without lists (measured with them only)
     assert with_bonus.rare_word_bonus("mixed model", "hybrid model") == (0.0, "")
+    assert BeyondDetector.build([], terms=["hybrid model"]).rare_word_bonus("crossbreed model", "hybrid model") == (0.0, "")
