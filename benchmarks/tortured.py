@@ -2,6 +2,7 @@
 
     python benchmarks/tortured.py [--limit 200] [--folds 5] [--only-fold K]
     python benchmarks/tortured.py --oracle     # ceilings: what any restorer or flagger could reach
+    python benchmarks/tortured.py --misses     # per fold: why held-out phrases are missed
 
 Data: ../shared/data/tortured/pps-dev.tsv (development half of the Problematic Paper
 Screener list, CC BY 4.0; skipped cleanly when absent). k-fold hold-out: the phrases of
@@ -33,6 +34,7 @@ import re
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,10 +42,12 @@ sys.path.insert(0, str(ROOT))
 
 from despin.papers.beyond import (
     MARGIN,
+    MAX_WINDOW,
     SOURCES,
     STOPWORDS,
     BeyondDetector,
     _clean_expected,
+    _words,
     forward_candidates,
     lexicon_candidates,
 )
@@ -263,7 +267,7 @@ def oracle(rows: list[tuple[str, str]], folds: int, clean: list[str], sources: t
     * *in the search*: the correct term is anywhere among the detector's own restorations
       (the phrase alone); *top-1/top-5*: first / first five.
     """
-    from despin.papers.beyond import _lemmas, _words
+    from despin.papers.beyond import _lemmas
 
     extra: dict[str, dict[str, set[str]]] = {}
     if Path("/usr/share/wordnet/data.noun").exists():
@@ -288,7 +292,7 @@ def oracle(rows: list[tuple[str, str]], folds: int, clean: list[str], sources: t
             n += 1
             tw, gold = _words(tortured), _clean_expected(correct)
             gw = gold.split(" ")
-            strength = max((det._tortured_strength.get(w, 0.0) for w in tw), default=0.0)
+            strength = max((det._strength(w) for w in tw), default=0.0)
             for s in ff_held:
                 ff_held[s] += strength >= s
             if not gold:
@@ -332,7 +336,7 @@ def oracle(rows: list[tuple[str, str]], folds: int, clean: list[str], sources: t
                 bump("reachable, other length (generous)", ok)
         for sent in clean:
             ws = [w.lower() for w in re.findall(r"[^\W_]+(?:[-'’][^\W_]+)*", sent)]
-            strength = max((det._tortured_strength.get(w, 0.0) for w in ws if w not in STOPWORDS), default=0.0)
+            strength = max((det._strength(w) for w in ws if w not in STOPWORDS), default=0.0)
             for s in ff_clean:
                 ff_clean[s] += strength >= s
     reachable = count.get("reachable, same length", 0) + count.get("reachable, other length (generous)", 0)
@@ -350,6 +354,61 @@ def oracle(rows: list[tuple[str, str]], folds: int, clean: list[str], sources: t
               f"{ff_clean[s] / (folds * len(clean)):6.1%}")
 
 
+def miss_reasons(rows: list[tuple[str, str]], matcher: ListMatcher, detector: BeyondDetector) -> Counter[tuple[str, str]]:
+    """Why held-out phrases are missed at the default margin: (what happened in the sentence,
+    where the correct term stands in the detector's search on the phrase alone).
+
+    ``detector`` must be built with a margin below `MARGIN` (findings under it tell "below the
+    margin" apart from the filters that stop a window earlier, tried in `BeyondDetector.find`'s order).
+    """
+    out: Counter[tuple[str, str]] = Counter()
+    for tortured, correct in rows:
+        tpl = _template(tortured)
+        sent = tpl.format(tortured)
+        a, b = sent.index(tortured), sent.index(tortured) + len(tortured)
+        gold = _clean_expected(correct)
+        words = _words(tortured)
+        key = " ".join(words)
+        ranked = [x for x, _ in detector._search(words)] if gold else []
+        rank = ranked.index(gold) if gold in ranked else -1
+        search = ("no correct text" if not gold else "not generated" if rank < 0 else "first" if rank == 0
+                  else "top 5" if rank < 5 else "generated, below top 5")
+        found = [f for f in screen_text(sent, matcher, beyond=detector).findings
+                 if f.start < b and a < f.end and _changes_inside(sent, f, a, b)]
+        hits = [f for f in found if _kept(f, MARGIN)]
+        if hits:
+            best = max(hits, key=lambda f: (f.kind == "listed", f.score, f.end - f.start))
+            restored = [_norm(sent[: best.start] + s + sent[best.end:]) for s in best.expected[:5]]
+            gold_sent = _norm(tpl.format(gold))
+            what = ("flagged, top-1" if restored[:1] == [gold_sent] else "flagged, top-5" if gold_sent in restored
+                    else "flagged, other restoration")
+        elif found:
+            top = max(f.log_odds or 0.0 for f in found)
+            what = f"missed: below the margin (log-odds {'8' if top >= 8 else '4'}-{8 if top < 8 else MARGIN:g})"
+        elif not 2 <= len(words) <= MAX_WINDOW or words[0] in STOPWORDS or words[-1] in STOPWORDS:
+            what = "missed: outside the 2-4-word windows"
+        elif not detector._worth_searching(key):
+            what = "missed: no known substitute or known term (not searched)"
+        elif not any(detector.plausible(key, x.text) for x in detector.suggest(key, k=50)):
+            what = "missed: no restoration a listed substitution explains"
+        else:
+            what = "missed: no evidence, or filtered"
+        out[(what, search)] += 1
+    return out
+
+
+def print_misses(counts: Counter[tuple[str, str]], n: int, title: str) -> None:
+    print(f"\n{title} ({n} held-out phrases): what happened in the sentence at margin {MARGIN:g} "
+          "x the correct term in the search on the phrase alone")
+    cols = ("first", "top 5", "generated, below top 5", "not generated", "no correct text")
+    print(f"  {'':58s}" + "".join(f"{c[:14]:>15s}" for c in cols) + f"{'all':>8s}")
+    for what in sorted({w for w, _ in counts}):
+        cells = [counts.get((what, c), 0) for c in cols]
+        print(f"  {what:58s}" + "".join(f"{x / n:15.1%}" for x in cells) + f"{sum(cells) / n:8.1%}")
+    cells = [sum(v for (w, c2), v in counts.items() if c2 == c) for c in cols]
+    print(f"  {'all':58s}" + "".join(f"{x / n:15.1%}" for x in cells))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=DATA)
@@ -360,6 +419,8 @@ def main() -> int:
     ap.add_argument("--sources", default=",".join(SOURCES),
                     help="lexicon sources of the detector, comma-separated (despin.lexicon.SOURCES)")
     ap.add_argument("--oracle", action="store_true", help="print ceilings (what any restorer could reach) and stop")
+    ap.add_argument("--misses", action="store_true",
+                    help="per fold: why held-out phrases are missed (and where their correct term ranks), then stop")
     args = ap.parse_args()
     if not args.data.exists():
         print(f"skipped: {args.data} not found (development data is not part of the repository)")
@@ -372,13 +433,32 @@ def main() -> int:
     if args.oracle:
         oracle(rows, args.folds, clean, tuple(x for x in args.sources.split(",") if x))
         return 0
+    if args.misses:
+        total: Counter[tuple[str, str]] = Counter()
+        n_total = 0
+        for k in range(args.folds):
+            if args.only_fold is not None and k != args.only_fold:
+                continue
+            test, train = split(rows, args.folds, k)
+            fps = parse_list_text("\n".join(f"{t}\t{c}" for t, c in drop_correct_terms(train)), "train")
+            det = BeyondDetector.build(pairs(fps), margin=min(THRESHOLDS), sources=tuple(x for x in args.sources.split(",") if x))
+            sample = test[: args.limit] if args.limit else test
+            got = miss_reasons(sample, ListMatcher(fps), det)
+            print_misses(got, len(sample), f"fold {k}")
+            total.update(got)
+            n_total += len(sample)
+        if args.only_fold is None:
+            print_misses(total, n_total, "all folds")
+        return 0
     print(f"{len(rows)} dev pairs, {args.folds}-fold hold-out, {args.limit or 'all'} held-out phrases per fold, "
           f"{len(clean)} clean sentences")
 
     # Every detector and matcher here is built from the training folds alone: the library never
     # adds the bundled default list (only the CLI does, unless --no-default-list), and the
     # assertions below check that no held-out phrase reached a list or what the detector learned.
-    default, ablations = "beyond (lists + lexicon + LM)", ("list only", "beyond, no list knowledge")
+    default = "beyond (lists + lexicon + LM)"
+    before = "beyond, before #17 round 3"  # no strength back-off, no rare-word bonus
+    ablations = (before, "list only", "beyond, no list knowledge")
     per_t: dict[float, list[dict]] = {t: [] for t in THRESHOLDS}
     clean_t: dict[float, list[float]] = {t: [] for t in THRESHOLDS}
     results: dict[str, list[dict]] = {name: [] for name in ablations}
@@ -406,6 +486,11 @@ def main() -> int:
             per_t[t].append(r)
         for t, v in false_flags(clean, matcher, detector, THRESHOLDS).items():
             clean_t[t].append(v)
+        # the baseline in the same run: the detector before #17's third round (a word's
+        # known-substitute strength is its own only; no rare-word bonus)
+        old = BeyondDetector.build(pairs(fps), margin=MARGIN, sources=sources, strength_backoff=False, rare_bonus=0.0)
+        results[before].append(evaluate(sample, matcher, old)[MARGIN])
+        clean_ff[before].append(false_flags(clean, matcher, old)[MARGIN])
         results["list only"].append(evaluate(sample, matcher, None)[MARGIN])
         clean_ff["list only"].append(false_flags(clean, matcher, None)[MARGIN])
         if k == 0 or args.only_fold is not None:  # the no-knowledge ablation once: it does not depend on the fold

@@ -664,3 +664,44 @@ def test_listed_substitutions_raise_the_log_odds(monkeypatch: pytest.MonkeyPatch
     assert d.listed_bonus("irregular woods", "random forest") == 0.0
     assert not d._listed_only("irregular woods", "random forest")
     assert d._listed_only("prostate peril", "prostate cancer")
+
+
+def test_unlisted_forms_borrow_the_strength_of_a_listed_form() -> None:
+    from despin.papers.beyond import BeyondDetector
+
+    pairs = KNOWN + [("gated repetitive unit", "gated recurrent unit")]
+    d = BeyondDetector.build(pairs, wordnet_terms=False)
+    own = d.substitute_strength("peril")
+    assert own[1] == "peril" and own[0] > 0.5
+    # another inflection, a hyphenated compound's part: the listed word's strength, named
+    assert d.substitute_strength("perils") == pytest.approx(own)
+    assert d.substitute_strength("semi-repetitive") == (pytest.approx(d.substitute_strength("repetitive")[0]), "repetitive")
+    # the word's own uses inside correct terms count against it
+    in_terms = BeyondDetector.build(pairs, terms=["flood perils"], wordnet_terms=False)
+    assert 0.0 < in_terms.substitute_strength("perils")[0] < own[0]
+    # a word the lists never show, and no relative of one: no evidence
+    assert d.substitute_strength("teapots") == (0.0, "teapots")
+    # the back-off brings a phrase with an unlisted form into the search, and says why
+    assert d._worth_searching("prostate perils")
+    assert any("'perils' (as 'peril')" in e for e in d.evidence("prostate perils", "prostate cancers", 13.0))
+    off = BeyondDetector.build(pairs, wordnet_terms=False, strength_backoff=False)
+    assert off.substitute_strength("perils") == (0.0, "perils")
+    assert not off._worth_searching("prostate perils")
+
+
+def test_replacing_a_rare_word_raises_the_log_odds() -> None:
+    from despin.papers.beyond import RARE_WORD_BONUS, BeyondDetector
+
+    pairs = KNOWN + [("crossbreed engine", "hybrid engine"), ("crossbreed vehicle", "hybrid vehicle")]
+    text = "We trained a crossbreed model on the survey data."
+    with_bonus = BeyondDetector.build(pairs, terms=["hybrid model"], margin=0.0)
+    without = BeyondDetector.build(pairs, terms=["hybrid model"], margin=0.0, rare_bonus=0.0)
+    [a] = with_bonus.find(text)
+    [b] = without.find(text)
+    assert a.suggestions[0].text == b.suggestions[0].text == "hybrid model"
+    assert RARE_WORD_BONUS > 0 and a.log_odds == pytest.approx(b.log_odds + RARE_WORD_BONUS)
+    assert any("'crossbreed' is a rare word" in e for e in a.evidence)
+    assert not any("rare word" in e for e in b.evidence)
+    # a common word replaced: no bonus; and none without lists (measured with them only)
+    assert with_bonus.rare_word_bonus("mixed model", "hybrid model") == (0.0, "")
+    assert BeyondDetector.build([], terms=["hybrid model"]).rare_word_bonus("crossbreed model", "hybrid model") == (0.0, "")
