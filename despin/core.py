@@ -126,8 +126,7 @@ def analyse(text: str, config: Config = DEFAULT, profiles: Sequence[Substitution
     if config.explain:
         ranking.rank_by_document_words(found, doc.low)  # 5. the document's own words rank suggestions
     a = Analysis(doc.tokens, found, rho, llr, n_eligible, rho_closed)
-    if config.explain and not profiles:
-        # (a learned profile's units were never in the trees' training: its rates decide them)
+    if config.explain:
         refine.refine(a)  # 6. a second look with the neighbours and the document
     if profiles:
         posterior.apply_profile_evidence(a)  # a learned table's rates, gated by P(spun)

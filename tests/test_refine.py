@@ -111,9 +111,12 @@ def test_without_the_trees_stage_4_stands(monkeypatch: pytest.MonkeyPatch) -> No
     assert a.document == a.doc_features() and a.document  # frozen before refining
 
 
-def test_profiles_skip_stage_6() -> None:
+def test_a_profile_decides_its_own_units_and_stage_6_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
     from despin.profile import Profile
 
     profile = Profile.from_counts("fixture", {"aforementioned": {"said": 3}})
     a = analyse(SPUN, Config(), profiles=(profile,))
-    assert all(u.best_prob == -1.0 for u in a.units)
+    known = [u for u in a.units if u.observed == "aforementioned"]
+    assert known and all(u.best_prob == -1.0 for u in known)
+    if refine.refine_models() is not None:
+        assert any(u.best_prob >= 0.0 for u in a.units if u.observed != "aforementioned")

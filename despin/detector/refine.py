@@ -2,7 +2,7 @@
 
 In: the units with their calibrated posteriors and ranked candidates (stages 4–5). Out: for
 each unit whose stage-4 posterior is at least ``REFINE_FLOOR`` (in a text that is not short
-and not confidently clean), a refined posterior and
+and not confidently clean; a unit a learned profile knows is left to the profile's rates), a refined posterior and
 ``best_prob`` = P(its best suggestion is exactly the original | it was substituted); the
 document-score features are kept as stage 4 left them (``Analysis.document``).
 
@@ -75,6 +75,8 @@ def features(a: Analysis) -> tuple[list[Unit], list[list[float]]]:
             continue
         best = max(ranking)
         top = u.cands[ranking.index(best)]
+        if u.profile_support or top.relation.startswith("profile:"):
+            continue  # (never in the trees' training: a learned profile's rates decide it)
         entropy = -sum((r / total) * math.log(r / total + 1e-12) for r in ranking)
         first = u.observed.partition(" ")[0]
         left, right = by_token.get(u.i - 1, 0.0), by_token.get(u.j, 0.0)
