@@ -50,9 +50,12 @@ from .errors import DespinError, InputError
 from .io.corpus import (
     FORMATS,
     InputFile,
+    RawLine,
     Record,
+    as_record,
     count_records,
     expand_inputs,
+    iter_record_items,
     iter_records,
     record_text,
     write_rows_atomic,
@@ -64,10 +67,13 @@ ENGINES = ("local", "ray")
 # Where the engines despin ships live (named in an error, never imported from here).
 _ENGINE_MODULES = {"ray": "despin.engines.ray"}
 DEFAULT_SHARD_SIZE = 5000
-# Records per task sent to a worker: large enough that inter-process overhead
-# (~0.1 ms per task) is small next to checking them, small enough to balance load
-# (check/restore take ~50 ms a document, so their tasks are smaller).
-CHUNK_SIZES = {"screen": 64, "check": 8, "restore": 8}
+# Records per task sent to a worker: large enough that handing a task over is small next
+# to checking it, small enough to balance load at the end (check/restore take ~50 ms a
+# document, so their tasks are smaller). A screen task of 256 news articles is ~40 ms:
+# with 64 (~10 ms), a worker waited ~1 ms per task for the next one (the pool's threads
+# in this process wait for the interpreter lock while the main thread reads), ~10% of a
+# 6,675-record scan.
+CHUNK_SIZES = {"screen": 256, "check": 8, "restore": 8}
 MANIFEST_VERSION = 1
 
 # Score only: the fast path the core provides for corpora (no suggestions, no restore).
@@ -368,22 +374,18 @@ class Progress(Protocol):
     def advance(self, n: int) -> None: ...
 
 
-@dataclass
-class _Chunk:
-    records: list[Record]
-
-
 _worker_state: dict[str, Any] = {}
 
 
-def _init_worker(mode: str, profile_paths: tuple[str, ...], index_path: str | None, load_here: bool) -> None:
+def _init_worker(mode: str, profile_paths: tuple[str, ...], index_path: str | None, fields: tuple[str, str],
+                 encoding: str | None, load_here: bool) -> None:
     # Ctrl-C is handled once, by the parent; workers would each print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     profiles, index = load_resources(profile_paths, index_path)  # cached from before the fork
-    if load_here:  # the screen's table: each worker loads it while the parent reads on
+    if load_here:  # not forked (no fork on this platform): nothing was inherited
         preload_mode(mode, profiles)
-    _worker_state.update(mode=mode, profiles=profiles, index=index)
+    _worker_state.update(mode=mode, profiles=profiles, index=index, fields=fields, encoding=encoding)
 
 
 def _die_with_parent() -> None:
@@ -401,9 +403,12 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _work(records: list[Record]) -> tuple[list[dict[str, Any]], int, int]:
+def _work(items: list[Record | RawLine]) -> tuple[list[dict[str, Any]], int, int]:
     st = _worker_state
-    rows = [row_for_record(r, st["mode"], st["profiles"], st["index"]) for r in records]
+    text_field, id_field = st["fields"]
+    mode, profiles, index, encoding = st["mode"], st["profiles"], st["index"], st["encoding"]
+    # JSONL lines arrive unparsed: parsing is per-record work, done here in parallel.
+    rows = [row_for_record(as_record(item, text_field, id_field, encoding), mode, profiles, index) for item in items]
     # ru_maxrss is in KiB on Linux: the per-worker peak reported in the summary.
     return rows, os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -529,15 +534,21 @@ def _run_local(
 
     Start-up is what a small scan pays, so it starts only what the input needs: the first
     chunks are read before the pool starts, and an input of fewer chunks than ``workers``
-    starts one worker a chunk (5 records: one). A check or restore loads the detector
-    (~3.5 s) once here and forks, so workers share it copy-on-write; a screen's table is
-    small (~0.1 s), so workers load it themselves while this process reads on, submits
-    and loads the output writer.
+    starts one worker a chunk (5 records: one). What the mode needs (a screen's table,
+    ~0.1 s; a check's detector, ~3.5 s) is loaded once, here, and the workers are forked
+    after it, so they share it copy-on-write and start checking at once.
     """
-    chunks = _chunks(iter_records(files, text_field=text_field, id_field=id_field, encoding=encoding),
+    fields = (text_field, id_field)
+    # Parsing JSON is ~10 µs a record, against ~150 for a screen. One worker leaves this
+    # process a core of its own: parsing here overlaps that worker's checking. With more
+    # workers this process only splits lines and the workers parse their own chunks, so
+    # the reading process never holds them back and N workers get the N cores.
+    parse_here = workers <= 1 and default_workers() > 1
+    reader = iter_records if parse_here else iter_record_items
+    chunks = _chunks(reader(files, text_field=text_field, id_field=id_field, encoding=encoding),
                      shard_size, chunk_size, done)
     if workers == 0:
-        _init_worker_inline(mode, profile_paths, index_path)
+        _init_worker_inline(mode, profile_paths, index_path, fields, encoding)
         executor: Any = _InlineExecutor()
     else:
         head: list[tuple[str, Any]] = []
@@ -547,17 +558,14 @@ def _run_local(
                 break
         workers = max(1, min(workers, sum(kind == "chunk" for kind, _ in head)))
         chunks = itertools.chain(head, chunks)
-        load_in_workers = _loads_little(mode, profile_paths)
-        if load_in_workers:
-            load_resources(profile_paths, index_path)
-        else:
-            _warm_up(mode, profile_paths, index_path)
         import multiprocessing as mp
 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+        forked = ctx.get_start_method() == "fork"
+        if forked:
+            _warm_up(mode, profile_paths, index_path)
         executor = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                       initargs=(mode, profile_paths, index_path,
-                                                 load_in_workers or ctx.get_start_method() != "fork"))
+                                       initargs=(mode, profile_paths, index_path, fields, encoding, not forked))
     # Bounded window of tasks in flight, consumed in submission order: memory stays at
     # about window x chunk records whatever the corpus size, and shards close in order.
     window = max(2, 4 * max(workers, 1))
@@ -599,15 +607,16 @@ def _run_local(
     return processed
 
 
-def _init_worker_inline(mode: str, profile_paths: tuple[str, ...], index_path: str | None) -> None:
+def _init_worker_inline(mode: str, profile_paths: tuple[str, ...], index_path: str | None,
+                        fields: tuple[str, str], encoding: str | None) -> None:
     profiles, index = load_resources(profile_paths, index_path)
     if _loads_little(mode, profile_paths):
         preload_mode(mode, profiles)
-    _worker_state.update(mode=mode, profiles=profiles, index=index)
+    _worker_state.update(mode=mode, profiles=profiles, index=index, fields=fields, encoding=encoding)
 
 
 def _loads_little(mode: str, profile_paths: Sequence[str]) -> bool:
-    """Does ``mode`` need only the screen's table (loaded per worker), not the detector?"""
+    """Does ``mode`` need only the screen's table, not the detector?"""
     return mode == "screen" and not profile_paths
 
 
@@ -639,10 +648,10 @@ def _warm_up(mode: str, profile_paths: tuple[str, ...], index_path: str | None) 
         pass  # the real records will report it
 
 
-def _chunks(records: Iterator[Record], shard_size: int, chunk_size: int,
+def _chunks(records: Iterator[Record | RawLine], shard_size: int, chunk_size: int,
             done: dict[int, ShardStats]) -> Iterator[tuple[str, Any]]:
     """("chunk", [records]) never spanning two shards, or ("skip", n) for a committed shard."""
-    buf: list[Record] = []
+    buf: list[Record | RawLine] = []
     skipped = 0
     for seq, rec in enumerate(records):
         shard = seq // shard_size

@@ -6,6 +6,7 @@ Worker processes are forked, so they inherit the stand-in.
 """
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -99,6 +100,40 @@ def test_jsonl_keeps_every_record_and_lists_errors(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "out" / "_summary.json").read_text())["documents"] == 7
     assert (tmp_path / "out" / "_SUCCESS").exists()
     assert len(summary["peak_rss_mb_per_worker"]) >= 1 and all(v > 1 for v in summary["peak_rss_mb_per_worker"])
+
+
+def test_lines_parsed_by_the_workers_are_the_records_the_reader_gives(tmp_path: Path) -> None:
+    """With several workers the scan process only splits JSONL into lines and the workers
+    parse them (`as_record`): every kind of line must give the record `iter_records` gives."""
+    from despin.io.corpus import as_record, expand_inputs, iter_record_items, iter_records
+
+    lines = [*GOOD, "[1, 2]", json.dumps({"id": None, "text": 7}), '{"text": "deep", "x": ' + "[" * 5000 + "]" * 5000 + "}"]
+    plain = write_jsonl(tmp_path / "a.jsonl", lines)
+    with open(plain, "ab") as fh:
+        fh.write(b'{"id": "latin", "text": "caf\xe9"}\n')  # not UTF-8
+    data = plain.read_bytes()
+    with gzip.open(tmp_path / "b.jsonl.gz", "wb") as fh:
+        fh.write(data)
+    (tmp_path / "c.jsonl.gz").write_bytes((tmp_path / "b.jsonl.gz").read_bytes()[:-30])  # truncated
+    files = expand_inputs([plain, tmp_path / "b.jsonl.gz", tmp_path / "c.jsonl.gz"])
+    expected = list(iter_records(files))
+    assert len(expected) > 2 * 11 and expected[:11] == [dataclasses.replace(r, file=str(plain)) for r in expected[11:22]]
+    assert expected[-1].line == 0 and (expected[-1].error or "").startswith("unreadable")  # the truncated file
+    assert [r.error for r in expected[7:11]] == ["expected a JSON object, got list", "text field 'text' is int, not a string",
+                                               "malformed JSON: nested too deeply", "not valid utf-8 at byte 28"]
+    assert [as_record(item) for item in iter_record_items(files)] == expected
+    for text_field, id_field in (("body", "text"), ("text", "id")):
+        assert [as_record(item, text_field, id_field) for item in iter_record_items(files)] == list(
+            iter_records(files, text_field=text_field, id_field=id_field))
+
+
+def test_one_worker_and_several_give_the_same_rows(tmp_path: Path) -> None:
+    # One worker: this process parses; several: the workers do. Same rows either way.
+    src = write_jsonl(tmp_path / "in.jsonl", GOOD * 40)
+    for workers in (1, 3):
+        run_scan([src], tmp_path / f"out{workers}", fmt="jsonl", workers=workers, shard_size=50, chunk_size=7)
+    assert read_rows(tmp_path / "out1") == read_rows(tmp_path / "out3")
+    assert len(read_rows(tmp_path / "out1")) == 7 * 40
 
 
 def test_screen_mode_asks_for_the_fast_path_and_restore_mode_restores(tmp_path: Path) -> None:
@@ -304,9 +339,10 @@ def test_screen_scan_loads_only_the_screen_table_and_starts_one_worker_for_a_sma
     data_files = {Path(path).name for _, path in opened if "/despin/data/" in path}
     assert data_files <= {"screen-evidence.tsv.gz", "calibration.json"}
     assert not [path for _, path in opened if "pocketsphinx" in path]
-    # The worker loaded the table itself, and the scan process did not.
-    table_pids = {int(pid) for pid, path in opened if path.endswith("screen-evidence.tsv.gz")}
-    assert table_pids and probe["pid"] not in table_pids
+    # The table was read once, by the scan process, before it forked the worker (which
+    # shares it): not once per worker.
+    table_reads = [int(pid) for pid, path in opened if path.endswith("screen-evidence.tsv.gz")]
+    assert table_reads == [probe["pid"]]
     assert [r["id"] for r in read_rows(tmp_path / "out")] == ["0", "1", "2"]
 
 

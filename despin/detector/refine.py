@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from .. import lm
 from ..calibration import refine_models
 from .posterior import document_score, floored_log
@@ -123,6 +121,8 @@ P(spun) ≥ ``MIN_SCORE``)."""
     chosen, rows = features(a)
     if not chosen:
         return
+    import numpy as np  # here, not at the top: a corpus screen imports this stage but never runs it (~0.1 s)
+
     X = np.clip(np.array(rows, dtype=np.float64), -1e6, 1e6)
     unit_model, suggestion_model = models
     posteriors = unit_model.predict(X[:, :-1])

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from ..errors import DespinError, InputError
-from .text import MAX_TEXT_BYTES, decode_bytes, iter_jsonl
+from .text import MAX_TEXT_BYTES, _open_maybe_compressed, decode_bytes, parse_jsonl_line
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 COMPRESSED = ("", ".gz", ".zst")
@@ -165,18 +165,70 @@ def iter_file_records(
 
 
 def _jsonl_records(path: str, text_field: str, id_field: str, encoding: str | None) -> Iterator[Record]:
+    for item in jsonl_lines(path):
+        yield item if isinstance(item, Record) else jsonl_record(*item, text_field, id_field, encoding)
+
+
+# A JSONL line not parsed yet: (file, 1-based line number, the line's bytes).
+RawLine = tuple[str, int, bytes]
+
+
+def iter_record_items(
+    files: Sequence[InputFile],
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    encoding: str | None = None,
+) -> Iterator[Record | RawLine]:
+    """`iter_records`, except that a JSONL line comes unparsed, as a `RawLine`.
+
+    Whoever checks the record parses it (`as_record`): a scan's workers parse their own
+    chunks in parallel, and the process that reads only splits lines. Order, numbering
+    and errors are those of `iter_records`.
+    """
+    for f in files:
+        if f.kind == "jsonl":
+            yield from jsonl_lines(f.path)
+        else:
+            yield from iter_file_records(f, text_field=text_field, id_field=id_field, encoding=encoding)
+
+
+def jsonl_lines(path: str) -> Iterator[Record | RawLine]:
+    """The non-blank lines of a JSONL file as `RawLine`s; a file that cannot be read (or
+    stops being readable: a truncated .gz) ends with one error `Record`."""
     try:
-        for rec in iter_jsonl(path, encoding=encoding or "utf-8"):
-            if rec.value is None:
-                yield Record(path, rec.lineno, None, None, error=rec.error)
-                continue
-            rid = _id_str(rec.value.get(id_field))
-            yield _with_text(path, rec.lineno, rid, rec.value.get(text_field, _MISSING), text_field)
+        try:
+            fh = _open_maybe_compressed(path)
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        with fh:
+            for lineno, raw in enumerate(fh, 1):
+                if raw.strip():
+                    yield path, lineno, raw
     except (OSError, EOFError, DespinError) as e:
         # A truncated .gz or corrupt .zst: what was read stands, the rest is one error.
         yield Record(path, 0, None, None, error=f"unreadable: {e}")
     except Exception as e:  # zstandard raises its own ZstdError, not an OSError
         yield Record(path, 0, None, None, error=f"unreadable: {type(e).__name__}: {e}")
+
+
+def jsonl_record(path: str, line: int, raw: bytes, text_field: str = "text", id_field: str = "id",
+                 encoding: str | None = None) -> Record:
+    """The `Record` of one non-blank JSONL line; a malformed line is an error `Record`.
+
+    >>> jsonl_record("a.jsonl", 3, b'{"id": 7, "text": "hi"}')
+    Record(file='a.jsonl', line=3, id='7', text='hi', markup='text', error=None)
+    """
+    value, error = parse_jsonl_line(raw, encoding or "utf-8")
+    if value is None:
+        return Record(path, line, None, None, error=error)
+    return _with_text(path, line, _id_str(value.get(id_field)), value.get(text_field, _MISSING), text_field)
+
+
+def as_record(item: Record | RawLine, text_field: str = "text", id_field: str = "id",
+              encoding: str | None = None) -> Record:
+    """An item of `iter_record_items` as its `Record` (parsing a `RawLine`)."""
+    return item if isinstance(item, Record) else jsonl_record(*item, text_field, id_field, encoding)
 
 
 def _parquet_records(path: str, text_field: str, id_field: str) -> Iterator[Record]:
@@ -268,8 +320,6 @@ def count_records(files: Sequence[InputFile]) -> int:
             if f.kind == "parquet":
                 total += _pyarrow_parquet().ParquetFile(f.path).metadata.num_rows
             elif f.kind == "jsonl":
-                from .text import _open_maybe_compressed
-
                 with _open_maybe_compressed(f.path) as fh:
                     total += sum(1 for raw in fh if raw.strip())
             else:

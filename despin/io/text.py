@@ -88,20 +88,29 @@ def iter_jsonl(path: str | os.PathLike[str], encoding: str = "utf-8") -> Iterato
         for lineno, raw in enumerate(fh, 1):
             if not raw.strip():
                 continue
-            try:
-                line = raw.decode(encoding)
-            except UnicodeDecodeError as e:
-                yield JsonlRecord(name, lineno, None, f"not valid {encoding} at byte {e.start}")
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                yield JsonlRecord(name, lineno, None, f"malformed JSON: {e.msg} at column {e.colno}")
-                continue
-            if not isinstance(obj, dict):
-                yield JsonlRecord(name, lineno, None, f"expected a JSON object, got {type(obj).__name__}")
-                continue
-            yield JsonlRecord(name, lineno, obj)
+            value, error = parse_jsonl_line(raw, encoding)
+            yield JsonlRecord(name, lineno, value, error)
+
+
+def parse_jsonl_line(raw: bytes, encoding: str = "utf-8") -> tuple[dict[str, Any] | None, str | None]:
+    """One non-blank JSONL line: ``(object, None)``, or ``(None, why not)``.
+
+    >>> parse_jsonl_line(b'{"a": 1}\\n'), parse_jsonl_line(b'[1]')
+    (({'a': 1}, None), (None, 'expected a JSON object, got list'))
+    """
+    try:
+        line = raw.decode(encoding)
+    except UnicodeDecodeError as e:
+        return None, f"not valid {encoding} at byte {e.start}"
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as e:
+        return None, f"malformed JSON: {e.msg} at column {e.colno}"
+    except RecursionError:
+        return None, "malformed JSON: nested too deeply"
+    if not isinstance(obj, dict):
+        return None, f"expected a JSON object, got {type(obj).__name__}"
+    return obj, None
 
 
 def _open_maybe_compressed(name: str):  # type: ignore[no-untyped-def]
