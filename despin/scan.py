@@ -475,6 +475,7 @@ def run_scan(
     if workers < 0:
         raise InputError("--workers must be 0 (in this process) or more")
     started = time.perf_counter()
+    cpu_started = _cpu_seconds()
     files = expand_inputs(inputs, text_field=text_field, id_field=id_field, exclude=output)
     profile_paths = tuple(str(p) for p in profiles)
     index_path = str(index) if index else None
@@ -507,8 +508,9 @@ def run_scan(
                                progress=progress, rss=rss)
     committer.finish()
     elapsed = time.perf_counter() - started
+    cpu = [round(b - a, 3) for a, b in zip(cpu_started, _cpu_seconds())]
     summary = _summary(committer.stats, out, mode=mode, engine=engine, workers=workers,
-                       elapsed=elapsed, processed=processed, rss=rss)
+                       elapsed=elapsed, processed=processed, rss=rss, cpu=cpu)
     out.finalize(summary)
     return summary
 
@@ -685,8 +687,14 @@ def _manifest(files: Sequence[InputFile], **options: Any) -> dict[str, Any]:
     return {"version": MANIFEST_VERSION, "inputs": inputs, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in options.items()}}
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process, and of its children that have ended (the workers)."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, children.ru_utime + children.ru_stime
+
+
 def _summary(stats: dict[int, ShardStats], out: ShardedOutput, *, mode: str, engine: str, workers: int,
-             elapsed: float, processed: int, rss: dict[int, int]) -> dict[str, Any]:
+             elapsed: float, processed: int, rss: dict[int, int], cpu: Sequence[float]) -> dict[str, Any]:
     docs = sum(s.rows for s in stats.values())
     spun = sum(s.spun for s in stats.values())
     errors = sum(s.errors for s in stats.values())
@@ -707,6 +715,8 @@ def _summary(stats: dict[int, ShardStats], out: ShardedOutput, *, mode: str, eng
         "documents_this_run": processed,
         "seconds_this_run": round(elapsed, 3),
         "docs_per_s_this_run": round(processed / elapsed, 1) if elapsed > 0 else None,
+        # Where the CPU went (local engine; Ray's workers are not this process's children).
+        "cpu_s_this_run": {"main": cpu[0], "workers": cpu[1]},
         "peak_rss_mb_per_worker": sorted(round(v / 1024, 1) for v in rss.values()),
         "output": str(out.path),
         "errors_file": str(out.path / "_errors.jsonl"),

@@ -134,6 +134,8 @@ def test_one_worker_and_several_give_the_same_rows(tmp_path: Path) -> None:
         run_scan([src], tmp_path / f"out{workers}", fmt="jsonl", workers=workers, shard_size=50, chunk_size=7)
     assert read_rows(tmp_path / "out1") == read_rows(tmp_path / "out3")
     assert len(read_rows(tmp_path / "out1")) == 7 * 40
+    summary = json.loads((tmp_path / "out3" / "_summary.json").read_text())
+    assert summary["cpu_s_this_run"]["workers"] > 0 and summary["cpu_s_this_run"]["main"] > 0
 
 
 def test_screen_mode_asks_for_the_fast_path_and_restore_mode_restores(tmp_path: Path) -> None:
