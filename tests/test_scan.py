@@ -341,8 +341,19 @@ def test_screen_scan_loads_only_the_screen_table_and_starts_one_worker_for_a_sma
     data_files = {Path(path).name for _, path in opened if "/despin/data/" in path}
     assert data_files <= {"screen-evidence.tsv.gz", "calibration.json"}
     assert not [path for _, path in opened if "pocketsphinx" in path]
-    # The table was read once, by the scan process, before it forked the worker (which
-    # shares it): not once per worker.
+    # A lone worker reads the table itself (while the scan process imports pyarrow) ...
+    table_reads = [int(pid) for pid, path in opened if path.endswith("screen-evidence.tsv.gz")]
+    assert len(table_reads) == 1 and table_reads != [probe["pid"]]
+    # ... several share the one the scan process read before forking them: not one each.
+    many = write_jsonl(tmp_path / "many.jsonl", [json.dumps({"id": str(i), "text": f"Line {i} of the news."})
+                                                 for i in range(600)])
+    log.unlink()
+    res = subprocess.run([sys.executable, "-c", STARTUP_PROBE, str(many), str(tmp_path / "out-many"), str(log)],
+                         capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[1])
+    assert res.returncode == 0, res.stderr
+    probe = json.loads(res.stdout)
+    assert probe["workers"] == 3  # 600 records: chunks of 256, 256 and 88
+    opened = [line.split(" ", 1) for line in log.read_text().splitlines()]
     table_reads = [int(pid) for pid, path in opened if path.endswith("screen-evidence.tsv.gz")]
     assert table_reads == [probe["pid"]]
     assert [r["id"] for r in read_rows(tmp_path / "out")] == ["0", "1", "2"]
