@@ -180,6 +180,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", type=Path, default=ROOT / "despin" / "data" / "calibration.json")
     ap.add_argument("--refine-out", type=Path, default=ROOT / "despin" / "data" / "refine.json")
+    ap.add_argument("--stage6-only", action="store_true",
+                    help="keep calibration.json as it is and fit only stage 6's trees")
     args = ap.parse_args()
     # Stage 6 is fitted on what stages 1-5 give with the weights fitted here: without it.
     args.refine_out.unlink(missing_ok=True)
@@ -192,6 +194,16 @@ def main() -> None:
     t0 = time.time()
     docs = cases(rows, args.seed, config)
     print(f"{len(docs)} spun documents ready, {time.time() - t0:.0f}s", file=sys.stderr)
+    detect_calibration_reload()
+    if not args.stage6_only:
+        fit_logistic_models(docs, config, args.out, args.seed, t0)
+    fit_refine(docs, args.refine_out)
+    print(f"wrote {args.refine_out} ({time.time() - t0:.0f}s)", file=sys.stderr)
+
+
+def fit_logistic_models(docs: list[tuple[str, str, Config, str]], config: Config, out: Path, seed: int,
+                        t0: float) -> None:
+    """Stages 4-5's logistic models (unit, document, screen, suggestion), in ``out``."""
     UX: list[list[float]] = []
     Uy: list[int] = []
     Uc: list[bool] = []
@@ -224,7 +236,7 @@ def main() -> None:
         z = wu[0] + ux[uc] @ wu[1:]
         wu[closed_col] = fit_offset(z, uy[uc].astype(float))
     print("unit weights", np.round(wu, 3).tolist(), file=sys.stderr)
-    args.out.write_text(json.dumps({"format": "despin-calibration", "version": 1, "unit": wu.tolist(), "doc": None}))
+    out.write_text(json.dumps({"format": "despin-calibration", "version": 1, "unit": wu.tolist(), "doc": None}))
     detect_calibration_reload()
     DX: list[list[float]] = []
     SX: list[list[float]] = []
@@ -259,7 +271,7 @@ def main() -> None:
         "suggestion": [round(float(x), 6) for x in wg],
         "recipe": {
             "docs": len(docs),
-            "seed": args.seed,
+            "seed": seed,
             "presets": PRESETS,
             "thesauri": THESAURI,
             "dictionary_resources": DICTIONARY_RESOURCES,
@@ -270,11 +282,9 @@ def main() -> None:
             "suggestion_correct": int(sum(Gy)),
         },
     }
-    args.out.write_text(json.dumps(meta, indent=1) + "\n")
-    print(f"wrote {args.out} ({len(UX)} units, {len(DX)} docs, {time.time() - t0:.0f}s)", file=sys.stderr)
+    out.write_text(json.dumps(meta, indent=1) + "\n")
+    print(f"wrote {out} ({len(UX)} units, {len(DX)} docs, {time.time() - t0:.0f}s)", file=sys.stderr)
     detect_calibration_reload()
-    fit_refine(docs, args.refine_out)
-    print(f"wrote {args.refine_out} ({time.time() - t0:.0f}s)", file=sys.stderr)
 
 
 # Stage 6's trees (`despin.detector.refine`): shallow and few, so that evaluating them for
