@@ -102,10 +102,17 @@ def test_jsonl_keeps_every_record_and_lists_errors(tmp_path: Path) -> None:
     assert len(summary["peak_rss_mb_per_worker"]) >= 1 and all(v > 1 for v in summary["peak_rss_mb_per_worker"])
 
 
-def test_lines_parsed_by_the_workers_are_the_records_the_reader_gives(tmp_path: Path) -> None:
+def test_lines_parsed_by_the_workers_are_the_records_the_reader_gives(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     """With several workers the scan process only splits JSONL into lines and the workers
     parse them (`as_record`): every kind of line must give the record `iter_records` gives."""
     from despin.io.corpus import as_record, expand_inputs, iter_record_items, iter_records
+
+    # Python's default: the 5,000-deep line below is then too deep to parse (a library
+    # imported earlier in a test session may have raised the limit for itself).
+    request.addfinalizer(lambda limit=sys.getrecursionlimit(): sys.setrecursionlimit(limit))
+    sys.setrecursionlimit(1000)
 
     lines = [*GOOD, "[1, 2]", json.dumps({"id": None, "text": 7}), '{"text": "deep", "x": ' + "[" * 5000 + "]" * 5000 + "}"]
     plain = write_jsonl(tmp_path / "a.jsonl", lines)
