@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from . import lm
 from .config import DEFAULT, Config, SubstitutionSource
 from .detector import candidates, context, posterior, ranking, refine, units
 from .detector.decide import build_report, merge_profile_spans
@@ -116,11 +117,12 @@ def analyse(text: str, config: Config = DEFAULT, profiles: Sequence[Substitution
     ranking, and the document's spin rate; `despin.detector.decide` makes the report."""
     doc = units.read_document(text)  # 1. tokens, sentences, the words that may be substitutes
     found, n_eligible = candidates.find_units(doc, config, profiles)  # 2. candidate originals
-    context.score_units(found, doc.low, doc.sid)  # 3. odds in context (language model)
+    words = lm.spelled_words_for_model(doc.low)  # (British spellings as the US model knows them)
+    context.score_units(found, words, doc.sid)  # 3. odds in context (language model)
     units.mark_names_and_headlines(found, doc)
     rho, llr, rho_closed = posterior.fit_spin_rate(found, n_eligible)  # 4. spin rates by EM
     if config.explain:
-        context.rescore_with_neighbours(found, doc.low, doc.sid)  # 3 again, neighbours restored
+        context.rescore_with_neighbours(found, words, doc.sid)  # 3 again, neighbours restored
         context.pool_type_odds(found)
     posterior.calibrated_posteriors(found, rho, rho_closed)  # 4. calibrated P(substituted)
     if config.explain:

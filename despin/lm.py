@@ -99,6 +99,48 @@ def in_vocabulary(word: str) -> bool:
     return _model().prob([word]) * _LN_BASE > _OOV_CUTOFF
 
 
+# British spellings and the American ones the trigram model (US news) knows: suffix rules
+# of English orthography, applied only where the result is in the model's vocabulary.
+_SPELLING_RULES = (
+    ("isation", "ization"), ("isations", "izations"), ("ise", "ize"), ("ised", "ized"),
+    ("ises", "izes"), ("ising", "izing"), ("yse", "yze"), ("ysed", "yzed"), ("ysing", "yzing"),
+    ("our", "or"), ("ours", "ors"), ("oured", "ored"), ("ouring", "oring"),
+    ("ourable", "orable"), ("ourite", "orite"), ("ourites", "orites"),
+    ("tre", "ter"), ("tres", "ters"), ("ence", "ense"), ("ium", "um"), ("ramme", "ram"),
+    ("rammes", "rams"),
+)
+# Below this many letters, a rule finds other words ("four" -> "for", "tour" -> "tor").
+_SPELLING_MIN = 6
+
+
+@lru_cache(maxsize=200_000)
+def spelled_for_model(word: str) -> str:
+    """``word`` as the trigram model knows it: a British spelling ("finalised", "colour",
+    "aluminium") becomes the American one ("finalized", "color", "aluminum") where the model
+    has that form and the British one is outside its vocabulary or less likely by more than
+    a factor of 1.6 ("labour" stays: the model knows it well); any other word is itself.
+
+    Why: the model was estimated on US text, so a British spelling looks rare in any
+    context, and the detector read "materialise" and "favourable" as a spinner's choices.
+
+    >>> spelled_for_model("finalised"), spelled_for_model("colour"), spelled_for_model("four")
+    ('finalized', 'color', 'four')
+    """
+    if len(word) < _SPELLING_MIN or not word.isalpha():
+        return word
+    for british, american in _SPELLING_RULES:
+        if word.endswith(british):
+            us = word[: len(word) - len(british)] + american
+            if in_vocabulary(us) and (not in_vocabulary(word) or logprob(us) > logprob(word) + 0.5):
+                return us
+    return word
+
+
+def spelled_words_for_model(words: Sequence[str]) -> list[str]:
+    """`spelled_for_model` of each word of a phrase or a text."""
+    return [spelled_for_model(w) for w in words]
+
+
 def logprob(word: str, history: Sequence[str] = ()) -> float:
     """Natural log P(word | history); ``history`` in reading order, the last word nearest.
 

@@ -362,3 +362,40 @@ def test_calibration_weights_match_the_features_the_detector_computes() -> None:
     assert len(calibration.doc_weights() or []) == 1 + len(a.doc_features())
     assert len(calibration.screen_weights() or []) == 1 + len(screen_features(text, ("wordnet", "moby")))
     assert len(calibration.suggestion_weights() or []) == 1 + len(suggestion_features(u, 1, suggestion_context(a)))
+
+
+# Written for this test: clean British news prose, every spelling one the US trigram model
+# lacks or finds rare.
+BRITISH = (
+    "The organisation said on Monday that the programme would favour families in the centre "
+    "of the city. Officials criticised the plan's cost but called it a favourable sign, and "
+    "neighbours welcomed the new theatre, whose colour was chosen by local artists. The "
+    "council will finalise the budget in March, and the defence ministry recognised the "
+    "aluminium plant as a strategic site."
+)
+
+
+def test_british_spellings_are_read_as_the_language_model_spells_them() -> None:
+    from despin import lm
+
+    assert [lm.spelled_for_model(w) for w in ("finalised", "colour", "aluminium", "centre", "defence")] == [
+        "finalized", "color", "aluminum", "center", "defense"]
+    # Short words (four -> for) and words the model knows as they are stay themselves.
+    assert [lm.spelled_for_model(w) for w in ("four", "labour", "enterprise", "premium", "promise")] == [
+        "four", "labour", "enterprise", "premium", "promise"]
+
+
+def test_clean_british_text_is_not_taken_for_spun() -> None:
+    report = check(BRITISH)
+    british = {"organisation", "programme", "favour", "centre", "criticised", "favourable",
+               "neighbours", "theatre", "colour", "finalise", "defence", "recognised", "aluminium"}
+    flagged = {s.text.lower() for s in report.spans if s.score >= 0.5}
+    assert not flagged & british
+    assert report.restored == BRITISH
+
+
+def test_the_american_spelling_is_no_candidate_original_of_a_british_word() -> None:
+    from despin.detector.candidates import _plausible_candidates
+
+    assert "aluminum" not in {c.text for c in _plausible_candidates("aluminium", DEFAULT_SOURCES)}
+    assert "favorable" not in {c.text for c in _plausible_candidates("favourable", DEFAULT_SOURCES)}

@@ -337,11 +337,18 @@ def _plausible_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candid
     row = _table_row(phrase, sources)
     if row is not None:
         # The table marks the implausible ones (the same test, run when it was built).
-        return _parse_row(row, plausible_only=True)
-    found = candidates(phrase, sources)
-    if not found:
-        return ()  # most word pairs and triples: no prior to compute
-    return tuple(c for c in found if _plausible(phrase, c))
+        found = _parse_row(row, plausible_only=True)
+    else:
+        found = candidates(phrase, sources)
+        if not found:
+            return ()  # most word pairs and triples: no prior to compute
+        found = tuple(c for c in found if _plausible(phrase, c))
+    # The American spelling of a British word is what the language model reads it as
+    # (`lm.spelled_for_model`), never a spinner's original for it ("aluminium").
+    american = lm.spelled_for_model(phrase) if " " not in phrase else phrase
+    if american != phrase:
+        found = tuple(c for c in found if c.text != american)
+    return found
 
 
 def _plausible(phrase: str, c: Candidate) -> bool:

@@ -100,7 +100,7 @@ def _windows(u: Unit, trie: TrieLM) -> _Windows:
         return w
     import numpy as np
 
-    words = u.observed.split(" ")
+    words = lm.spelled_words_for_model(u.observed.split(" "))
     sizes = [len(words)]
     for c in u.cands:
         words += c.words
@@ -208,7 +208,7 @@ def _score_windows(units: Sequence[Unit], low: list[str], sid: list[int], trie: 
 
 def _score_unit(u: Unit, left: list[str], right: list[str]) -> None:
     """The unit's candidate odds in its context, one window at a time (no batch model)."""
-    base = lm.context_logprob(left, u.observed.split(" "), right)
+    base = lm.context_logprob(left, lm.spelled_words_for_model(u.observed.split(" ")), right)
     one_word = [c.words[0] for c in u.cands if len(c.words) == 1]
     if len(left) == 2 and len(right) == 2:
         # The common case, unrolled for one-word candidates: three trigrams each. The
