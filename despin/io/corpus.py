@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from ..errors import DespinError, InputError
-from .text import MAX_TEXT_BYTES, _open_maybe_compressed, decode_bytes, parse_jsonl_line
+from .text import MAX_TEXT_BYTES, _open_maybe_compressed, decode_bytes, parse_jsonl_line, raw_jsonl_lines
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 COMPRESSED = ("", ".gz", ".zst")
@@ -197,14 +197,8 @@ def jsonl_lines(path: str) -> Iterator[Record | RawLine]:
     """The non-blank lines of a JSONL file as `RawLine`s; a file that cannot be read (or
     stops being readable: a truncated .gz) ends with one error `Record`."""
     try:
-        try:
-            fh = _open_maybe_compressed(path)
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such file") from None
-        with fh:
-            for lineno, raw in enumerate(fh, 1):
-                if raw.strip():
-                    yield path, lineno, raw
+        for lineno, raw in raw_jsonl_lines(path):
+            yield path, lineno, raw
     except (OSError, EOFError, DespinError) as e:
         # A truncated .gz or corrupt .zst: what was read stands, the rest is one error.
         yield Record(path, 0, None, None, error=f"unreadable: {e}")

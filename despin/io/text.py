@@ -80,16 +80,23 @@ def iter_jsonl(path: str | os.PathLike[str], encoding: str = "utf-8") -> Iterato
     A missing file raises `InputError`.
     """
     name = str(path)
+    for lineno, raw in raw_jsonl_lines(name):
+        value, error = parse_jsonl_line(raw, encoding)
+        yield JsonlRecord(name, lineno, value, error)
+
+
+def raw_jsonl_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, bytes]]:
+    """The non-blank lines of a JSONL file (``.gz``/``.zst`` too), unparsed, with their line
+    numbers. A missing file raises `InputError`."""
+    name = str(path)
     try:
         fh = _open_maybe_compressed(name)
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
     with fh:
         for lineno, raw in enumerate(fh, 1):
-            if not raw.strip():
-                continue
-            value, error = parse_jsonl_line(raw, encoding)
-            yield JsonlRecord(name, lineno, value, error)
+            if raw.strip():
+                yield lineno, raw
 
 
 def parse_jsonl_line(raw: bytes, encoding: str = "utf-8") -> tuple[dict[str, Any] | None, str | None]:
