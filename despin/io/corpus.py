@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from ..errors import DespinError, InputError
-from .text import MAX_TEXT_BYTES, _open_maybe_compressed, decode_bytes, parse_jsonl_line, raw_jsonl_lines
+from .text import MAX_TEXT_BYTES, decode_bytes, parse_jsonl_line, raw_jsonl_lines
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 COMPRESSED = ("", ".gz", ".zst")
@@ -166,7 +166,7 @@ def iter_file_records(
 
 def _jsonl_records(path: str, text_field: str, id_field: str, encoding: str | None) -> Iterator[Record]:
     for item in jsonl_lines(path):
-        yield item if isinstance(item, Record) else jsonl_record(*item, text_field, id_field, encoding)
+        yield as_record(item, text_field, id_field, encoding)
 
 
 # A JSONL line not parsed yet: (file, 1-based line number, the line's bytes).
@@ -314,8 +314,7 @@ def count_records(files: Sequence[InputFile]) -> int:
             if f.kind == "parquet":
                 total += _pyarrow_parquet().ParquetFile(f.path).metadata.num_rows
             elif f.kind == "jsonl":
-                with _open_maybe_compressed(f.path) as fh:
-                    total += sum(1 for raw in fh if raw.strip())
+                total += sum(1 for _ in raw_jsonl_lines(f.path))
             else:
                 total += 1
         except Exception:
