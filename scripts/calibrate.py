@@ -194,7 +194,6 @@ def main() -> None:
     t0 = time.time()
     docs = cases(rows, args.seed, config)
     print(f"{len(docs)} spun documents ready, {time.time() - t0:.0f}s", file=sys.stderr)
-    detect_calibration_reload()
     if not args.stage6_only:
         fit_logistic_models(docs, config, args.out, args.seed, t0)
     fit_refine(docs, args.refine_out)
