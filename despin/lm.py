@@ -1,9 +1,12 @@
 """An English n-gram language model from registry packages, loaded once per process.
 
-Trigram probabilities come from the model PyPI ``pocketsphinx`` ships (72k words,
-2.05M bigrams, 1.67M trigrams, memory-mapped: loading takes ~20 ms). Words outside
-its vocabulary fall back to ``wordfreq`` unigram frequencies with a penalty, so rare
-and unknown words are scored rather than crashing the comparison.
+Trigram probabilities come from the mixture (`despin.lm_build`, built once into the cache
+folder) of the model PyPI ``pocketsphinx`` ships (72k words, 2.05M bigrams, 1.67M
+trigrams) and the one PyPI ``SpeechRecognition`` ships (2.33M bigrams, 1.58M trigrams,
+estimated on other text): 72k words, 3.27M bigrams, 2.54M trigrams, memory-mapped by
+pocketsphinx (loading takes ~20 ms). Without ``SpeechRecognition``, the first model alone.
+Words outside the vocabulary fall back to ``wordfreq`` unigram frequencies with a
+penalty, so rare and unknown words are scored rather than crashing the comparison.
 
 >>> logprob("market", ("the", "stock")) > logprob("marketplace", ("the", "inventory"))
 True
@@ -46,15 +49,44 @@ def _model():  # type: ignore[no-untyped-def]
     return pocketsphinx.NGramModel(config, pocketsphinx.LogMath(1.0001, 0, 0), model_path())
 
 
-def model_path() -> str:
-    """The trigram model file pocketsphinx ships (read by `_model`, and by `despin.lm_trie` when `load_batch_model` passes it)."""
-    try:
-        import pocketsphinx
-    except ImportError as e:  # pragma: no cover - a core dependency
-        from .errors import DataError
+def first_model_path() -> str:
+    """The trigram model file pocketsphinx ships."""
+    from .lm_build import first_model_path as find
 
-        raise DataError(f"the language model needs pocketsphinx: pip install pocketsphinx ({e})") from None
-    return os.path.join(pocketsphinx.get_model_path(), "en-us", "en-us.lm.bin")
+    return find()
+
+
+def second_model_path() -> str | None:
+    """The trigram model file PyPI ``SpeechRecognition`` ships (another estimate of US
+    English); None when that package is not installed."""
+    from .lm_build import second_model_path as find
+
+    return find()
+
+
+@lru_cache(maxsize=1)
+def model_path() -> str:
+    """The model despin reads (by `_model`, and by `despin.lm_trie` when `load_batch_model`
+    passes it): the mixture of the two registry models (`despin.lm_build`), built into the
+    cache folder on first use; the first model alone when the second is not installed or
+    the mixture cannot be written."""
+    first, second = first_model_path(), second_model_path()
+    if second is None:
+        return first
+    from . import lm_build
+
+    path = lm_build.mixed_model_path(first, second)
+    if not path.exists():
+        import sys
+
+        try:
+            lm_build.build(first, second, path, log=lambda m: print(m, file=sys.stderr))
+        except (OSError, ValueError) as e:
+            import warnings
+
+            warnings.warn(f"despin: the mixed language model could not be built ({e}); using {first}", stacklevel=2)
+            return first
+    return str(path)
 
 
 @lru_cache(maxsize=500_000)
@@ -118,7 +150,7 @@ def spelled_for_model(word: str) -> str:
     """``word`` as the trigram model knows it: a British spelling ("finalised", "colour",
     "aluminium") becomes the American one ("finalized", "color", "aluminum") where the model
     has that form and the British one is outside its vocabulary or less likely by more than
-    a factor of 1.6 ("labour" stays: the model knows it well); any other word is itself.
+    a factor of 1.6 ("glamour" stays: the model knows it well); any other word is itself.
 
     Why: the model was estimated on US text, so a British spelling looks rare in any
     context, and the detector read "materialise" and "favourable" as a spinner's choices.

@@ -130,7 +130,7 @@ def _fields(mem: np.ndarray, total: int, start: int, length: int, n: int) -> np.
 class TrieLM:
     """A 3-gram pocketsphinx trie file in numpy arrays. ``score`` is ``NGramModel.prob`` for id arrays."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, ngrams: bool = False) -> None:
         raw = np.fromfile(path, dtype=np.uint8)
         pos = len(_HEADER)
         if raw[:pos].tobytes() != _HEADER or len(raw) < 100 or raw[pos] != 3:
@@ -176,6 +176,9 @@ class TrieLM:
         # pocketsphinx finds children by interpolation search over a sorted run; where a run is
         # out of order it may miss what a hash finds. Such bigrams are answered by pocketsphinx.
         self._odd_bigrams = np.unique(bparent[np.nonzero(np.diff(tri) <= 0)[0]])  # 2 in en-us.lm.bin
+        if ngrams:  # for `despin.lm_build`: every listed bigram (w, h) and trigram (w, h1, h2), as ids
+            self.bigram_ids = (parent, m_word[:len(parent)])
+            self.trigram_ids = (parent[bparent], m_word[bparent], l_word[:len(bparent)])
 
     def ids(self, words: Sequence[str]) -> np.ndarray:
         """Word ids; -1 for a word outside the vocabulary (and for "", no word)."""

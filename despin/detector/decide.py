@@ -24,7 +24,7 @@ from .refine import MIN_WORDS as SHORT_TEXT_WORDS
 
 # A text with few eligible words (fewer than stage 6's ``MIN_WORDS``, which it leaves
 # unrefined for the same reason) gives the spin rate (EM, stage 4) little to go on: one
-# spun type among a dozen words lifts every other word's posterior to ~0.4. There spans
+# spun type among a dozen words lifts every other word's posterior to 0.4–0.5. There spans
 # need the surer posterior that `Config.threshold` asked before it was set for F1 on
 # article-length text.
 SHORT_TEXT_THRESHOLD = 0.45

@@ -41,6 +41,12 @@ _SCORE_SCALE = 60.0
 _SCORE_SHIFT = 0.08
 
 
+def _logistic(z: float) -> float:
+    """`despin.calibration.logistic`, here so that the compiled module calls C's exp: EM calls
+    it for every unit at every step (a tenth of the check's time through the Python one)."""
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
 def floored_log(x: float) -> float:
     """log(x), floored at log(1e-30) (odds of 0 stay finite features)."""
     return math.log(max(x, 1e-30))
@@ -66,7 +72,7 @@ def _em(single_terms: list[tuple[float, float, float, float]], n: int) -> float:
     for _ in range(_EM_STEPS):
         # (A prior in pseudo-words pulling ρ down for short texts was measured: any weight
         # that helped tweet-length texts cost more on paragraph-length ones.)
-        rho = sum(map(logistic, _channel_log_odds(rho, single_terms))) / max(1, n)
+        rho = sum([_logistic(z) for z in _channel_log_odds(rho, single_terms)]) / max(1, n)
         rho = min(_RHO_MAX, max(_RHO_MIN, rho))
     return rho
 
@@ -118,7 +124,7 @@ def _channel_posteriors(
     prior_closed = math.log(rho_closed / (1 - rho_closed))
     for u, (own, name, case, pool) in zip(units, terms):
         u.log_odds = (prior_closed if u.closed else prior) + own + name + case + pool
-        u.posterior = logistic(u.log_odds)
+        u.posterior = _logistic(u.log_odds)
 
 
 def _channel_log_odds(rho: float, terms: list[tuple[float, float, float, float]]) -> list[float]:
@@ -146,7 +152,7 @@ def calibrated_posteriors(units: list[Unit], rho: float, rho_closed: float) -> N
         for u, own in zip(group, logs):
             f = unit_features(u, rho_closed if u.closed else rho, total - own, len(group))
             u.log_odds = bias + sum(map(operator.mul, slopes, f))  # the sum of w·x in order, as ever
-            u.posterior = logistic(u.log_odds)
+            u.posterior = _logistic(u.log_odds)
 
 
 def document_score(a: Analysis) -> float:
