@@ -22,7 +22,7 @@ def preload(config: Config = DEFAULT, *, batch: bool = True) -> None:
     Servers call it at start-up and scan workers before their first record, so no request
     or batch pays the ~1–2 s of loading (language model, lexicons, lemminflect's tables,
     the precomputed candidate and screen tables, calibration). ``batch`` also loads the
-    batch language model (`despin.lm_trie`, ~1.2 s, ~75 MB), which makes each new document's
+    batch language model (`despin.lm_trie`, ~2.7 s, ~290 MB resident), which makes each new document's
     check ~2× faster with the same results; the score-only screen does not use it.
 
     Then it collects garbage and freezes what is left (`gc.freeze`): the millions of

@@ -239,7 +239,7 @@ def oov_logprob(word: str) -> float:
 # The numpy reading of the same model (`despin.lm_trie`), once something loaded it: long
 # jobs score a document's candidate windows through it in batches. Same numbers.
 _BATCH: dict[str, TrieLM] = {}
-# Loading it costs ~1.2 s and saves ~14 ms on each new news article (27.7 -> 13.6 ms CPU on
+# Loading it costs ~2.7 s (the mixed model; ~1.7 s for pocketsphinx's alone) and saves ~14 ms on each new news article (27.7 -> 13.6 ms CPU on
 # one core): streams of documents (check --jsonl, eval) load it once they have seen this many.
 BATCH_PAYS_AFTER = 100
 
@@ -257,7 +257,7 @@ def load_batch_model_after(done: int) -> None:
 
 
 def load_batch_model() -> TrieLM | None:
-    """Load the batch model (~1.2 s, ~75 MB); `despin.preload` calls this for long-running jobs.
+    """Load the batch model (~2.7 s, ~290 MB resident); `despin.preload` calls this for long-running jobs.
 
     It is used only if it answers a fixed sample of trigrams exactly as pocketsphinx does;
     otherwise (another pocketsphinx file format, a damaged file) it warns once and the

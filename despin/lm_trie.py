@@ -7,7 +7,8 @@ binary trie (``en-us.lm.bin``: unigram table, bit-packed bigram and trigram leve
 open-addressing hash tables, and answers whole arrays of (word, history) ids with
 pocketsphinx's own back-off arithmetic (float32 sums, truncated to its integer log-1.0001
 scale). The answers are pocketsphinx's, integer for integer: ``benchmarks/lm_lookup.py``
-and the tests compare them key by key. Loading takes ~1.2 s and ~75 MB, so only
+and the tests compare them key by key. Loading takes ~2.7 s and ~290 MB resident
+(the mixed model of `despin.lm_build`; ~1.7 s and ~250 MB for pocketsphinx's alone), so only
 long-running jobs load it (`despin.preload`); everything works without it.
 
 >>> import numpy as np
