@@ -80,7 +80,7 @@ def model_path() -> str:
         import sys
 
         try:
-            lm_build.build(first, second, path, log=lambda m: print(m, file=sys.stderr))
+            lm_build.ensure(first, second, path, log=lambda m: print(m, file=sys.stderr))
         except (OSError, ValueError) as e:
             import warnings
 

@@ -89,6 +89,25 @@ def mixed_model_path(first: str, second: str) -> Path:
     return cache_dir() / f"mixed-{h.hexdigest()[:16]}.lm.bin"
 
 
+def ensure(first: str, second: str, out: Path, log=print) -> Path:  # type: ignore[no-untyped-def]
+    """``out``, built unless it exists; one process builds at a time (a lock file beside it),
+    so scan workers or servers started together on a fresh machine wait for one build
+    (~1.6 GB at its peak) instead of each running their own."""
+    if out.exists():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.parent / (out.name + ".lock"), "w") as lock:
+        try:
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except ImportError:  # pragma: no cover - not POSIX: build without the lock
+            pass
+        if not out.exists():
+            build(first, second, out, log)
+    return out
+
+
 def _scores(model: TrieLM, w: np.ndarray, h1: np.ndarray, h2: np.ndarray, ask) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Natural-log probabilities from ``model.score``; the few entries it leaves to
     pocketsphinx are asked of ``ask(k)``."""
@@ -258,7 +277,10 @@ def main() -> None:
     if out.exists() and "--force" not in sys.argv:
         print(f"despin: {out} is already built")
         return
-    build(first_model_path(), second, out)
+    if "--force" in sys.argv:
+        build(first_model_path(), second, out)
+    else:
+        ensure(first_model_path(), second, out)
 
 
 if __name__ == "__main__":

@@ -159,6 +159,30 @@ def test_model_path_builds_the_mixture_once_into_the_cache(models: tuple[str, st
         lm.model_path.cache_clear()
 
 
+def test_processes_started_together_build_the_model_once(models: tuple[str, str, str], tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    first, second, _ = models
+    built: list[Path] = []
+    real = lm_build.build
+
+    def counted(a: str, b: str, out: Path, log=print) -> Path:  # type: ignore[no-untyped-def]
+        built.append(out)
+        time.sleep(0.2)  # long enough for every thread to reach the lock
+        return real(a, b, out, log)
+
+    monkeypatch.setattr(lm_build, "build", counted)
+    out = tmp_path / "mixed.lm.bin"
+    threads = [threading.Thread(target=lm_build.ensure, args=(first, second, out, lambda m: None)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert built == [out] and out.exists()
+
+
 def test_without_the_second_package_the_first_model_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lm, "second_model_path", lambda: None)
     lm.model_path.cache_clear()
