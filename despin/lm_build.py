@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 MIX = 0.5
 _LN_BASE = math.log(1.0001)
 _LN10 = math.log(10.0)
-_ODD = -(1 << 63)  # what TrieLM.score leaves to pocketsphinx
 # A history whose listed words take (nearly) all the probability still backs off a little.
 _MIN_LEFT = 1e-6
 FORMAT = "despin-mixed-lm-2"  # bump with any change to what build() writes
@@ -108,16 +107,31 @@ def ensure(first: str, second: str, out: Path, log=print) -> Path:  # type: igno
     return out
 
 
+def _asker(ps, words: list[str], w: np.ndarray, h1: np.ndarray, h2: np.ndarray):  # type: ignore[no-untyped-def]
+    """``ask(k)``: pocketsphinx model ``ps``'s integer log-probability of entry k of the
+    first-model id arrays (a history stops at its first -1, as in the batch reader)."""
+    def ask(k: int) -> int:
+        parts = [words[int(w[k])]]
+        if h1[k] >= 0:
+            parts.append(words[int(h1[k])])
+            if h2[k] >= 0:
+                parts.append(words[int(h2[k])])
+        return int(ps.prob(tuple(parts)))
+    return ask
+
+
 def _scores(model: TrieLM, w: np.ndarray, h1: np.ndarray, h2: np.ndarray, ask) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Natural-log probabilities from ``model.score``; the few entries it leaves to
     pocketsphinx are asked of ``ask(k)``."""
     import numpy as np
 
+    from .lm_trie import UNANSWERED
+
     out = np.empty(len(w), np.float64)
     step = 1 << 20
     for a in range(0, len(w), step):
         raw = model.score(w[a:a + step], h1[a:a + step], h2[a:a + step])
-        odd = np.nonzero(raw == _ODD)[0]
+        odd = np.nonzero(raw == UNANSWERED)[0]
         vals = raw.astype(np.float64) * _LN_BASE
         for k in odd.tolist():
             vals[k] = ask(a + k) * _LN_BASE
@@ -125,17 +139,19 @@ def _scores(model: TrieLM, w: np.ndarray, h1: np.ndarray, h2: np.ndarray, ask) -
     return out
 
 
-def _mixed(first: TrieLM, second: TrieLM, to2: np.ndarray, w: np.ndarray, h1: np.ndarray, h2: np.ndarray,
-           ask1, ask2) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """ln(MIX·P_first + (1 − MIX)·P_second) of each (w | h2 h1), first-model ids (-1: none)."""
+def _mixed(first: TrieLM, second: TrieLM, ps1, ps2, words: list[str], to2: np.ndarray,  # type: ignore[no-untyped-def]
+           w: np.ndarray, h1: np.ndarray, h2: np.ndarray) -> np.ndarray:
+    """ln(MIX·P_first + (1 − MIX)·P_second) of each (w | h2 h1), first-model ids (-1: none);
+    ``ps1``/``ps2`` are the same models through pocketsphinx, for what the tries leave to it."""
     import numpy as np
 
-    p1 = _scores(first, w, h1, h2, ask1)
+    p1 = _scores(first, w, h1, h2, _asker(ps1, words, w, h1, h2))
     w2 = to2[w]
     m2 = lambda x: np.where(x >= 0, to2[np.maximum(x, 0)], -1)  # noqa: E731
     known = np.nonzero(w2 >= 0)[0]
     p2 = p1.copy()
     if len(known):
+        ask2 = _asker(ps2, words, w, h1, h2)
         p2[known] = _scores(second, w2[known], m2(h1[known]), m2(h2[known]), lambda k: ask2(int(known[k])))
     return np.logaddexp(p1 + math.log(MIX), p2 + math.log(1.0 - MIX))
 
@@ -176,21 +192,10 @@ def build(first_path: str, second_path: str, out: Path, log=print) -> Path:  # t
     b_words = sorted(b.vocab, key=b.vocab.__getitem__)
     to1 = a.ids(b_words)
 
-    def key(ps, ws, x, y, z):  # type: ignore[no-untyped-def]
-        def ask(k: int) -> int:
-            parts = [ws[int(x[k])]]
-            if y[k] >= 0:
-                parts.append(ws[int(y[k])])
-                if z[k] >= 0:
-                    parts.append(ws[int(z[k])])
-            return int(ps.prob(tuple(parts)))
-        return ask
-
     # Unigrams: every first-model word.
     uw = np.arange(v, dtype=np.int64)
     none = np.full(v, -1, np.int64)
-    p_uni = _mixed(a, b, to2, uw, none, none, key(ps1, words, uw, none, none),
-                   lambda k: int(ps2.prob((words[k],))))
+    p_uni = _mixed(a, b, ps1, ps2, words, to2, uw, none, none)
     # Words only the second model knows are left out: the rest share their probability.
     p_uni -= np.logaddexp.reduce(p_uni)
     # Bigrams (w, h): both models' lists, in first-model ids.
@@ -199,8 +204,7 @@ def build(first_path: str, second_path: str, out: Path, log=print) -> Path:  # t
     keep = (bw2 >= 0) & (bh2 >= 0)
     bw, bh = _unique_rows(np.concatenate([bw1, bw2[keep]]), np.concatenate([bh1, bh2[keep]]))
     no = np.full(len(bw), -1, np.int64)
-    p_bi = _mixed(a, b, to2, bw, bh, no, key(ps1, words, bw, bh, no),
-                  lambda k: int(ps2.prob((words[int(bw[k])], words[int(bh[k])]))))
+    p_bi = _mixed(a, b, ps1, ps2, words, to2, bw, bh, no)
     # The bigram level's back-off weights, per history h.
     bo_uni = np.log(_left(p_bi, bh, v)) - np.log(_left(p_uni[bw], bh, v))
     # Trigrams (w, h1, h2).
@@ -209,8 +213,7 @@ def build(first_path: str, second_path: str, out: Path, log=print) -> Path:  # t
     keep = (tw2 >= 0) & (th12 >= 0) & (th22 >= 0)
     tw, th1, th2 = _unique_rows(np.concatenate([tw1, tw2[keep]]), np.concatenate([th11, th12[keep]]),
                                 np.concatenate([th21, th22[keep]]))
-    p_tri = _mixed(a, b, to2, tw, th1, th2, key(ps1, words, tw, th1, th2),
-                   lambda k: int(ps2.prob((words[int(tw[k])], words[int(th1[k])], words[int(th2[k])]))))
+    p_tri = _mixed(a, b, ps1, ps2, words, to2, tw, th1, th2)
     # The trigram level's back-off weights, per history bigram (h1 | h2): what its listed
     # words take at the bigram level, listed or backed off.
     bkey = bw * v + bh
@@ -273,14 +276,14 @@ def main() -> None:
     second = second_model_path()
     if second is None:
         sys.exit("despin: SpeechRecognition is not installed: nothing to mix (pip install SpeechRecognition)")
-    out = mixed_model_path(first_model_path(), second)
-    if out.exists() and "--force" not in sys.argv:
-        print(f"despin: {out} is already built")
-        return
+    first = first_model_path()
+    out = mixed_model_path(first, second)
     if "--force" in sys.argv:
-        build(first_model_path(), second, out)
+        build(first, second, out)
+    elif out.exists():
+        print(f"despin: {out} is already built")
     else:
-        ensure(first_model_path(), second, out)
+        ensure(first, second, out)
 
 
 if __name__ == "__main__":

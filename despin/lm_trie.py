@@ -31,6 +31,8 @@ import numpy as np
 
 
 _MUL = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+# What `TrieLM.score` answers where pocketsphinx's own search could differ: ask pocketsphinx.
+UNANSWERED = int(np.iinfo(np.int64).min)
 _HEADER = b"Trie Language Model"
 
 
@@ -190,7 +192,7 @@ class TrieLM:
 
         ``w`` must be in the vocabulary. A history stops at its first unknown word, as in
         pocketsphinx. Entries where pocketsphinx's own search could differ come back as
-        ``np.iinfo(np.int64).min``: ask pocketsphinx for those.
+        `UNANSWERED`: ask pocketsphinx for those.
         """
         f32 = np.float32
         up = self._u_prob[w]
@@ -219,7 +221,7 @@ class TrieLM:
                        np.where(t >= 0, tprob, (bprob + bc1).astype(f32)))
         out = np.trunc(np.where(h2v, two, np.where(h1v, one, up)).astype(f32)).astype(np.int64)
         if self._odd_bigrams.size:
-            out[h2v & self._odd(b)] = np.iinfo(np.int64).min
+            out[h2v & self._odd(b)] = UNANSWERED
         return out
 
     def _odd(self, b: np.ndarray) -> np.ndarray:

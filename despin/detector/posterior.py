@@ -19,7 +19,6 @@ import math
 import operator
 
 from .. import lm
-from ..calibration import logistic
 from .records import Analysis, Unit
 
 _RHO_INIT = 0.15
@@ -164,7 +163,7 @@ def document_score(a: Analysis) -> float:
         z = _SCORE_SCALE * (a.llr / max(1, a.n_eligible) - _SCORE_SHIFT)
     else:
         z = w[0] + sum(wi * x for wi, x in zip(w[1:], a.doc_features()))
-    return logistic(z)
+    return _logistic(z)
 
 
 def apply_profile_evidence(a: Analysis) -> None:
