@@ -289,16 +289,24 @@ def find_units(
             phrase = " ".join(low[i:j])
             if length == 1:
                 if is_function_word(phrase):
-                    # The skeleton: never the edge of a phrase, and a unit only through the
-                    # grammar table (real dictionaries swap at/on, would/could, these/those).
+                    # The skeleton: a unit only through the grammar table (real dictionaries
+                    # swap at/on, would/could, these/those), and the edge of a phrase only
+                    # where a lexicon lists that phrase ("in general", below).
+                    starts_skeleton = True
                     if closed_sources and lm.unigram(phrase) < _CLOSED_MAX_LOGP:
                         found = _plausible_candidates(phrase, closed_sources)
                         if found:
                             units.append(Unit(i, j, phrase, found, closed=True))
-                    break
+                    continue
+                starts_skeleton = False
                 n_eligible += 1
-            elif is_function_word(low[j - 1]) or (not profiles and phrase not in listed_phrases(sources)):
-                continue  # (a phrase no lexicon lists has no candidates: skip the cache look-ups)
+            elif phrase not in listed_phrases(sources) and (
+                not profiles or starts_skeleton or is_function_word(low[j - 1])
+            ):
+                # A phrase no lexicon lists has no candidates (skip the cache look-ups); one
+                # with a skeleton word at its edge is a unit only where a lexicon lists it
+                # ("get over", "in general": spinners' phrasal verbs and adverbials).
+                continue
             if profiles:
                 pcands, pprob, psupport = _profile_candidates(phrase, profiles)
                 generic = _plausible_candidates(phrase, sources)
