@@ -406,3 +406,17 @@ def test_the_american_spelling_is_no_candidate_original_of_a_british_word() -> N
 
     assert "aluminum" not in {c.text for c in _plausible_candidates("aluminium", DEFAULT_SOURCES)}
     assert "favorable" not in {c.text for c in _plausible_candidates("favourable", DEFAULT_SOURCES)}
+
+
+def test_listed_phrases_with_a_skeleton_word_at_their_edge_are_units() -> None:
+    """Real dictionaries write phrasal verbs and adverbials ("get over", "in general") for
+    single words; such a phrase is a unit where a lexicon lists it, and an unlisted pair of
+    skeleton words never is."""
+    from despin.core import analyse
+
+    text = ("The ministry said on Tuesday that exports would get over in the second half, and that "
+            "prices had in general been stable since the harvest ended in the north of the country.")
+    units = {u.observed: u for u in analyse(text).units}
+    assert "generally" in [c.text for c in units["in general"].cands]
+    assert "get over" in units
+    assert not {"of the", "in the", "on tuesday", "that exports"} & set(units)
