@@ -411,7 +411,7 @@ def test_the_american_spelling_is_no_candidate_original_of_a_british_word() -> N
 def test_listed_phrases_with_a_skeleton_word_at_their_edge_are_units() -> None:
     """Real dictionaries write phrasal verbs and adverbials ("get over", "in general") for
     single words; such a phrase is a unit where a lexicon lists it, and an unlisted pair of
-    skeleton words never is."""
+    skeleton words, or a phrase an article begins, never is."""
     from despin.core import analyse
 
     text = ("The ministry said on Tuesday that exports would get over in the second half, and that "
@@ -420,3 +420,5 @@ def test_listed_phrases_with_a_skeleton_word_at_their_edge_are_units() -> None:
     assert "generally" in [c.text for c in units["in general"].cands]
     assert "get over" in units
     assert not {"of the", "in the", "on tuesday", "that exports"} & set(units)
+    # A thesaurus lists "the country", but no dictionary writes an article-led phrase for a word.
+    assert "the country" not in units and "the ministry" not in units

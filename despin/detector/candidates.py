@@ -279,6 +279,7 @@ def find_units(
     closed_sources = tuple(s for s in sources if s in CLOSED_CLASS_SOURCES)
     units: list[Unit] = []
     n_eligible = 0
+    listed = listed_phrases(sources)
     for i in range(n):
         if not ok[i]:
             continue
@@ -297,12 +298,14 @@ def find_units(
                         found = _plausible_candidates(phrase, closed_sources)
                         if found:
                             units.append(Unit(i, j, phrase, found, closed=True))
+                    if phrase in NEVER_AN_EDGE:
+                        break
                     continue
                 starts_skeleton = False
                 n_eligible += 1
-            elif phrase not in listed_phrases(sources) and (
+            elif low[j - 1] in NEVER_AN_EDGE or (phrase not in listed and (
                 not profiles or starts_skeleton or is_function_word(low[j - 1])
-            ):
+            )):
                 # A phrase no lexicon lists has no candidates (skip the cache look-ups); one
                 # with a skeleton word at its edge is a unit only where a lexicon lists it
                 # ("get over", "in general": spinners' phrasal verbs and adverbials).
@@ -320,6 +323,17 @@ def find_units(
                 units.append(Unit(i, j, phrase, cands, profile_prob=pprob, profile_support=psupport))
     return units, n_eligible
 
+
+# Skeleton words that begin or end no phrase a spinner writes for a word: articles,
+# demonstratives, conjunctions and the auxiliaries (a thesaurus's "the country" or "be
+# sure" are listed, but a dictionary's phrasal verbs and adverbials end in particles and
+# begin with prepositions: "get over", "in general"). On 100 clean news articles they were
+# the edge of 31% of the skeleton-edged phrase units and of none of the WP engine's
+# multiword substitutions but a handful.
+NEVER_AN_EDGE = frozenset(
+    """the a an this that these those and or but nor because than if whether be is are was
+    were been being have has had do does did""".split()
+)
 
 # Sources of closed-class substitutions (which function word can stand in for which): the
 # only candidates a function word gets (thesauri list function words loosely: "she" under
