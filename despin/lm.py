@@ -14,7 +14,6 @@ True
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from struct import error as struct_error
@@ -49,32 +48,17 @@ def _model():  # type: ignore[no-untyped-def]
     return pocketsphinx.NGramModel(config, pocketsphinx.LogMath(1.0001, 0, 0), model_path())
 
 
-def first_model_path() -> str:
-    """The trigram model file pocketsphinx ships."""
-    from .lm_build import first_model_path as find
-
-    return find()
-
-
-def second_model_path() -> str | None:
-    """The trigram model file PyPI ``SpeechRecognition`` ships (another estimate of US
-    English); None when that package is not installed."""
-    from .lm_build import second_model_path as find
-
-    return find()
-
-
 @lru_cache(maxsize=1)
 def model_path() -> str:
     """The model despin reads (by `_model`, and by `despin.lm_trie` when `load_batch_model`
     passes it): the mixture of the two registry models (`despin.lm_build`), built into the
     cache folder on first use; the first model alone when the second is not installed or
     the mixture cannot be written."""
-    first, second = first_model_path(), second_model_path()
-    if second is None:
-        return first
     from . import lm_build
 
+    first, second = lm_build.first_model_path(), lm_build.second_model_path()
+    if second is None:
+        return first
     path = lm_build.mixed_model_path(first, second)
     if not path.exists():
         import sys

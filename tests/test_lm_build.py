@@ -146,8 +146,8 @@ def test_model_path_builds_the_mixture_once_into_the_cache(models: tuple[str, st
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     first, second, _ = models
     monkeypatch.setenv("DESPIN_CACHE", str(tmp_path))
-    monkeypatch.setattr(lm, "first_model_path", lambda: first)
-    monkeypatch.setattr(lm, "second_model_path", lambda: second)
+    monkeypatch.setattr(lm_build, "first_model_path", lambda: first)
+    monkeypatch.setattr(lm_build, "second_model_path", lambda: second)
     lm.model_path.cache_clear()
     try:
         path = lm.model_path()
@@ -184,10 +184,10 @@ def test_processes_started_together_build_the_model_once(models: tuple[str, str,
 
 
 def test_without_the_second_package_the_first_model_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lm, "second_model_path", lambda: None)
+    monkeypatch.setattr(lm_build, "second_model_path", lambda: None)
     lm.model_path.cache_clear()
     try:
-        assert lm.model_path() == lm.first_model_path()
+        assert lm.model_path() == lm_build.first_model_path()
     finally:
         lm.model_path.cache_clear()
 
@@ -198,8 +198,8 @@ def test_an_unwritable_cache_falls_back_to_the_first_model(models: tuple[str, st
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x", encoding="utf-8")
     monkeypatch.setenv("DESPIN_CACHE", str(blocker))
-    monkeypatch.setattr(lm, "first_model_path", lambda: first)
-    monkeypatch.setattr(lm, "second_model_path", lambda: second)
+    monkeypatch.setattr(lm_build, "first_model_path", lambda: first)
+    monkeypatch.setattr(lm_build, "second_model_path", lambda: second)
     lm.model_path.cache_clear()
     try:
         with pytest.warns(UserWarning, match="could not be built"):
@@ -209,13 +209,13 @@ def test_an_unwritable_cache_falls_back_to_the_first_model(models: tuple[str, st
 
 
 def test_the_shipped_mixture_differs_from_either_model_where_they_disagree() -> None:
-    if lm.second_model_path() is None:
+    if lm_build.second_model_path() is None:
         pytest.skip("SpeechRecognition not installed")
     key = ("guilders", "of", "million")
     mixed = lm._pocketsphinx_prob(key)
     config = pocketsphinx.Config(loglevel="FATAL")
-    a = pocketsphinx.NGramModel(config, pocketsphinx.LogMath(1.0001, 0, 0), lm.first_model_path()).prob(key)
-    b = pocketsphinx.NGramModel(config, pocketsphinx.LogMath(1.0001, 0, 0), lm.second_model_path()).prob(key)
+    a = pocketsphinx.NGramModel(config, pocketsphinx.LogMath(1.0001, 0, 0), lm_build.first_model_path()).prob(key)
+    b = pocketsphinx.NGramModel(config, pocketsphinx.LogMath(1.0001, 0, 0), lm_build.second_model_path()).prob(key)
     assert min(a, b) < mixed < max(a, b)
     assert np.isclose(mixed * math.log(1.0001),
                       math.log(0.5 * math.exp(a * math.log(1.0001)) + 0.5 * math.exp(b * math.log(1.0001))), atol=0.1)

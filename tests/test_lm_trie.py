@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import despin
-from despin import lm, lm_trie
+from despin import lm, lm_build, lm_trie
 from despin.evaluate import token_strings
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -132,6 +132,6 @@ def test_an_unreadable_model_file_is_refused(monkeypatch: pytest.MonkeyPatch, tm
 
 
 def test_odd_bigrams_are_found_as_isin_finds_them() -> None:
-    trie = lm_trie.load(lm.first_model_path())  # pocketsphinx's own file has two (the mixture none)
+    trie = lm_trie.load(lm_build.first_model_path())  # pocketsphinx's own file has two (the mixture none)
     b = np.concatenate([trie._odd_bigrams, np.arange(-1, 5000), trie._odd_bigrams + 1])
     assert trie._odd_bigrams.size and (trie._odd(b) == np.isin(b, trie._odd_bigrams)).all()

@@ -283,17 +283,17 @@ def find_units(
     for i in range(n):
         if not ok[i]:
             continue
+        skeleton = is_function_word(low[i])
         for length in range(1, config.max_ngram + 1):
             j = i + length
             if j > n or not ok[j - 1] or sid[j - 1] != sid[i]:
                 break
             phrase = " ".join(low[i:j])
             if length == 1:
-                if is_function_word(phrase):
+                if skeleton:
                     # The skeleton: a unit only through the grammar table (real dictionaries
                     # swap at/on, would/could, these/those), and the edge of a phrase only
                     # where a lexicon lists that phrase ("in general", below).
-                    starts_skeleton = True
                     if closed_sources and lm.unigram(phrase) < _CLOSED_MAX_LOGP:
                         found = _plausible_candidates(phrase, closed_sources)
                         if found:
@@ -301,10 +301,9 @@ def find_units(
                     if phrase in NEVER_AN_EDGE:
                         break
                     continue
-                starts_skeleton = False
                 n_eligible += 1
             elif low[j - 1] in NEVER_AN_EDGE or (phrase not in listed and (
-                not profiles or starts_skeleton or is_function_word(low[j - 1])
+                not profiles or skeleton or is_function_word(low[j - 1])
             )):
                 # A phrase no lexicon lists has no candidates (skip the cache look-ups); one
                 # with a skeleton word at its edge is a unit only where a lexicon lists it
