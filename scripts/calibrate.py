@@ -43,6 +43,8 @@ from despin.spin import Spinner, Thesaurus  # noqa: E402
 from despin.spin_dictionary import DICTIONARY_RESOURCES, dictionary_pairs  # noqa: E402
 
 PRESETS = ("table", "random", "phrase", "damage")
+# The longest run of words inside an equal-length changed block labelled word for word.
+MAX_SUB_RUN = 3
 THESAURI = ("moby", "wordnet")
 
 
@@ -66,10 +68,19 @@ def collect(a: Analysis, changed: set[int]) -> tuple[list[list[float]], list[int
 
 
 def originals_by_span(spun: str, original: str) -> dict[tuple[int, int], str]:
-    """Spun token range -> the original words it replaced (lower case), per changed block."""
+    """Spun token range -> the original words it replaced (lower case): each changed block,
+    and inside a block of equal length on both sides (adjacent word swaps, "inventory
+    marketplace" for "stock market") each run of its words, word for word: a unit that
+    restores "inventory" to "stock" is right although the block is longer."""
     ot = token_strings(original)
     _, ops = gold_changes(token_strings(spun), ot)
-    return {(i1, i2): " ".join(ot[j1:j2]).lower() for i1, i2, j1, j2 in ops}
+    out = {(i1, i2): " ".join(ot[j1:j2]).lower() for i1, i2, j1, j2 in ops}
+    for i1, i2, j1, j2 in ops:
+        if i2 - i1 == j2 - j1 > 1:
+            for i in range(i1, i2):
+                for j in range(i + 1, min(i2, i + MAX_SUB_RUN) + 1):
+                    out.setdefault((i, j), " ".join(ot[j1 + i - i1:j1 + j - i1]).lower())
+    return out
 
 
 def collect_suggestions(
