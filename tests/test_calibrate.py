@@ -1,27 +1,14 @@
 """scripts/calibrate.py's labels: what counts as a right suggestion when fitting."""
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _calibrate_script():
-    spec = importlib.util.spec_from_file_location("calibrate", ROOT / "scripts" / "calibrate.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("calibrate", module)
-    spec.loader.exec_module(module)
-    return module
+from .conftest import load_script
 
 
 def test_each_word_of_an_adjacent_swap_block_has_its_own_original() -> None:
     # Two adjacent one-word swaps form one changed block; a unit that restores one of
     # them is right (labelled by the block alone it was "wrong", and the suggestion
     # model learned that restorations inside dense spin are rarely right).
-    spans = _calibrate_script().originals_by_span(
+    spans = load_script("calibrate").originals_by_span(
         "The inventory marketplace would get well swiftly.", "The stock market would recover quickly."
     )
     assert spans[(1, 3)] == "stock market"

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import gzip
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,17 +11,14 @@ from despin.config import Config
 from despin.detector import candidates
 from despin.errors import DataError
 
+from .conftest import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "despin" / "data"
 
 
 def _build_script():
-    spec = importlib.util.spec_from_file_location("build_lexicon", ROOT / "scripts" / "build_lexicon.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("build_lexicon", module)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("build_lexicon")
 
 
 def _originals(word: str, source: str) -> set[str]:
