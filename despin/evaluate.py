@@ -161,6 +161,19 @@ def gold_changes(spun: Sequence[str], original: Sequence[str]) -> tuple[set[int]
     return changed, ops
 
 
+def word_for_word(ops: Iterable[tuple[int, int, int, int]], original: Sequence[str]) -> dict[int, str]:
+    """Spun token index -> the original word it replaced, for the word-for-word substitutions
+    among `gold_changes`' blocks. Adjacent word swaps merge into one diff block, so a block
+    of equal length on both sides is read word for word; a block of unequal lengths is a
+    phrase operation and has no entry.
+
+    >>> _, ops = gold_changes(["inventory", "marketplace", "fell"], ["stock", "market", "fell"])
+    >>> word_for_word(ops, ["stock", "market", "fell"])
+    {0: 'stock', 1: 'market'}
+    """
+    return {i1 + d: original[j1 + d] for i1, i2, j1, j2 in ops if i2 - i1 == j2 - j1 for d in range(i2 - i1)}
+
+
 def predicted_tokens(tokens: Sequence[Token], spans: Iterable[Span]) -> set[int]:
     """Indices of tokens that any span overlaps (shares at least one character with).
 
@@ -203,9 +216,7 @@ def substitution_stats(
     """
     spun = [t.text for t in spun_tokens]
     _, ops = gold_changes(spun, original)
-    # Adjacent word swaps merge into one diff block, so an equal-length block is read word
-    # for word; a block of unequal lengths is a phrase operation.
-    one_to_one = {i1 + d: original[j1 + d] for i1, i2, j1, j2 in ops if i2 - i1 == j2 - j1 for d in range(i2 - i1)}
+    one_to_one = word_for_word(ops, original)
     changed = {i for i1, i2, _, _ in ops for i in range(i1, i2)}
     spans = list(spans)
     covering: dict[int, list[Span]] = {}

@@ -36,15 +36,13 @@ from despin.core import analyse  # noqa: E402
 from despin.detector import posterior, ranking  # noqa: E402
 from despin.detector.decide import _type_counts  # noqa: E402
 from despin.detector.records import Analysis, Unit  # noqa: E402
-from despin.evaluate import gold_changes, token_strings  # noqa: E402
+from despin.evaluate import gold_changes, token_strings, word_for_word  # noqa: E402
 from despin.lexicon import without_family  # noqa: E402
 from despin.screen import screen_features  # noqa: E402
 from despin.spin import Spinner, Thesaurus  # noqa: E402
 from despin.spin_dictionary import DICTIONARY_RESOURCES, dictionary_pairs  # noqa: E402
 
 PRESETS = ("table", "random", "phrase", "damage")
-# The longest run of words inside an equal-length changed block labelled word for word.
-MAX_SUB_RUN = 3
 THESAURI = ("moby", "wordnet")
 
 
@@ -67,19 +65,25 @@ def collect(a: Analysis, changed: set[int]) -> tuple[list[list[float]], list[int
     return X, y, closed
 
 
+# The longest run of words inside an equal-length changed block labelled word for word.
+MAX_SUB_RUN = 3
+
+
 def originals_by_span(spun: str, original: str) -> dict[tuple[int, int], str]:
     """Spun token range -> the original words it replaced (lower case): each changed block,
     and inside a block of equal length on both sides (adjacent word swaps, "inventory
-    marketplace" for "stock market") each run of its words, word for word: a unit that
-    restores "inventory" to "stock" is right although the block is longer."""
+    marketplace" for "stock market") each run of its words, read word for word as the
+    evaluator reads them (`despin.evaluate.word_for_word`): a unit that restores
+    "inventory" to "stock" is right although the block is longer."""
     ot = token_strings(original)
     _, ops = gold_changes(token_strings(spun), ot)
     out = {(i1, i2): " ".join(ot[j1:j2]).lower() for i1, i2, j1, j2 in ops}
-    for i1, i2, j1, j2 in ops:
-        if i2 - i1 == j2 - j1 > 1:
+    one_to_one = word_for_word(ops, ot)
+    for i1, i2, _, _ in ops:
+        if i1 in one_to_one:  # (a block read word for word)
             for i in range(i1, i2):
                 for j in range(i + 1, min(i2, i + MAX_SUB_RUN) + 1):
-                    out.setdefault((i, j), " ".join(ot[j1 + i - i1:j1 + j - i1]).lower())
+                    out.setdefault((i, j), " ".join(one_to_one[k] for k in range(i, j)).lower())
     return out
 
 
