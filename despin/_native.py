@@ -27,6 +27,7 @@ COMPILED = (
     "despin.detector.context",
     "despin.detector.posterior",
     "despin.detector.ranking",
+    "despin.detector.refine",
     "despin.detector.decide",
 )
 
@@ -44,11 +45,15 @@ def compiled_modules() -> dict[str, bool]:
 
 def use_fresh_sources() -> None:
     """Load from source each compiled module that is stale (or all, with DESPIN_PURE_PYTHON=1)."""
+    path = source_path
     try:
         from ._compiled import SOURCES  # type: ignore[import-not-found]
     except ImportError:
-        return  # nothing was compiled
-    path = source_path
+        # Nothing was compiled by the last build, or it failed (setup.py removes the record
+        # first): extension modules left by an earlier build would shadow today's sources.
+        SOURCES = {name: "" for name in COMPILED}
+        if not any(path(name, suffix).exists() for name in COMPILED for suffix in EXTENSION_SUFFIXES):
+            return
     built = [name for name in SOURCES if any(path(name, suffix).exists() for suffix in EXTENSION_SUFFIXES)]
     if not built or any(name in sys.modules for name in built):
         return

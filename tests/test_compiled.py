@@ -83,3 +83,15 @@ def test_a_changed_source_runs_as_python_with_a_warning(tmp_path: Path) -> None:
     assert modules == {name: False for name in COMPILED}  # all of them, not a mix
     assert "changed since compiled" in stderr
     assert after == before
+
+
+def test_the_modules_native_guards_are_the_ones_setup_compiles() -> None:
+    # refine was compiled but missing here: after a failed rebuild its old C imported the
+    # old C of ranking, and the fresh sources never ran.
+    import re
+
+    setup = (Path(__file__).resolve().parents[1] / "setup.py").read_text()
+    names = re.search(r'for m in \(([^)]*)\)\)', setup)
+    assert names is not None
+    compiled = {f"despin.detector.{m.strip().strip(chr(34))}" for m in names.group(1).split(",") if m.strip()}
+    assert compiled == set(_native.COMPILED)
