@@ -59,6 +59,14 @@ def suggestion_weights() -> tuple[float, ...] | None:
 
 
 @lru_cache(maxsize=1)
+def rerank_weights() -> tuple[float, ...] | None:
+    """The re-ranker's conditional-logit weights over `despin.detector.ranking.candidate_features`;
+    None: suggestions keep the order of their odds."""
+    d = _load()
+    return tuple(d["rerank"]) if d and d.get("rerank") else None
+
+
+@lru_cache(maxsize=1)
 def refine_models() -> tuple[Any, Any] | None:
     """Stage 6's fitted trees (unit posterior, best suggestion), from ``despin/data/refine.json``
     (`despin.forest`); None without the file: the stage-4 posteriors stand."""

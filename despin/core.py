@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from . import lm
+from .calibration import rerank_weights
 from .config import DEFAULT, Config, SubstitutionSource
 from .detector import candidates, context, posterior, ranking, refine, units
 from .detector.decide import build_report, merge_profile_spans
@@ -127,6 +128,9 @@ def analyse(text: str, config: Config = DEFAULT, profiles: Sequence[Substitution
     posterior.calibrated_posteriors(found, rho, rho_closed)  # 4. calibrated P(substituted)
     if config.explain:
         ranking.rank_by_document_words(found, doc.low)  # 5. the document's own words rank suggestions
+        weights = rerank_weights()
+        if weights is not None:
+            ranking.rerank(found, doc.low, weights)  # 5. and a learned re-ranker
     a = Analysis(doc.tokens, found, rho, llr, n_eligible, rho_closed)
     if config.explain:
         refine.refine(a)  # 6. a second look with the neighbours and the document

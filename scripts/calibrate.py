@@ -9,7 +9,9 @@ resource (WordNet or Moby) and checked *without* that resource's
 family: leave-one-resource-out, the proxy for a spinner's dictionary despin does not have;
 run the detector's analysis on both the spun and the clean text; label each unit by whether
 it overlaps a substituted token; fit three L2-regularised logistic regressions (per unit,
-per document, and the score-only screen) with Newton's method; write ``despin/data/calibration.json``;
+per document, and the score-only screen) with Newton's method, the re-ranker (a conditional
+logit over each flagged unit's candidates: which is the original) and the suggestion model
+(is the best candidate exactly the original?); write ``despin/data/calibration.json``;
 then fit stage 6's gradient-boosted trees (`despin.detector.refine`; needs scikit-learn) on
 the same documents through the new weights and write ``despin/data/refine.json``.
 
@@ -108,6 +110,62 @@ def collect_suggestions(
     return X, y
 
 
+def collect_rerank(
+    a: Analysis, low: list[str], originals: dict[tuple[int, int], str], threshold: float
+) -> tuple[list[list[float]], list[int], list[int]]:
+    """Rows for the re-ranker: for each unit whose posterior clears ``threshold`` and whose
+    original (word for word, `originals_by_span`) is one of its candidates, every candidate's
+    features (`despin.detector.ranking.candidate_features`), whether it is the original, and
+    its unit's number (a group of the conditional logit, counted from 0 in this document)."""
+    counts: dict[str, int] = {}
+    for w in low:
+        counts[w] = counts.get(w, 0) + 1
+    X: list[list[float]] = []
+    y: list[int] = []
+    group: list[int] = []
+    n = 0
+    for u in a.units:
+        if u.posterior < threshold or len(u.cands) < 2 or not u.odds or sum(u.ranking) <= 0:
+            continue
+        original = originals.get((u.i, u.j))
+        texts = [c.text for c in u.cands]
+        if original not in texts:
+            continue
+        by_rank = sorted(range(len(texts)), key=lambda k: -u.ranking[k])
+        order = [0] * len(texts)
+        for pos, k in enumerate(by_rank):
+            order[k] = pos
+        for k in range(len(texts)):
+            X.append(ranking.candidate_features(u, k, counts, order))
+            y.append(int(texts[k] == original))
+            group.append(n)
+        n += 1
+    return X, y, group
+
+
+def fit_conditional_logit(X: np.ndarray, y: np.ndarray, group: np.ndarray, l2: float = 1.0,
+                          iters: int = 30) -> np.ndarray:
+    """Weights ``w`` of P(candidate k of a group) = softmax over the group of ``X[k] @ w``
+    (no intercept: it cancels), L2-regularised, by Newton's method."""
+    n_groups = int(group.max()) + 1
+    w = np.zeros(X.shape[1])
+    for _ in range(iters):
+        z = X @ w
+        zmax = np.full(n_groups, -np.inf)
+        np.maximum.at(zmax, group, z)
+        e = np.exp(z - zmax[group])
+        p = e / np.bincount(group, weights=e, minlength=n_groups)[group]
+        grad = X.T @ (p - y) + l2 * w
+        m = np.zeros((n_groups, X.shape[1]))
+        np.add.at(m, group, X * p[:, None])
+        H = (X * p[:, None]).T @ X - m.T @ m + l2 * np.eye(X.shape[1])
+        step = np.linalg.solve(H, grad)
+        w -= step
+        if np.abs(step).max() < 1e-6:
+            break
+    return w
+
+
 def fit_offset(z: np.ndarray, y: np.ndarray, iters: int = 30) -> float:
     """The one weight ``b`` of ``P(y) = logistic(z + b)`` (the other weights fixed in ``z``)."""
     b = 0.0
@@ -200,6 +258,13 @@ def main() -> None:
     args = ap.parse_args()
     # Stage 6 is fitted on what stages 1-5 give with the weights fitted here: without it.
     args.refine_out.unlink(missing_ok=True)
+    if not args.stage6_only and args.out.exists():
+        # The re-ranker is fitted on the ranking without it (and old weights may not fit
+        # today's features).
+        old = json.loads(args.out.read_text())
+        old.pop("rerank", None)
+        args.out.write_text(json.dumps(old))
+        detect_calibration_reload()
 
     rows = [json.loads(line) for line in open(args.articles, encoding="utf-8")]
     # Held out: every 7th row (the dev pairs' articles), rows 5, 15, 25, ... (the real-engine
@@ -252,6 +317,26 @@ def fit_logistic_models(docs: list[tuple[str, str, Config, str]], config: Config
     print("unit weights", np.round(wu, 3).tolist(), file=sys.stderr)
     out.write_text(json.dumps({"format": "despin-calibration", "version": 1, "unit": wu.tolist(), "doc": None}))
     detect_calibration_reload()
+    # The re-ranker (stage 5): which of a likely unit's candidates is the original, on the
+    # units whose original is a candidate; fitted before the suggestion models, which read
+    # the ranking it gives.
+    RX: list[list[float]] = []
+    Rg: list[int] = []
+    Ry: list[int] = []
+    for spun, text, cfg, _ in docs:
+        a = analyse(spun, cfg)
+        X, y, g = collect_rerank(a, [t.text.lower() for t in a.tokens], originals_by_span(spun, text),
+                                 SUGGESTION_THRESHOLD)
+        start = (Rg[-1] + 1) if Rg else 0
+        RX += X
+        Ry += y
+        Rg += [start + k for k in g]
+    wr = fit_conditional_logit(np.array(RX), np.array(Ry, dtype=float), np.array(Rg))
+    print(f"rerank weights ({Rg[-1] + 1 if Rg else 0} units, {len(Ry)} candidates)",
+          np.round(wr, 3).tolist(), file=sys.stderr)
+    out.write_text(json.dumps({"format": "despin-calibration", "version": 1, "unit": wu.tolist(), "doc": None,
+                               "rerank": wr.tolist()}))
+    detect_calibration_reload()
     DX: list[list[float]] = []
     SX: list[list[float]] = []
     GX: list[list[float]] = []
@@ -283,6 +368,7 @@ def fit_logistic_models(docs: list[tuple[str, str, Config, str]], config: Config
         "doc": [round(float(x), 6) for x in wd],
         "screen": [round(float(x), 6) for x in ws],
         "suggestion": [round(float(x), 6) for x in wg],
+        "rerank": [round(float(x), 6) for x in wr],
         "recipe": {
             "docs": len(docs),
             "seed": seed,
@@ -294,6 +380,7 @@ def fit_logistic_models(docs: list[tuple[str, str, Config, str]], config: Config
             "positive_units": int(sum(Uy)),
             "suggestion_units": len(Gy),
             "suggestion_correct": int(sum(Gy)),
+            "rerank_units": Rg[-1] + 1 if Rg else 0,
         },
     }
     out.write_text(json.dumps(meta, indent=1) + "\n")
@@ -359,6 +446,7 @@ def detect_calibration_reload() -> None:
     calibration._load.cache_clear()
     calibration.screen_weights.cache_clear()
     calibration.suggestion_weights.cache_clear()
+    calibration.rerank_weights.cache_clear()
     calibration.refine_models.cache_clear()
 
 

@@ -18,3 +18,35 @@ def test_each_word_of_an_adjacent_swap_block_has_its_own_original() -> None:
     # phrase operation: no word-for-word sub-ranges are invented inside it.
     assert spans[(4, 7)] == "recover quickly"
     assert not any(4 <= i and j <= 7 and (i, j) != (4, 7) for i, j in spans)
+
+
+def test_conditional_logit_recovers_the_weights_that_chose_the_originals() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    groups, per, truth = 3000, 5, np.array([1.5, -1.0, 0.5])
+    X = rng.normal(size=(groups * per, 3))
+    z = (X @ truth).reshape(groups, per)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    chosen = np.array([rng.choice(per, p=row) for row in p])
+    y = np.zeros(groups * per)
+    y[np.arange(groups) * per + chosen] = 1
+    w = load_script("calibrate").fit_conditional_logit(X, y, np.repeat(np.arange(groups), per), l2=0.01)
+    assert np.abs(w - truth).max() < 0.15, w
+
+
+def test_rerank_rows_label_the_original_among_a_units_candidates() -> None:
+    from despin.config import Config
+    from despin.core import analyse
+
+    cal = load_script("calibrate")
+    original = "The stock market would recover quickly after the minister spoke to reporters on Tuesday."
+    spun = "The stock marketplace would recover quickly after the minister spoke to reporters on Tuesday."
+    a = analyse(spun, Config())
+    X, y, group = cal.collect_rerank(a, [t.text.lower() for t in a.tokens], cal.originals_by_span(spun, original), 0.0)
+    assert X and len(X) == len(y) == len(group)
+    unit = next(u for u in a.units if u.observed == "marketplace")
+    assert "market" in [c.text for c in unit.cands]
+    # one group per unit whose original is a candidate, and exactly one original in each
+    for g in set(group):
+        assert sum(label for label, k in zip(y, group) if k == g) == 1

@@ -120,3 +120,35 @@ def test_a_profile_decides_its_own_units_and_stage_6_the_rest(monkeypatch: pytes
     assert known and all(u.best_prob == -1.0 for u in known)
     if refine.refine_models() is not None:
         assert any(u.best_prob >= 0.0 for u in a.units if u.observed != "aforementioned")
+
+
+def test_rerank_puts_the_candidate_the_weights_favour_on_top_and_keeps_the_total() -> None:
+    from despin.detector import ranking
+    from despin.detector.records import Candidate, Unit
+
+    u = Unit(0, 1, "marketplace", (Candidate("market", 0.1, "moby"), Candidate("bazaar", 0.2, "wordnet")),
+             odds=[1.0, 3.0], posterior=0.9)
+    n = len(ranking.candidate_features(u, 0, {}, [1, 0]))
+    assert n == len(ranking.RERANK_FEATURES)
+    moby = ranking.RERANK_FEATURES.index("relation moby")
+    weights = [0.0] * n
+    weights[moby] = 5.0  # a re-ranker that trusts Moby's candidates
+    ranking.rerank([u], ["marketplace"], tuple(weights))
+    assert u.rank[0] > u.rank[1]
+    assert abs(sum(u.rank) - 4.0) < 1e-9
+    low = Unit(0, 1, "marketplace", u.cands, odds=[1.0, 3.0], posterior=0.01)
+    ranking.rerank([low], ["marketplace"], tuple(weights))
+    assert low.rank == []  # below the floor: the order of the odds stands
+
+
+def test_rerank_weights_that_do_not_fit_the_features_are_a_clear_error() -> None:
+    import pytest
+
+    from despin.detector import ranking
+    from despin.detector.records import Candidate, Unit
+    from despin.errors import DataError
+
+    u = Unit(0, 1, "marketplace", (Candidate("market", 0.1, "moby"), Candidate("bazaar", 0.2, "wordnet")),
+             odds=[1.0, 3.0], posterior=0.9)
+    with pytest.raises(DataError, match="calibrate.py"):
+        ranking.rerank([u], ["marketplace"], (1.0, 2.0))

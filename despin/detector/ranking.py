@@ -1,10 +1,10 @@
 """Stage 5 — rank each flagged unit's candidates as suggestions, with calibrated scores.
 
 In: the units with their pooled odds and posteriors (stages 3–4). Out: per unit, ``rank``
-(the odds with the document's own words as evidence, `rank_by_document_words`), and the
-features and calibrated probabilities that the best suggestion is exactly the original
-(`suggestion_features`, `calibrated_shares`), which `despin.detector.decide` turns into
-suggestion scores.
+(the odds with the document's own words as evidence, `rank_by_document_words`, then shared
+among the candidates by a learned re-ranker, `rerank`), and the features and calibrated
+probabilities that the best suggestion is exactly the original (`suggestion_features`,
+`calibrated_shares`), which `despin.detector.decide` turns into suggestion scores.
 """
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ import math
 
 from .. import lm
 from ..calibration import logistic
+from ..errors import DataError
 from .candidates import CLOSED_CLASS_SOURCES, FORMAT_SOURCES
 from .posterior import floored_log
 from .records import Analysis, Unit
+from .units import is_function_word
 
 # Bounds on how much the document's own use of a word can favour it as an original.
 _DOC_WORD_MAX = 16.0
@@ -60,6 +62,96 @@ def rank_by_document_words(units: list[Unit], low: list[str]) -> None:
             after: float = sum(raw)
             scale = before / after
             u.rank = [r * scale for r in raw]
+
+
+# The relations a candidate may come from, each a feature of the re-ranker (a learned
+# profile's candidates are one more: "profile:NAME").
+RERANK_RELATIONS = (
+    "wordnet", "moby", "wordnet-similar", "wordnet-derived", "mythes-related",
+    "inflection", "function", "numbers", "abbreviations",
+)
+# Units below this posterior keep their order: they seldom become spans (stage 6's floor).
+RERANK_FLOOR = 0.05
+# The names of `candidate_features`' columns, in order (calibration.json's "rerank" weights).
+RERANK_FEATURES = (
+    "ranking share", "channel q", "language model ratio", "unigram of first word", "unigram of words",
+    "length change", "used elsewhere", "log place in ranking", "shared prefix", "function word",
+    *(f"relation {r}" for r in RERANK_RELATIONS), "relation profile",
+)
+
+
+def _shared_prefix(a: str, b: str) -> float:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n / max(1, min(len(a), len(b)))
+
+
+def candidate_features(u: Unit, k: int, low_counts: dict[str, int], order: list[int]) -> list[float]:
+    """Features of candidate ``k`` of unit ``u`` for the re-ranker: which candidate is the
+    original, given that one is (a conditional logit over the unit's candidates, so features
+    that are the same for every candidate of a unit carry nothing and are left out).
+
+    ``order[k]`` is the candidate's place in the current ranking (0: best); ``low_counts``
+    the document's lower-case word counts."""
+    c = u.cands[k]
+    ranking = u.ranking
+    total: float = sum(ranking)
+    observed = u.observed
+    first = c.words[0]
+    relation = c.relation
+    row = [
+        floored_log(ranking[k] / total) / 10.0,  # the ranking so far (odds, the document's words)
+        math.log(c.q),  # the channel
+        max(-30.0, min(30.0, floored_log(u.odds[k] / c.q))) / 10.0,  # the language model's ratio
+        lm.unigram(first) / 10.0,
+        sum(lm.unigram(w) for w in c.words) / 10.0,
+        float(len(c.words) - (u.j - u.i)),
+        float(c.text in low_counts),  # the document uses it elsewhere
+        math.log(1.0 + order[k]),
+        _shared_prefix(c.text, observed),  # "commercialize" for "commercial": a derivation
+        float(len(c.words) == 1 and is_function_word(first)),
+    ]
+    row += [float(relation == r) for r in RERANK_RELATIONS]
+    row.append(float(relation.startswith("profile:")))
+    return row
+
+
+def rerank(units: list[Unit], low: list[str], weights: tuple[float, ...]) -> None:
+    """Stage 5b: re-rank each likely unit's candidates by a conditional logit over
+    `candidate_features`, fitted by ``scripts/calibrate.py`` on spins whose dictionary despin
+    has and has not (which candidate was the original, for units whose original is one).
+    The unit's ranking odds become its total odds shared by the fitted probabilities."""
+    counts: dict[str, int] = {}
+    for w in low:
+        counts[w] = counts.get(w, 0) + 1
+    checked = False
+    for u in units:
+        if u.posterior < RERANK_FLOOR or len(u.cands) < 2 or not u.odds:
+            continue
+        ranking = u.ranking
+        total: float = sum(ranking)
+        if total <= 0:
+            continue
+        by_rank = sorted(range(len(ranking)), key=lambda k: -ranking[k])
+        order = [0] * len(ranking)
+        for pos, k in enumerate(by_rank):
+            order[k] = pos
+        scores: list[float] = []
+        for k in range(len(u.cands)):
+            f = candidate_features(u, k, counts, order)
+            if not checked:
+                if len(f) != len(weights):
+                    raise DataError("despin/data/calibration.json: the re-ranker's weights do not fit its "
+                                    "features; rebuild with scripts/calibrate.py")
+                checked = True
+            scores.append(sum(a * b for a, b in zip(weights, f)))
+        top = max(scores)
+        e = [math.exp(z - top) for z in scores]
+        norm: float = sum(e)
+        u.rank = [total * x / norm for x in e]
 
 
 def suggestion_context(a: Analysis) -> tuple[float, float, float]:
