@@ -502,10 +502,11 @@ def run_scan(
             if progress is not None:
                 progress.advance(len(rows))
     else:
-        processed = _run_local(files, committer, done, mode=mode, text_field=text_field, id_field=id_field,
-                               encoding=encoding, profile_paths=profile_paths, index_path=index_path,
-                               workers=workers, shard_size=shard_size, chunk_size=min(chunk_size, shard_size),
-                               progress=progress, rss=rss)
+        # (the summary reports the workers started: fewer than asked for a small input)
+        processed, workers = _run_local(
+            files, committer, done, mode=mode, text_field=text_field, id_field=id_field, encoding=encoding,
+            profile_paths=profile_paths, index_path=index_path, workers=workers, shard_size=shard_size,
+            chunk_size=min(chunk_size, shard_size), progress=progress, rss=rss)
     committer.finish()
     elapsed = time.perf_counter() - started
     cpu = [round(b - a, 3) for a, b in zip(cpu_started, _cpu_seconds())]
@@ -531,8 +532,9 @@ def _run_local(
     chunk_size: int,
     progress: Progress | None,
     rss: dict[int, int],
-) -> int:
-    """Read records, check them in worker processes, commit shards in order; returns records checked.
+) -> tuple[int, int]:
+    """Read records, check them in worker processes, commit shards in order; returns the records
+    checked and the workers started (0: checked in this process).
 
     Start-up is what a small scan pays, so it starts only what the input needs: the first
     chunks are read before the pool starts, and an input of fewer chunks than ``workers``
@@ -611,7 +613,7 @@ def _run_local(
         executor.shutdown(wait=False, cancel_futures=True)
         raise
     executor.shutdown(wait=True)
-    return processed
+    return processed, workers
 
 
 def _init_worker_inline(mode: str, profile_paths: tuple[str, ...], index_path: str | None,

@@ -329,7 +329,9 @@ STARTUP_PROBE = textwrap.dedent("""
     sys.addaudithook(hook)
     from despin.scan import run_scan
     summary = run_scan([sys.argv[1]], sys.argv[2], fmt="jsonl", mode="screen", workers=4)
-    print(json.dumps({"pid": os.getpid(), "workers": len(summary["peak_rss_mb_per_worker"]),
+    # (the workers started; how many of them got a chunk depends on timing: a fast worker may
+    # take two of three chunks before the third starts)
+    print(json.dumps({"pid": os.getpid(), "workers": summary["workers"],
                       "modules": sorted(m for m in ("pocketsphinx", "lemminflect") if m in sys.modules)}))
 """)
 
