@@ -117,9 +117,7 @@ def collect_rerank(
     original (word for word, `originals_by_span`) is one of its candidates, every candidate's
     features (`despin.detector.ranking.candidate_features`), whether it is the original, and
     its unit's number (a group of the conditional logit, counted from 0 in this document)."""
-    counts: dict[str, int] = {}
-    for w in low:
-        counts[w] = counts.get(w, 0) + 1
+    counts = ranking.word_counts(low)
     X: list[list[float]] = []
     y: list[int] = []
     group: list[int] = []
@@ -131,14 +129,9 @@ def collect_rerank(
         texts = [c.text for c in u.cands]
         if original not in texts:
             continue
-        by_rank = sorted(range(len(texts)), key=lambda k: -u.ranking[k])
-        order = [0] * len(texts)
-        for pos, k in enumerate(by_rank):
-            order[k] = pos
-        for k in range(len(texts)):
-            X.append(ranking.candidate_features(u, k, counts, order))
-            y.append(int(texts[k] == original))
-            group.append(n)
+        X += ranking.unit_features(u, counts)
+        y += [int(t == original) for t in texts]
+        group += [n] * len(texts)
         n += 1
     return X, y, group
 

@@ -128,7 +128,7 @@ def test_rerank_puts_the_candidate_the_weights_favour_on_top_and_keeps_the_total
 
     u = Unit(0, 1, "marketplace", (Candidate("market", 0.1, "moby"), Candidate("bazaar", 0.2, "wordnet")),
              odds=[1.0, 3.0], posterior=0.9)
-    n = len(ranking.candidate_features(u, 0, {}, [1, 0]))
+    n = len(ranking.unit_features(u, {})[0])
     assert n == len(ranking.RERANK_FEATURES)
     moby = ranking.RERANK_FEATURES.index("relation moby")
     weights = [0.0] * n

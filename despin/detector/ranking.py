@@ -22,6 +22,14 @@ from .units import is_function_word
 _DOC_WORD_MAX = 16.0
 
 
+def word_counts(low: list[str]) -> dict[str, int]:
+    """How often each lower-case word stands in the document."""
+    counts: dict[str, int] = {}
+    for w in low:
+        counts[w] = counts.get(w, 0) + 1
+    return counts
+
+
 def rank_by_document_words(units: list[Unit], low: list[str]) -> None:
     """Self-learning, for ranking: is an original the document also uses a likelier one?
 
@@ -32,9 +40,7 @@ def rank_by_document_words(units: list[Unit], low: list[str]) -> None:
     candidate occurs elsewhere in the text than their other candidates do. That ratio,
     clipped to [1, 16], multiplies the odds of every candidate the text uses elsewhere.
     """
-    counts: dict[str, int] = {}
-    for w in low:
-        counts[w] = counts.get(w, 0) + 1
+    counts = word_counts(low)
     n1 = e1 = n0 = e0 = 0
     for u in units:
         if u.posterior < 0.8 or not u.odds:
@@ -89,29 +95,26 @@ def _shared_prefix(a: str, b: str) -> float:
     return n / max(1, min(len(a), len(b)))
 
 
-def candidate_features(u: Unit, k: int, low_counts: dict[str, int], order: list[int]) -> list[float]:
+def candidate_features(u: Unit, k: int, counts: dict[str, int], place: int, total: float) -> list[float]:
     """Features of candidate ``k`` of unit ``u`` for the re-ranker: which candidate is the
     original, given that one is (a conditional logit over the unit's candidates, so features
     that are the same for every candidate of a unit carry nothing and are left out).
 
-    ``order[k]`` is the candidate's place in the current ranking (0: best); ``low_counts``
-    the document's lower-case word counts."""
+    ``counts``: the document's words (`word_counts`); ``place``: the candidate's place in the
+    unit's current ranking (0: best); ``total``: the sum of that ranking."""
     c = u.cands[k]
-    ranking = u.ranking
-    total: float = sum(ranking)
-    observed = u.observed
     first = c.words[0]
     relation = c.relation
     row = [
-        floored_log(ranking[k] / total) / 10.0,  # the ranking so far (odds, the document's words)
+        floored_log(u.ranking[k] / total) / 10.0,  # the ranking so far (odds, the document's words)
         math.log(c.q),  # the channel
         max(-30.0, min(30.0, floored_log(u.odds[k] / c.q))) / 10.0,  # the language model's ratio
         lm.unigram(first) / 10.0,
         sum(lm.unigram(w) for w in c.words) / 10.0,
         float(len(c.words) - (u.j - u.i)),
-        float(c.text in low_counts),  # the document uses it elsewhere
-        math.log(1.0 + order[k]),
-        _shared_prefix(c.text, observed),  # "commercialize" for "commercial": a derivation
+        float(c.text in counts),  # the document uses it elsewhere
+        math.log(1.0 + place),
+        _shared_prefix(c.text, u.observed),  # "commercialize" for "commercial": a derivation
         float(len(c.words) == 1 and is_function_word(first)),
     ]
     row += [float(relation == r) for r in RERANK_RELATIONS]
@@ -119,35 +122,33 @@ def candidate_features(u: Unit, k: int, low_counts: dict[str, int], order: list[
     return row
 
 
+def unit_features(u: Unit, counts: dict[str, int]) -> list[list[float]]:
+    """`candidate_features` of each of ``u``'s candidates, in candidate order (a unit with
+    odds whose ranking sums to more than 0)."""
+    ranking = u.ranking
+    total: float = sum(ranking)
+    place = [0] * len(ranking)
+    for pos, k in enumerate(sorted(range(len(ranking)), key=lambda k: -ranking[k])):
+        place[k] = pos
+    return [candidate_features(u, k, counts, place[k], total) for k in range(len(u.cands))]
+
+
 def rerank(units: list[Unit], low: list[str], weights: tuple[float, ...]) -> None:
     """Stage 5b: re-rank each likely unit's candidates by a conditional logit over
     `candidate_features`, fitted by ``scripts/calibrate.py`` on spins whose dictionary despin
     has and has not (which candidate was the original, for units whose original is one).
     The unit's ranking odds become its total odds shared by the fitted probabilities."""
-    counts: dict[str, int] = {}
-    for w in low:
-        counts[w] = counts.get(w, 0) + 1
-    checked = False
+    if len(weights) != len(RERANK_FEATURES):
+        raise DataError("despin/data/calibration.json: the re-ranker's weights do not fit its "
+                        "features; rebuild with scripts/calibrate.py")
+    counts = word_counts(low)
     for u in units:
         if u.posterior < RERANK_FLOOR or len(u.cands) < 2 or not u.odds:
             continue
-        ranking = u.ranking
-        total: float = sum(ranking)
+        total: float = sum(u.ranking)
         if total <= 0:
             continue
-        by_rank = sorted(range(len(ranking)), key=lambda k: -ranking[k])
-        order = [0] * len(ranking)
-        for pos, k in enumerate(by_rank):
-            order[k] = pos
-        scores: list[float] = []
-        for k in range(len(u.cands)):
-            f = candidate_features(u, k, counts, order)
-            if not checked:
-                if len(f) != len(weights):
-                    raise DataError("despin/data/calibration.json: the re-ranker's weights do not fit its "
-                                    "features; rebuild with scripts/calibrate.py")
-                checked = True
-            scores.append(sum(a * b for a, b in zip(weights, f)))
+        scores = [sum(a * b for a, b in zip(weights, f)) for f in unit_features(u, counts)]
         top = max(scores)
         e = [math.exp(z - top) for z in scores]
         norm: float = sum(e)
