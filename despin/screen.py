@@ -45,9 +45,9 @@ _TABLE_SOURCES = DEFAULT_SOURCES
 
 def table_header() -> str:
     """The header a current screen table carries: its sources and the candidate limit."""
-    from .detector.candidates import MAX_CANDIDATES
+    from .detector.candidates import LOOSE_EXTRA, MAX_CANDIDATES
 
-    return f"# despin screen-evidence v2 sources={','.join(_TABLE_SOURCES)} max={MAX_CANDIDATES}"
+    return f"# despin screen-evidence v2 sources={','.join(_TABLE_SOURCES)} max={MAX_CANDIDATES} loose={LOOSE_EXTRA}"
 
 
 # The precomputed table as read (word -> value as written), for _TABLE_SOURCES.

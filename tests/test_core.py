@@ -404,10 +404,15 @@ def test_clean_british_text_is_not_taken_for_spun() -> None:
 
 
 def test_the_american_spelling_is_no_candidate_original_of_a_british_word() -> None:
-    from despin.detector.candidates import _plausible_candidates
+    from despin.detector.candidates import _plausible_candidates, _plausible_candidates_as_read
 
-    assert "aluminum" not in {c.text for c in _plausible_candidates("aluminium", DEFAULT_SOURCES)}
-    assert "favorable" not in {c.text for c in _plausible_candidates("favourable", DEFAULT_SOURCES)}
+    assert "aluminum" not in {c.text for c in _plausible_candidates_as_read("aluminium", DEFAULT_SOURCES)}
+    favourable = _plausible_candidates_as_read("favourable", DEFAULT_SOURCES)
+    assert "favorable" not in {c.text for c in favourable}
+    # A British spelling has the candidates of the American form, not the few the thesauri
+    # list under its own spelling ("good" through Moby's long list, not a related term's).
+    assert favourable == tuple(c for c in _plausible_candidates("favorable", DEFAULT_SOURCES) if c.text != "favourable")
+    assert len(favourable) > len(_plausible_candidates("favourable", DEFAULT_SOURCES))
 
 
 def test_listed_phrases_with_a_skeleton_word_at_their_edge_are_units() -> None:

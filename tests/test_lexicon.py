@@ -87,7 +87,24 @@ def test_default_sources_are_one_tuple_everywhere():
     assert lexicon.DEFAULT_SOURCES == Config().resources == candidates.TABLE_SOURCES
     assert set(lexicon.DEFAULT_SOURCES) <= set(lexicon.SOURCES)
     assert "five" in lexicon.inverse_synonyms("5")  # the number table is a default
-    assert "wordnet-similar" not in lexicon.DEFAULT_SOURCES  # the looser WordNet relations are opt-in
+    assert candidates.LOOSE_SOURCES <= set(lexicon.DEFAULT_SOURCES)  # the looser relations too, after the rest
+
+
+def test_looser_relations_come_after_the_thesauri_and_never_displace_them():
+    """The looser relations (similar-to, derivation, the LibreOffice thesaurus's related terms)
+    add at most LOOSE_EXTRA candidates after the thesauri's: the thesauri's list and order are
+    what they would be without them."""
+    core = tuple(s for s in lexicon.DEFAULT_SOURCES if s not in candidates.LOOSE_SOURCES)
+    added = 0
+    for word in ("favourable", "organisation", "market", "quickly", "ample", "melodic"):
+        full = candidates.compute_candidates(word, lexicon.DEFAULT_SOURCES)
+        alone = candidates.compute_candidates(word, core)
+        assert full[: len(alone)] == alone, word
+        extra = full[len(alone):]
+        assert len(extra) <= candidates.LOOSE_EXTRA
+        assert all(c.relation in candidates.LOOSE_SOURCES and c.text not in {a.text for a in alone} for c in extra)
+        added += len(extra)
+    assert added  # the test is not vacuous
 
 
 def test_families_leave_together():

@@ -53,8 +53,8 @@ def detector_options(fn: Any) -> Any:
             click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
                          help="Span threshold on P(substituted) (default 0.45; higher = fewer, surer spans)."),
             click.option("--resources", default=None, metavar="wordnet,moby,...",
-                         help="Lexicons for candidate originals, comma-separated (default: wordnet, moby, numbers, "
-                              "abbreviations; also function, wordnet-similar, wordnet-derived, mythes-related)."),
+                         help="Lexicons for candidate originals, comma-separated (default: wordnet, moby, "
+                              "wordnet-similar, wordnet-derived, mythes-related, function, numbers, abbreviations)."),
         ]
     ):
         fn = opt(fn)

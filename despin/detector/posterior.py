@@ -88,14 +88,14 @@ def unit_features(u: Unit, rho: float, pooled: float, count: int) -> list[float]
         math.log(rho / (1 - rho)),  # the document's spin rate, by EM
         max(-30.0, min(30.0, pooled)),  # evidence from the other occurrences of this type
         math.log(count),
-        lm.unigram(first) / 10.0,  # rare words are typical spinner output
+        lm.observed_unigram(first) / 10.0,  # rare words are typical spinner output
         (lm.unigram(top.words[0]) / 10.0) if top else -3.0,
         float(u.name),
         float(u.case_break),
         float(u.j - u.i - 1),  # observed phrase length beyond one word
         float(len(top.words) - 1) if top else 0.0,
         float(top is not None and top.relation.startswith("profile:")),
-        float(lm.in_vocabulary(first)),
+        float(lm.observed_in_vocabulary(first)),
         float(u.closed),  # a function word, with grammar-table candidates
     ]
 

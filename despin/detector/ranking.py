@@ -192,7 +192,7 @@ def suggestion_features(u: Unit, count: int, context: tuple[float, float, float]
         floored_log(second / total) / 10.0,
         max(-30.0, min(30.0, floored_log(best / top.q))) / 10.0,  # the language model's gain for it
         math.log(top.q),
-        (lm.unigram(top.text.split(" ")[0]) - lm.unigram(first_observed)) / 10.0,
+        (lm.unigram(top.text.split(" ")[0]) - lm.observed_unigram(first_observed)) / 10.0,
         math.log(len(u.cands)),
         float(top.relation == "inflection"),
         float(top.relation == "moby"),

@@ -87,7 +87,7 @@ def features(a: Analysis) -> tuple[list[Unit], list[list[float]]]:
             float(u.closed),
             float(u.name),
             float(u.j - u.i),
-            lm.unigram(first),
+            lm.observed_unigram(first),
             lm.unigram(top.words[0]),
             float(len(u.cands)),
             math.log(top.q),
@@ -99,7 +99,7 @@ def features(a: Analysis) -> tuple[list[Unit], list[list[float]]]:
             a.rho,
             share_flagged,
             math.log(count),
-            float(lm.in_vocabulary(first)),
+            float(lm.observed_in_vocabulary(first)),
             float(len(first)),
             float(len(top.words)),
         ]
