@@ -271,6 +271,13 @@ def main() -> None:
         fit_logistic_models(docs, config, args.out, args.seed, t0)
     fit_refine(docs, args.refine_out)
     print(f"wrote {args.refine_out} ({time.time() - t0:.0f}s)", file=sys.stderr)
+    # The decision's phrase term (despin.report.SHORTER_SAVES), measured through every stage.
+    detect_calibration_reload()
+    share, n = phrase_length_share(docs)
+    data = json.loads(args.out.read_text())
+    data["phrase_length_share"] = [round(share, 4), n]
+    args.out.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"phrase length share {share:.3f} over {n} spans (despin.report.SHORTER_SAVES)", file=sys.stderr)
 
 
 def fit_logistic_models(docs: list[tuple[str, str, Config, str]], config: Config, out: Path, seed: int,
@@ -431,6 +438,38 @@ def fit_refine(docs: list[tuple[str, str, Config, str]], out: Path) -> None:
     out.write_text(json.dumps(data, separators=(",", ":")) + "\n")
     print(f"refine: {len(ya)} units ({int(ya.sum())} substituted), suggestion model on {int(sel.sum())}",
           file=sys.stderr)
+
+
+def phrase_length_share(docs: list[tuple[str, str, Config, str]]) -> tuple[float, int]:
+    """What replacing a spun phrase by a shorter wrong suggestion still saves, per word of
+    length it removes: `despin.report.replaces` weighs a span of k words whose best suggestion
+    has m < k by the expected gain k·P(right) + r·(k − m)·P(spun, wrong) − k·P(clean); r is
+    this share. Measured on the spans `check` reports over a whole substituted block whose
+    suggestion is not the original: edit distance to the original before minus after
+    replacing that span alone, summed, over the sum of k − m. Returns (r, spans)."""
+    from despin import check
+    from despin.evaluate import word_edit_distance
+    from despin.tokenize import tokenize
+
+    saved = removed = n = 0
+    for spun, text, cfg, _ in docs:
+        originals = originals_by_span(spun, text)
+        starts = {t.start: k for k, t in enumerate(tokenize(spun))}
+        ot = [w.lower() for w in token_strings(text)]
+        before = word_edit_distance([w.lower() for w in token_strings(spun)], ot)
+        for span in check(spun, config=cfg).spans:
+            if not span.suggestions:
+                continue
+            best = span.suggestions[0].text
+            k, m = len(token_strings(span.text)), len(token_strings(best))
+            i = starts.get(span.start)
+            if m >= k or i is None or originals.get((i, i + k)) in (None, best.lower()):
+                continue
+            after = word_edit_distance([w.lower() for w in token_strings(spun[: span.start] + best + spun[span.end:])], ot)
+            saved += before - after
+            removed += k - m
+            n += 1
+    return (saved / removed if removed else 0.0), n
 
 
 def detect_calibration_reload() -> None:

@@ -137,6 +137,25 @@ def test_apply_replaces_only_confident_suggestions() -> None:
     assert apply(text, [unsure, sure]) == "a fast fox and a lazy dog"
 
 
+def test_a_shorter_suggestion_is_applied_by_its_expected_gain_in_words() -> None:
+    """A spun phrase replaced by a shorter wrong word still loses the words the spinner added,
+    so a phrase's suggestion needs less certainty than a word's; on clean text the same
+    replacement loses every word it touches."""
+    from despin import calibration
+    from despin.report import SHORTER_SAVES
+
+    phrase = Span(4, 12, "get well", 0.6, (Suggestion("recover", 0.3),))
+    word = Span(4, 12, "recuperate", 0.6, (Suggestion("recover", 0.3),))
+    assert replaces(phrase) and not replaces(word)
+    # k·b + r·(k − m)·(p − b) > k·(1 − p): 2·0.2 + 0.95·0.2 = 0.59 against 2·0.4 = 0.8
+    assert not replaces(Span(4, 12, "get well", 0.6, (Suggestion("recover", 0.2),)))
+    assert replaces(Span(4, 22, "get back on its feet", 0.45, (Suggestion("recover", 0.1),))) is (
+        5 * 0.1 + SHORTER_SAVES * 4 * 0.35 > 5 * 0.55)
+    # The constant is what scripts/calibrate.py measured on its training spins.
+    recorded = calibration._load()["phrase_length_share"]
+    assert abs(recorded[0] - SHORTER_SAVES) < 0.05 and recorded[1] >= 100
+
+
 def test_same_word_type_is_decided_together() -> None:
     case = next(c for c in SYNTHETIC if c["name"] == "repeated-type")
     r = check(case["text"])

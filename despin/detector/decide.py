@@ -5,9 +5,10 @@ score and verdict, the spans (units whose posterior clears ``Config.threshold``,
 first where they overlap) with up to ``Config.max_suggestions`` ranked suggestions and a
 reason naming the lexicon relation and the language model's evidence, and the restored text.
 
-Where restoration is decided: a span is replaced in ``restored`` only where its best
-suggestion is more likely right than wrong (``suggestion.score > 1 − span.score``,
-`despin.report.apply`).
+Where restoration is decided: a span is replaced in ``restored`` only where that is
+expected to bring the text closer to what it said (`despin.report.replaces`: its best
+suggestion more likely right than wrong, ``suggestion.score > 1 − span.score``, or for a
+shorter suggestion the expected gain in words), by `despin.report.apply`.
 """
 from __future__ import annotations
 
