@@ -13,7 +13,10 @@ per document, and the score-only screen) with Newton's method, the re-ranker (a 
 logit over each flagged unit's candidates: which is the original) and the suggestion model
 (is the best candidate exactly the original?); write ``despin/data/calibration.json``;
 then fit stage 6's gradient-boosted trees (`despin.detector.refine`; needs scikit-learn) on
-the same documents through the new weights and write ``despin/data/refine.json``.
+the same documents through the new weights and write ``despin/data/refine.json``; last,
+measure through every stage what a shorter wrong suggestion still saves per word it removes
+(`phrase_length_share`, the constant of `despin.report.replaces`) and record it in
+``calibration.json``.
 
 Only the fitted numbers are shipped; no text is. Usage:
     python scripts/calibrate.py --articles ../shared/data/news-dev/articles.jsonl --docs 240

@@ -50,3 +50,26 @@ def test_rerank_rows_label_the_original_among_a_units_candidates() -> None:
     # one group per unit whose original is a candidate, and exactly one original in each
     for g in set(group):
         assert sum(label for label, k in zip(y, group) if k == g) == 1
+
+
+def test_phrase_length_share_counts_what_a_wrong_shorter_suggestion_still_saves(monkeypatch) -> None:
+    """Only spans over a whole substituted block whose shorter suggestion is not the original
+    count; "get well" -> "recover" for an original "rebound" still removes the added word."""
+    import despin
+    from despin.config import Config
+    from despin.report import Report, Span, Suggestion
+
+    cal = load_script("calibrate")
+    spun = "The firm will get well soon, the banker said."
+    original = "The firm will rebound soon, the banker said."
+    start = spun.index("get well")
+    banker = spun.index("banker")
+    spans = (
+        Span(start, start + 8, "get well", 0.9, (Suggestion("recover", 0.4),)),  # wrong, shorter: counts
+        Span(banker, banker + 6, "banker", 0.6, (Suggestion("financier", 0.3),)),  # one word, no change: skipped
+    )
+    monkeypatch.setattr(despin, "check", lambda text, config=None: Report(0.9, "spun", spans, text))
+    assert cal.phrase_length_share([(spun, original, Config(), "sim")]) == (1.0, 1)
+    right = (Span(start, start + 8, "get well", 0.9, (Suggestion("rebound", 0.8),)),)
+    monkeypatch.setattr(despin, "check", lambda text, config=None: Report(0.9, "spun", right, text))
+    assert cal.phrase_length_share([(spun, original, Config(), "sim")]) == (0.0, 0)
