@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from .tokenize import TOKEN_RE
+from .tokenize import tokenize
 
 
 @dataclass(frozen=True)
@@ -141,15 +141,10 @@ def replaces(span: Span) -> bool:
     if not span.suggestions:
         return False
     p, b = span.score, span.suggestions[0].score
-    k, m = _words(span.text), _words(span.suggestions[0].text)
+    k, m = len(tokenize(span.text)), len(tokenize(span.suggestions[0].text))
     if m < k:
         return k * b + SHORTER_SAVES * (k - m) * (p - b) > k * (1.0 - p)
     return b > 1.0 - p
-
-
-def _words(text: str) -> int:
-    """Word tokens in ``text``, as `despin.tokenize` counts them."""
-    return sum(1 for _ in TOKEN_RE.finditer(text))
 
 
 def apply(text: str, spans: Iterable[Span]) -> str:

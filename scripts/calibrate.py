@@ -457,9 +457,10 @@ def phrase_length_share(docs: list[tuple[str, str, Config, str]]) -> tuple[float
     saved = removed = n = 0
     for spun, text, cfg, _ in docs:
         originals = originals_by_span(spun, text)
-        starts = {t.start: k for k, t in enumerate(tokenize(spun))}
+        tokens = tokenize(spun)
+        starts = {t.start: k for k, t in enumerate(tokens)}
         ot = [w.lower() for w in token_strings(text)]
-        before = word_edit_distance([w.lower() for w in token_strings(spun)], ot)
+        before = word_edit_distance([t.text.lower() for t in tokens], ot)
         for span in check(spun, config=cfg).spans:
             if not span.suggestions:
                 continue

@@ -105,6 +105,10 @@ def test_looser_relations_come_after_the_thesauri_and_never_displace_them():
         assert all(c.relation in candidates.LOOSE_SOURCES and c.text not in {a.text for a in alone} for c in extra)
         added += len(extra)
     assert added  # the test is not vacuous
+    # Asked alone (benchmarks/coverage.py's single-source view), a looser relation is not cut
+    # to the extra places.
+    alone = candidates.compute_candidates("ample", ("wordnet-similar",))
+    assert len(alone) > candidates.LOOSE_EXTRA
 
 
 def test_families_leave_together():

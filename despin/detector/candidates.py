@@ -232,16 +232,17 @@ def compute_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate
 
     The thesauri's candidates come first (the best `MAX_CANDIDATES`); the looser relations
     (`LOOSE_SOURCES`) add at most `LOOSE_EXTRA` of their own after them, so they reach
-    originals no thesaurus lists without pushing out those it does."""
+    originals no thesaurus lists without pushing out those it does. Asked alone, the looser
+    relations are ranked as any source is."""
     single = " " not in phrase
     keys = [phrase]
     tags: frozenset[str] = frozenset()
     if single:
         tags = _tags_of(phrase)
         keys += [lemma for lemma in _lemmas(phrase) if lemma != phrase]
-    core = tuple(s for s in sources if s not in LOOSE_SOURCES)
+    core = tuple(s for s in sources if s not in LOOSE_SOURCES) or sources
     found = tuple(_ranked(phrase, core, keys, tags, with_lemmas=True)[:MAX_CANDIDATES])
-    loose = tuple(s for s in sources if s in LOOSE_SOURCES)
+    loose = tuple(s for s in sources if s not in core)
     if not loose:
         return found
     have = {c.text for c in found}
