@@ -448,3 +448,21 @@ def test_listed_phrases_with_a_skeleton_word_at_their_edge_are_units() -> None:
     assert not {"of the", "in the", "on tuesday", "that exports"} & set(units)
     # A thesaurus lists "the country", but no dictionary writes an article-led phrase for a word.
     assert "the country" not in units and "the ministry" not in units
+
+
+def test_a_candidate_is_scored_as_the_words_the_tokenizer_reads() -> None:
+    """A hyphenated candidate ("stock-take" for "inventory") would stand in the text as the
+    words the tokenizer reads ("stock", "take"): the language model scores those words, not one
+    out-of-vocabulary token (which it scored with no context at all, and which topped the
+    ranking of real spinners' words and was never right)."""
+    from despin.detector.candidates import candidates
+    from despin.detector.records import Candidate
+
+    assert Candidate("stock-take", 0.1, "moby").words == ("stock", "take")
+    assert Candidate("get well", 0.1, "moby").words == ("get", "well")
+    hyphenated = 0
+    for word in ("inventory", "sitting", "outlandish", "perks"):
+        for c in candidates(word, DEFAULT_SOURCES):
+            assert c.words == tuple(t.text.lower() for t in tokenize(c.text)), c.text
+            hyphenated += "-" in c.text
+    assert hyphenated  # the test is not vacuous

@@ -21,11 +21,18 @@ class Candidate:
     q: float  # channel probability q(observed | candidate)
     relation: str  # where it came from: "wordnet", "moby", "inflection", "profile:NAME"
 
-    # The words of ``text``, split once (the detector's inner loop reads them per window).
+    # The words of ``text`` as the tokenizer reads them (a hyphen splits: "stock-take" is two
+    # words, as in the text it would stand in), split once: the detector's inner loop reads
+    # them per window.
     words: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "words", tuple(self.text.split(" ")))
+        text = self.text
+        if "-" in text:
+            words = tuple(w for part in text.split(" ") for w in part.split("-") if w)
+            object.__setattr__(self, "words", words or (text,))
+        else:
+            object.__setattr__(self, "words", tuple(text.split(" ")))
 
 
 @dataclass
