@@ -118,7 +118,7 @@ def analyse(text: str, config: Config = DEFAULT, profiles: Sequence[Substitution
     ranking, and the document's spin rate; `despin.detector.decide` makes the report."""
     doc = units.read_document(text)  # 1. tokens, sentences, the words that may be substitutes
     found, n_eligible = candidates.find_units(doc, config, profiles)  # 2. candidate originals
-    words = lm.spelled_words_for_model(doc.low)  # (British spellings as the US model knows them)
+    words = lm.words_read_for_model(doc.low)  # (as the model reads them: "colour" color, "pct" percent)
     context.score_units(found, words, doc.sid)  # 3. odds in context (language model)
     units.mark_names_and_headlines(found, doc)
     rho, llr, rho_closed = posterior.fit_spin_rate(found, n_eligible)  # 4. spin rates by EM

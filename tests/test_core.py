@@ -466,3 +466,15 @@ def test_a_candidate_is_scored_as_the_words_the_tokenizer_reads() -> None:
             assert c.words == tuple(t.text.lower() for t in tokenize(c.text)), c.text
             hyphenated += "-" in c.text
     assert hyphenated  # the test is not vacuous
+
+
+def test_windows_read_numbers_and_abbreviations_as_the_model_knows_them() -> None:
+    """The trigram model (transcribed speech) knows "percent" and "nineteen", not "pct" and
+    "19": a word it does not know cuts the trigrams around it, so the context a candidate is
+    judged in is the text as the model reads it. Words it knows, and words no table expands,
+    stay themselves; a unit's own observed words are read as spelled (their evidence is theirs)."""
+    from despin import lm
+
+    assert lm.words_read_for_model(["output", "rose", "19", "pct", "to", "5", "mln", "dlrs", "colour", "zqxv"]) == [
+        "output", "rose", "nineteen", "percent", "to", "five", "million", "dollars", "color", "zqxv"]
+    assert lm.spelled_words_for_model(["19", "pct", "colour"]) == ["19", "pct", "color"]
