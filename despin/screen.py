@@ -31,7 +31,9 @@ def type_evidence(word: str, sources: tuple[str, ...]) -> float | None:
 
     if not eligible_word(word) or is_function_word(word):
         return None  # the detector's own eligibility, so screen and check judge the same words
-    cands = candidates(word, sources)
+    # A possessive has its stem's candidates in the detector; the screen's table holds no
+    # possessives, so the screen reads them as words without candidates, computed or not.
+    cands = candidates(word, sources) if not word.endswith("'s") else ()
     if not cands:
         return -_CLIP
     own = lm.unigram(word)

@@ -478,3 +478,19 @@ def test_windows_read_numbers_and_abbreviations_as_the_model_knows_them() -> Non
     assert lm.words_read_for_model(["output", "rose", "19", "pct", "to", "5", "mln", "dlrs", "colour", "zqxv"]) == [
         "output", "rose", "nineteen", "percent", "to", "five", "million", "dollars", "color", "zqxv"]
     assert lm.spelled_words_for_model(["19", "pct", "colour"]) == ["19", "pct", "color"]
+
+
+def test_a_possessive_has_its_stems_candidates() -> None:
+    """Real spinners swap possessed nouns ("outfit's" for *company's*): a possessive's
+    candidates are its stem's, possessive, where the language model knows the form; a
+    contraction ("it's", "let's") has none, and the score-only screen, whose table holds no
+    possessives, reads them as words without candidates whether it computes or looks up."""
+    from despin import screen
+    from despin.detector.candidates import candidates
+
+    texts = [c.text for c in candidates("outfit's", DEFAULT_SOURCES)]
+    assert "company's" in texts and all(t.endswith("'s") for t in texts)
+    stem = {c.text: c for c in candidates("outfit", DEFAULT_SOURCES)}
+    assert next(c for c in candidates("outfit's", DEFAULT_SOURCES) if c.text == "company's").q == stem["company"].q
+    assert candidates("it's", DEFAULT_SOURCES) == () and candidates("let's", DEFAULT_SOURCES) == ()
+    assert screen.type_evidence("outfit's", DEFAULT_SOURCES) == screen.table_only_evidence("outfit's")

@@ -103,12 +103,29 @@ def candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
     >>> candidates("comissaria", TABLE_SOURCES), candidates("stock exchange market", TABLE_SOURCES)
     ((), ())
     """
+    if phrase.endswith("'s") and " " not in phrase:
+        return _possessive_candidates(phrase, sources)
     row = _table_row(phrase, sources)
     if row is not None:
         return _parse_row(row)
     if " " in phrase and phrase not in listed_phrases(sources):
         return ()  # most word pairs and triples are no entry's synonym
     return compute_candidates(phrase, sources)
+
+
+def _possessive_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
+    """A possessive's candidates are its stem's, possessive ("outfit's" -> "company's"): the
+    one-word candidates of a content word whose possessive the language model knows (which
+    leaves out contractions such as "it's" and "let's", and forms no text writes)."""
+    stem = phrase[:-2]
+    if not stem or is_function_word(stem) or phrase == "let's":
+        return ()
+    out = []
+    for c in candidates(stem, sources):
+        text = c.text + "'s"
+        if " " not in c.text and "-" not in c.text and lm.in_vocabulary(text):
+            out.append(Candidate(text, c.q, c.relation))
+    return tuple(out)
 
 
 def _table_row(phrase: str, sources: tuple[str, ...]) -> str | None:
