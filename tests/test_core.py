@@ -494,3 +494,15 @@ def test_a_possessive_has_its_stems_candidates() -> None:
     assert next(c for c in candidates("outfit's", DEFAULT_SOURCES) if c.text == "company's").q == stem["company"].q
     assert candidates("it's", DEFAULT_SOURCES) == () and candidates("let's", DEFAULT_SOURCES) == ()
     assert screen.type_evidence("outfit's", DEFAULT_SOURCES) == screen.table_only_evidence("outfit's")
+
+
+def test_a_candidate_is_read_as_the_text_would_read_with_it() -> None:
+    """A number or abbreviation candidate ("5" for "five") is read through the same tables as
+    the context: the language model cannot tell "5" from "five", so its odds are its channel
+    probability alone, not a context-free guess for an unknown word."""
+    from despin.core import analyse
+
+    a = analyse("The board said it would appoint five new directors at the meeting next month.")
+    unit = next(u for u in a.units if u.observed == "five")
+    c = next(k for k, c in enumerate(unit.cands) if c.text == "5")
+    assert unit.odds[c] == pytest.approx(unit.cands[c].q, rel=1e-9)

@@ -103,7 +103,7 @@ def _windows(u: Unit, trie: TrieLM) -> _Windows:
     words = lm.spelled_words_for_model(u.observed.split(" "))
     sizes = [len(words)]
     for c in u.cands:
-        words += c.words
+        words += lm.words_read_for_model(c.words)  # as the text would read with it ("5": five)
         sizes.append(len(c.words))
     ids = trie.ids(words)
     oov = np.zeros(len(words))
@@ -209,7 +209,7 @@ def _score_windows(units: Sequence[Unit], low: list[str], sid: list[int], trie: 
 def _score_unit(u: Unit, left: list[str], right: list[str]) -> None:
     """The unit's candidate odds in its context, one window at a time (no batch model)."""
     base = lm.context_logprob(left, lm.spelled_words_for_model(u.observed.split(" ")), right)
-    one_word = [c.words[0] for c in u.cands if len(c.words) == 1]
+    one_word = [lm.read_for_model(c.words[0]) for c in u.cands if len(c.words) == 1]
     if len(left) == 2 and len(right) == 2:
         # The common case, unrolled for one-word candidates: three trigrams each. The
         # same cache, keys and sums as lm.context_logprob.
@@ -239,7 +239,7 @@ def _score_unit(u: Unit, left: list[str], right: list[str]) -> None:
     odds = []
     n_one = 0  # one-word candidates so far: their index in sums
     for c in u.cands:
-        words = c.words
+        words = lm.words_read_for_model(c.words)
         if len(words) == 1:
             d = sums[n_one] - base
             n_one += 1
