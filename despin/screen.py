@@ -17,7 +17,7 @@ from typing import Any
 
 from . import lm
 from .calibration import logistic
-from .detector.candidates import candidates
+from .detector.candidates import candidates, is_possessive
 from .lexicon import DEFAULT_SOURCES
 from .tokenize import TOKEN_RE
 
@@ -33,7 +33,7 @@ def type_evidence(word: str, sources: tuple[str, ...]) -> float | None:
         return None  # the detector's own eligibility, so screen and check judge the same words
     # A possessive has its stem's candidates in the detector; the screen's table holds no
     # possessives, so the screen reads them as words without candidates, computed or not.
-    cands = candidates(word, sources) if not word.endswith("'s") else ()
+    cands = candidates(word, sources) if not is_possessive(word) else ()
     if not cands:
         return -_CLIP
     own = lm.unigram(word)

@@ -103,7 +103,7 @@ def candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
     >>> candidates("comissaria", TABLE_SOURCES), candidates("stock exchange market", TABLE_SOURCES)
     ((), ())
     """
-    if phrase.endswith("'s") and " " not in phrase:
+    if is_possessive(phrase):
         return _possessive_candidates(phrase, sources)
     row = _table_row(phrase, sources)
     if row is not None:
@@ -111,6 +111,11 @@ def candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
     if " " in phrase and phrase not in listed_phrases(sources):
         return ()  # most word pairs and triples are no entry's synonym
     return compute_candidates(phrase, sources)
+
+
+def is_possessive(phrase: str) -> bool:
+    """Is this one word with a possessive "'s" (or a contraction written so)?"""
+    return phrase.endswith("'s") and " " not in phrase
 
 
 def _possessive_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:

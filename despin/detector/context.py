@@ -239,12 +239,12 @@ def _score_unit(u: Unit, left: list[str], right: list[str]) -> None:
     odds = []
     n_one = 0  # one-word candidates so far: their index in sums
     for c in u.cands:
-        words = lm.words_read_for_model(c.words)
+        words = c.words
         if len(words) == 1:
-            d = sums[n_one] - base
+            d = sums[n_one] - base  # (read for the model above, in one_word)
             n_one += 1
         else:
-            d = lm.context_logprob(left, words, right) - base
+            d = lm.context_logprob(left, lm.words_read_for_model(words), right) - base
         if len(words) < n_observed:
             d -= _NATS_PER_WORD * (n_observed - len(words))
         odds.append(c.q * exp(d if d < 50.0 else 50.0))
