@@ -22,7 +22,7 @@ def preload(config: Config = DEFAULT, *, batch: bool = True) -> None:
 
     Servers call it at start-up and scan workers before their first record, so no request
     or batch pays the ~1–2 s of loading (language model, lexicons, lemminflect's tables,
-    the precomputed candidate and screen tables, calibration). ``batch`` also loads the
+    the precomputed candidate and screen tables, word vectors, calibration). ``batch`` also loads the
     batch language model (`despin.lm_trie`, ~2.7 s, ~290 MB resident), which makes each new document's
     check ~2× faster with the same results; the score-only screen does not use it.
 
@@ -34,7 +34,7 @@ def preload(config: Config = DEFAULT, *, batch: bool = True) -> None:
     """
     import gc
 
-    from . import lexicon, lm, screen
+    from . import lexicon, lm, screen, vectors
     from .calibration import (
         doc_weights,
         screen_weights,
@@ -53,6 +53,7 @@ def preload(config: Config = DEFAULT, *, batch: bool = True) -> None:
     candidates._table()
     candidates.listed_phrases(tuple(config.resources))
     screen.screen_features("the", tuple(config.resources))
+    vectors.unit_rows([0])  # the word vectors of the re-ranker (~0.1 s)
     unit_weights(), doc_weights(), screen_weights(), suggestion_weights()
     gc.collect()
     gc.freeze()
@@ -128,6 +129,7 @@ def analyse(text: str, config: Config = DEFAULT, profiles: Sequence[Substitution
     posterior.calibrated_posteriors(found, rho, rho_closed)  # 4. calibrated P(substituted)
     if config.explain:
         ranking.rank_by_document_words(found, doc.low)  # 5. the document's own words rank suggestions
+        ranking.document_fits(found, doc.low)  # 5. how well each candidate fits the topic
         weights = rerank_weights()
         if weights is not None:
             ranking.rerank(found, doc.low, weights)  # 5. and a learned re-ranker

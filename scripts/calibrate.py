@@ -139,12 +139,24 @@ def collect_rerank(
     return X, y, group
 
 
+def _conditional_nll(w: np.ndarray, X: np.ndarray, y: np.ndarray, group: np.ndarray, n_groups: int,
+                     l2: float) -> float:
+    z = X @ w
+    zmax = np.full(n_groups, -np.inf)
+    np.maximum.at(zmax, group, z)
+    e = np.exp(z - zmax[group])
+    log_norm = np.log(np.bincount(group, weights=e, minlength=n_groups))
+    return float(-(y * (z - zmax[group] - log_norm[group])).sum() + 0.5 * l2 * w @ w)
+
+
 def fit_conditional_logit(X: np.ndarray, y: np.ndarray, group: np.ndarray, l2: float = 1.0,
-                          iters: int = 30) -> np.ndarray:
+                          iters: int = 50) -> np.ndarray:
     """Weights ``w`` of P(candidate k of a group) = softmax over the group of ``X[k] @ w``
-    (no intercept: it cancels), L2-regularised, by Newton's method."""
+    (no intercept: it cancels), L2-regularised, by Newton's method with step halving (a full
+    Newton step can overshoot and diverge when some groups are separable)."""
     n_groups = int(group.max()) + 1
     w = np.zeros(X.shape[1])
+    loss = _conditional_nll(w, X, y, group, n_groups, l2)
     for _ in range(iters):
         z = X @ w
         zmax = np.full(n_groups, -np.inf)
@@ -156,8 +168,15 @@ def fit_conditional_logit(X: np.ndarray, y: np.ndarray, group: np.ndarray, l2: f
         np.add.at(m, group, X * p[:, None])
         H = (X * p[:, None]).T @ X - m.T @ m + l2 * np.eye(X.shape[1])
         step = np.linalg.solve(H, grad)
-        w -= step
-        if np.abs(step).max() < 1e-6:
+        t = 1.0
+        new = _conditional_nll(w - step, X, y, group, n_groups, l2)
+        while new > loss and t > 1e-4:
+            t /= 2
+            new = _conditional_nll(w - t * step, X, y, group, n_groups, l2)
+        w = w - t * step
+        done = loss - new < 1e-9 * max(1.0, abs(loss))
+        loss = min(loss, new)
+        if done:
             break
     return w
 

@@ -152,3 +152,33 @@ def test_rerank_weights_that_do_not_fit_the_features_are_a_clear_error() -> None
              odds=[1.0, 3.0], posterior=0.9)
     with pytest.raises(DataError, match="calibrate.py"):
         ranking.rerank([u], ["marketplace"], (1.0, 2.0))
+
+
+def test_topic_fit_prefers_the_candidate_that_fits_the_unflagged_words() -> None:
+    from despin.detector import ranking
+    from despin.detector.records import Candidate, Unit
+
+    low = "shares fell as traders sold the inventory and prices on the exchange slid".split()
+
+    def unit(posterior: float) -> Unit:
+        return Unit(6, 7, "inventory", (Candidate("list", 0.1, "moby"), Candidate("stock", 0.1, "moby"),
+                                        Candidate("zzzq", 0.1, "moby")), odds=[1.0, 1.0, 1.0], posterior=posterior)
+
+    u = unit(0.9)
+    ranking.document_fits([u], low)
+    assert u.fits[1] > u.fits[0] + 0.1
+    assert u.fits[2] == 0.0  # no vector: no evidence either way
+    assert 0.0 < u.own_fit < 1.0
+    # The unit's own word is never its context: a unit below the "likely" bar (its word in the
+    # document's sum) gets the same fits.
+    low_unit = unit(0.2)
+    ranking.document_fits([low_unit], low)
+    assert max(abs(a - b) for a, b in zip(u.fits, low_unit.fits)) < 1e-5
+    # Too unlikely to become a span: left alone.
+    skipped = unit(ranking.TOPIC_FLOOR / 2)
+    ranking.document_fits([skipped], low)
+    assert skipped.fits == []
+    # A document of unknown or very common words has no topic: every fit is 0.
+    u = unit(0.9)
+    ranking.document_fits([u], ["the", "of", "zzzq", "zzzq", "zzzq", "zzzq", "inventory"])
+    assert u.fits == [0.0, 0.0, 0.0] and u.own_fit == 0.0

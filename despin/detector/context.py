@@ -102,9 +102,14 @@ def _windows(u: Unit, trie: TrieLM) -> _Windows:
 
     words = lm.spelled_words_for_model(u.observed.split(" "))
     sizes = [len(words)]
+    read = lm.read_for_model
     for c in u.cands:
-        words += lm.words_read_for_model(c.words)  # as the text would read with it ("5": five)
-        sizes.append(len(c.words))
+        cw = c.words  # as the text would read with it ("5": five)
+        if len(cw) == 1:
+            words.append(read(cw[0]))
+        else:
+            words += lm.words_read_for_model(cw)
+        sizes.append(len(cw))
     ids = trie.ids(words)
     oov = np.zeros(len(words))
     for k in np.nonzero(ids < 0)[0].tolist():

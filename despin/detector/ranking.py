@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 
-from .. import lm
+from .. import lm, vectors
 from ..calibration import logistic
 from ..errors import DataError
 from .candidates import CLOSED_CLASS_SOURCES, FORMAT_SOURCES
 from .posterior import floored_log
-from .records import Analysis, Unit
+from .records import Analysis, Candidate, Unit
 from .units import is_function_word
 
 # Bounds on how much the document's own use of a word can favour it as an original.
@@ -78,12 +78,55 @@ RERANK_RELATIONS = (
 )
 # Units below this posterior keep their order: they seldom become spans (stage 6's floor).
 RERANK_FLOOR = 0.05
-# The names of `candidate_features`' columns, in order (calibration.json's "rerank" weights).
+# The names of `candidate_features`' columns, in order (calibration.json's "rerank" weights):
+# first those that depend on the document, then those of the candidate and the observed
+# words alone (`static_features`, whose weighted sum `rerank` keeps per word type).
+RERANK_DYNAMIC = (
+    "ranking share", "language model ratio", "used elsewhere", "log place in ranking", "topic fit", "no vector",
+)
 RERANK_FEATURES = (
-    "ranking share", "channel q", "language model ratio", "unigram of first word", "unigram of words",
-    "length change", "used elsewhere", "log place in ranking", "shared prefix", "function word",
+    *RERANK_DYNAMIC,
+    "channel q", "unigram of first word", "unigram of words", "length change", "shared prefix", "function word",
     *(f"relation {r}" for r in RERANK_RELATIONS), "relation profile",
 )
+# Words of units at least this likely spun are left out of the document's topic (the
+# spinner's synonyms would pull it towards themselves).
+TOPIC_LIKELY = 0.45
+# Units below this posterior get no topic fits (every candidate 0, "no vector": the re-ranker
+# orders them as without vectors). Most units of clean text are down there (73% of those
+# above RERANK_FLOOR in news; 9% in a real engine's spins), and the fits cost ~2 ms a
+# 400-word document when every re-ranked unit has them.
+TOPIC_FLOOR = 0.15
+
+
+def document_fits(units: list[Unit], low: list[str]) -> None:
+    """How well each candidate of every unit above ``TOPIC_FLOOR``, and its observed words,
+    fit the document's topic: cosines of word vectors (`despin.vectors`) with the sum of the
+    document's words outside likely units (the spinner's synonyms would pull it towards
+    themselves), less the unit's own words. Sets ``fits`` and ``own_fit``."""
+    chosen = [u for u in units if u.posterior >= TOPIC_FLOOR and u.odds]
+    if not chosen:
+        return
+    likely: set[int] = set()
+    for u in units:
+        if u.posterior >= TOPIC_LIKELY:
+            likely.update(range(u.i, u.j))
+    index = vectors.table()[0]
+    used: dict[int, int] = {}
+    for k, w in enumerate(low):
+        r = index.get(w, -1)
+        if r >= vectors.CONTEXT_FROM_RANK and k not in likely:
+            used[k] = r
+    total = vectors.unit_rows(list(used.values())).sum(axis=0) if used else None
+    groups = []
+    for u in chosen:
+        own = [used[k] for k in range(u.i, u.j) if k in used]
+        rows, entry = vectors.candidate_rows(u.cands, u.observed)
+        groups.append((own, rows, entry, len(u.cands) + 1))
+    fits = vectors.batch_topic_fit(total, groups)
+    for u, f in zip(chosen, fits):
+        u.fits = f[:-1]
+        u.own_fit = f[-1]
 
 
 def _shared_prefix(a: str, b: str) -> float:
@@ -95,26 +138,33 @@ def _shared_prefix(a: str, b: str) -> float:
     return n / max(1, min(len(a), len(b)))
 
 
-def candidate_features(u: Unit, k: int, counts: dict[str, int], place: int, total: float) -> list[float]:
-    """Features of candidate ``k`` of unit ``u`` for the re-ranker: which candidate is the
-    original, given that one is (a conditional logit over the unit's candidates, so features
-    that are the same for every candidate of a unit carry nothing and are left out).
-
-    ``counts``: the document's words (`word_counts`); ``place``: the candidate's place in the
-    unit's current ranking (0: best); ``total``: the sum of that ranking."""
+def dynamic_features(u: Unit, k: int, counts: dict[str, int], place: int, total: float,
+                     fit: float) -> list[float]:
+    """The re-ranker's features of candidate ``k`` of unit ``u`` that depend on the document
+    (`RERANK_DYNAMIC`): ``counts``, its words (`word_counts`); ``place``, the candidate's place
+    in the unit's current ranking (0: best); ``total``, the sum of that ranking; ``fit``, its
+    cosine with the document's topic (`document_fits`; 0.0 without a vector)."""
     c = u.cands[k]
+    return [
+        floored_log(u.ranking[k] / total) / 10.0,  # the ranking so far (odds, the document's words)
+        max(-30.0, min(30.0, floored_log(u.odds[k] / c.q))) / 10.0,  # the language model's ratio
+        float(c.text in counts),  # the document uses it elsewhere
+        math.log(1.0 + place),
+        fit,
+        float(fit == 0.0),
+    ]
+
+
+def static_features(c: Candidate, observed: str) -> list[float]:
+    """The re-ranker's features of candidate ``c`` for the observed phrase alone."""
     first = c.words[0]
     relation = c.relation
     row = [
-        floored_log(u.ranking[k] / total) / 10.0,  # the ranking so far (odds, the document's words)
         math.log(c.q),  # the channel
-        max(-30.0, min(30.0, floored_log(u.odds[k] / c.q))) / 10.0,  # the language model's ratio
         lm.unigram(first) / 10.0,
         sum(lm.unigram(w) for w in c.words) / 10.0,
-        float(len(c.words) - (u.j - u.i)),
-        float(c.text in counts),  # the document uses it elsewhere
-        math.log(1.0 + place),
-        _shared_prefix(c.text, u.observed),  # "commercialize" for "commercial": a derivation
+        float(len(c.words) - len(observed.split(" "))),
+        _shared_prefix(c.text, observed),  # "commercialize" for "commercial": a derivation
         float(len(c.words) == 1 and is_function_word(first)),
     ]
     row += [float(relation == r) for r in RERANK_RELATIONS]
@@ -122,15 +172,43 @@ def candidate_features(u: Unit, k: int, counts: dict[str, int], place: int, tota
     return row
 
 
+def candidate_features(u: Unit, k: int, counts: dict[str, int], place: int, total: float,
+                       fit: float) -> list[float]:
+    """Features of candidate ``k`` of unit ``u`` for the re-ranker (`RERANK_FEATURES`): which
+    candidate is the original, given that one is (a conditional logit over the unit's
+    candidates, so features that are the same for every candidate of a unit carry nothing
+    and are left out). Arguments as `dynamic_features`'."""
+    return dynamic_features(u, k, counts, place, total, fit) + static_features(u.cands[k], u.observed)
+
+
+# (candidates, observed phrase) -> the weighted sums of their static features, per weights.
+_STATIC: dict[tuple[int, str], tuple[tuple[Candidate, ...], tuple[float, ...], list[float]]] = {}
+_STATIC_MAX = 100_000
+
+
+def _static_scores(u: Unit, weights: tuple[float, ...]) -> list[float]:
+    key = (id(u.cands), u.observed)
+    hit = _STATIC.get(key)
+    if hit is not None and hit[0] is u.cands and hit[1] is weights:
+        return hit[2]
+    w = weights[len(RERANK_DYNAMIC):]
+    scores = [sum(a * b for a, b in zip(w, static_features(c, u.observed))) for c in u.cands]
+    if len(_STATIC) >= _STATIC_MAX:
+        _STATIC.clear()
+    _STATIC[key] = (u.cands, weights, scores)
+    return scores
+
+
 def unit_features(u: Unit, counts: dict[str, int]) -> list[list[float]]:
     """`candidate_features` of each of ``u``'s candidates, in candidate order (a unit with
-    odds whose ranking sums to more than 0)."""
+    odds whose ranking sums to more than 0; its topic fits from `document_fits`, else 0)."""
     ranking = u.ranking
     total: float = sum(ranking)
     place = [0] * len(ranking)
     for pos, k in enumerate(sorted(range(len(ranking)), key=lambda k: -ranking[k])):
         place[k] = pos
-    return [candidate_features(u, k, counts, place[k], total) for k in range(len(u.cands))]
+    fits = u.fits or [0.0] * len(u.cands)
+    return [candidate_features(u, k, counts, place[k], total, fits[k]) for k in range(len(u.cands))]
 
 
 def rerank(units: list[Unit], low: list[str], weights: tuple[float, ...]) -> None:
@@ -148,7 +226,14 @@ def rerank(units: list[Unit], low: list[str], weights: tuple[float, ...]) -> Non
         total: float = sum(u.ranking)
         if total <= 0:
             continue
-        scores = [sum(a * b for a, b in zip(weights, f)) for f in unit_features(u, counts)]
+        ranking = u.ranking
+        place = [0] * len(ranking)
+        for pos, k in enumerate(sorted(range(len(ranking)), key=lambda k: -ranking[k])):
+            place[k] = pos
+        fits = u.fits or [0.0] * len(u.cands)
+        static = _static_scores(u, weights)
+        scores = [static[k] + sum(a * b for a, b in zip(weights, dynamic_features(u, k, counts, place[k], total, fits[k])))
+                  for k in range(len(u.cands))]
         top = max(scores)
         e = [math.exp(z - top) for z in scores]
         norm: float = sum(e)

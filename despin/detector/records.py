@@ -71,6 +71,10 @@ class Unit:
     # P(the best suggestion is exactly the original | substituted), from stage 6 (`refine`);
     # below 0: not refined, the suggestion model of stage 5 answers.
     best_prob: float = -1.0
+    # How well each candidate, and the observed words, fit the document's topic (cosines of
+    # word vectors, `despin.detector.ranking.topic_fits`); empty: not re-ranked.
+    fits: list[float] = field(default_factory=list)
+    own_fit: float = 0.0
 
     @property
     def ranking(self) -> list[float]:

@@ -104,6 +104,10 @@ def features(a: Analysis) -> tuple[list[Unit], list[list[float]]]:
             float(len(top.words)),
         ]
         row += [float(top.relation == r) for r in _RELATIONS]
+        # The topic: does the best candidate fit the document's other words better than
+        # the word it would replace (`despin.detector.ranking.topic_fits`)?
+        fit = u.fits[ranking.index(best)] if u.fits else 0.0
+        row += [fit, u.own_fit, fit - u.own_fit]
         row.append(calibrated_shares(u, [best / total], count, context)[0])
         chosen.append(u)
         rows.append(row)
