@@ -58,19 +58,18 @@ def unit_rows(rows: Any) -> Any:
     return table()[1][rows].astype("float32") * _inverse_norms()[rows][:, None]
 
 
-def rows(words: Sequence[str]) -> list[int]:
-    """The table rows of the words that have one (lower-case words)."""
-    index = table()[0]
-    return [index[w] for w in words if w in index]
+def context_row(word: str) -> int:
+    """The row of a word that carries topic (in the table, past its most frequent), else -1."""
+    r = table()[0].get(word, -1)
+    return r if r >= CONTEXT_FROM_RANK else -1
 
 
 def context_rows(words: Sequence[str]) -> list[int]:
-    """The rows of the words that carry topic: in the table, past its most frequent."""
-    index = table()[0]
+    """The rows of the words that carry topic (`context_row`)."""
     out = []
     for w in words:
-        r = index.get(w, -1)
-        if r >= CONTEXT_FROM_RANK:
+        r = context_row(w)
+        if r >= 0:
             out.append(r)
     return out
 
@@ -87,30 +86,24 @@ def centroid(texts: Sequence[Sequence[str]]) -> Any:
 def topic_fit(candidates: Sequence[Sequence[str]], context: Any) -> list[float]:
     """Cosine of each candidate (its words' mean vector) with ``context`` (a summed vector,
     `centroid`); 0.0 for a candidate with no known word or an empty context."""
+    rows, entry = _rows_of(candidates)
+    return batch_topic_fit(context, [((), rows, entry, len(candidates))])[0]
+
+
+def _rows_of(texts: Sequence[Sequence[str]]) -> tuple[Any, Any]:
+    """The table rows of the known words of ``texts`` and, for each, its text's number."""
     import numpy as np
 
-    out = [0.0] * len(candidates)
-    if context is None:
-        return out
-    norm = float(np.linalg.norm(context))
-    if norm <= 0.0:
-        return out
-    unit = context / norm
     index = table()[0]
-    single: list[int] = []
-    where: list[int] = []
-    for k, words in enumerate(candidates):
-        found = [index[w] for w in words if w in index]
-        if len(found) == 1:
-            single.append(found[0])
-            where.append(k)
-        elif found:
-            v = unit_rows(found).mean(axis=0)
-            out[k] = float(v @ unit) / max(1e-9, float(np.linalg.norm(v)))
-    if single:
-        for k, x in zip(where, (unit_rows(single) @ unit).tolist()):
-            out[k] = x
-    return out
+    rows: list[int] = []
+    entry: list[int] = []
+    for k, words in enumerate(texts):
+        for w in words:
+            r = index.get(w, -1)
+            if r >= 0:
+                rows.append(r)
+                entry.append(k)
+    return np.array(rows, dtype=np.int64), np.array(entry, dtype=np.int64)
 
 
 # (candidates, observed phrase) -> their vector rows: the look-ups cost more than the
@@ -124,24 +117,13 @@ def candidate_rows(cands: Sequence[Any], observed: str) -> tuple[Any, Any]:
     """``(rows, entry)``: the vector rows of every known word of ``cands`` (objects with a
     ``words`` tuple), then of the ``observed`` phrase's words, and for each row the number of
     its entry (candidate ``k`` is entry ``k``, the observed phrase entry ``len(cands)``)."""
-    import numpy as np
-
     key = (id(cands), observed)
     hit = _ROWS.get(key)
     if hit is not None and hit[0] is cands:
         return hit[1], hit[2]
-    index = table()[0]
-    rows: list[int] = []
-    entry: list[int] = []
     texts = [c.words for c in cands]
     texts.append(tuple(observed.replace("-", " ").split(" ")))
-    for k, words in enumerate(texts):
-        for w in words:
-            r = index.get(w, -1)
-            if r >= 0:
-                rows.append(r)
-                entry.append(k)
-    out = (np.array(rows, dtype=np.int64), np.array(entry, dtype=np.int64))
+    out = _rows_of(texts)
     if len(_ROWS) >= _ROWS_MAX:
         _ROWS.clear()
     _ROWS[key] = (cands, *out)

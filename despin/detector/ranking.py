@@ -111,11 +111,10 @@ def document_fits(units: list[Unit], low: list[str]) -> None:
     for u in units:
         if u.posterior >= TOPIC_LIKELY:
             likely.update(range(u.i, u.j))
-    index = vectors.table()[0]
     used: dict[int, int] = {}
     for k, w in enumerate(low):
-        r = index.get(w, -1)
-        if r >= vectors.CONTEXT_FROM_RANK and k not in likely:
+        r = vectors.context_row(w)
+        if r >= 0 and k not in likely:
             used[k] = r
     total = vectors.unit_rows(list(used.values())).sum(axis=0) if used else None
     groups = []
@@ -202,13 +201,23 @@ def _static_scores(u: Unit, weights: tuple[float, ...]) -> list[float]:
 def unit_features(u: Unit, counts: dict[str, int]) -> list[list[float]]:
     """`candidate_features` of each of ``u``'s candidates, in candidate order (a unit with
     odds whose ranking sums to more than 0; its topic fits from `document_fits`, else 0)."""
-    ranking = u.ranking
-    total: float = sum(ranking)
+    total: float = sum(u.ranking)
+    place = _places(u.ranking)
+    fits = _fits(u)
+    return [candidate_features(u, k, counts, place[k], total, fits[k]) for k in range(len(u.cands))]
+
+
+def _places(ranking: list[float]) -> list[int]:
+    """Each candidate's place in the unit's current ranking (0: best)."""
     place = [0] * len(ranking)
     for pos, k in enumerate(sorted(range(len(ranking)), key=lambda k: -ranking[k])):
         place[k] = pos
-    fits = u.fits or [0.0] * len(u.cands)
-    return [candidate_features(u, k, counts, place[k], total, fits[k]) for k in range(len(u.cands))]
+    return place
+
+
+def _fits(u: Unit) -> list[float]:
+    """The unit's topic fits (`document_fits`), 0 for every candidate where it has none."""
+    return u.fits or [0.0] * len(u.cands)
 
 
 def rerank(units: list[Unit], low: list[str], weights: tuple[float, ...]) -> None:
@@ -226,11 +235,8 @@ def rerank(units: list[Unit], low: list[str], weights: tuple[float, ...]) -> Non
         total: float = sum(u.ranking)
         if total <= 0:
             continue
-        ranking = u.ranking
-        place = [0] * len(ranking)
-        for pos, k in enumerate(sorted(range(len(ranking)), key=lambda k: -ranking[k])):
-            place[k] = pos
-        fits = u.fits or [0.0] * len(u.cands)
+        place = _places(u.ranking)
+        fits = _fits(u)
         static = _static_scores(u, weights)
         scores = [static[k] + sum(a * b for a, b in zip(weights, dynamic_features(u, k, counts, place[k], total, fits[k])))
                   for k in range(len(u.cands))]

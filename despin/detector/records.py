@@ -72,7 +72,7 @@ class Unit:
     # below 0: not refined, the suggestion model of stage 5 answers.
     best_prob: float = -1.0
     # How well each candidate, and the observed words, fit the document's topic (cosines of
-    # word vectors, `despin.detector.ranking.topic_fits`); empty: not re-ranked.
+    # word vectors, `despin.detector.ranking.document_fits`); empty: below its floor.
     fits: list[float] = field(default_factory=list)
     own_fit: float = 0.0
 

@@ -105,7 +105,7 @@ def features(a: Analysis) -> tuple[list[Unit], list[list[float]]]:
         ]
         row += [float(top.relation == r) for r in _RELATIONS]
         # The topic: does the best candidate fit the document's other words better than
-        # the word it would replace (`despin.detector.ranking.topic_fits`)?
+        # the word it would replace (`despin.detector.ranking.document_fits`)?
         fit = u.fits[ranking.index(best)] if u.fits else 0.0
         row += [fit, u.own_fit, fit - u.own_fit]
         row.append(calibrated_shares(u, [best / total], count, context)[0])
