@@ -12,6 +12,7 @@ was asked about, and the checker time. All figures are computed by the caller.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from typing import Any
@@ -62,6 +63,8 @@ def main() -> None:
         for job in manifest:
             resources = _resources(job, lexicon)
             config = despin.Config(resources=resources)
+            if os.environ.get("DESPIN_PROBE_NEURAL") and hasattr(config, "neural"):
+                config = config.replace(neural=True)  # quality.py --neural
             if hasattr(despin, "preload"):
                 despin.preload(config)
             cands = _candidate_source(resources)

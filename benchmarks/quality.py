@@ -143,9 +143,17 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown table here")
     ap.add_argument("--json-out", type=Path, default=None, help="write all rows as JSON here")
+    ap.add_argument("--neural", action="store_true",
+                    help="proxies: check with stage 5c, the neural model (Config(neural=True); every tree that "
+                         "has it; python -m despin.neural_build first)")
     args = ap.parse_args()
     if args.protocol == "proxies":
         from quality_proxies import run as run_proxies
+
+        if args.neural:
+            import os
+
+            os.environ["DESPIN_PROBE_NEURAL"] = "1"  # read by benchmarks/_probe.py in each tree
 
         run_proxies(args.data, args.limit, args.proxies, args.baseline_rev or None, args.cache, args.out, args.json_out)
         return

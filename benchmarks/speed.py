@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 NEWS = ROOT.parent / "shared" / "data" / "news-dev" / "articles.jsonl"
+ENGINE = ROOT.parent / "shared" / "data" / "real-engines-dev" / "wp-auto-spinner-engine-aiksaurus.jsonl"
 
 
 def documents(n: int, words: int = 400) -> list[str]:
@@ -56,6 +57,8 @@ def rate(fn, docs: list[str]) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, default=200)
+    ap.add_argument("--spun", type=int, default=0,
+                    help="also time this many real-engine spun documents (dev data), with and without stage 5c")
     ap.add_argument("--batch", action=argparse.BooleanOptionalAction, default=True,
                     help="load the batch language model first (despin.preload), as long-running jobs do")
     args = ap.parse_args()
@@ -89,6 +92,36 @@ def main() -> None:
     print(f"| screen (`Config(explain=False)`), fresh process (loading included) / warm | {screen_cold:.0f} / {screen:.0f} docs/s |")
     print(f"| baseline thesaurus-unigram, same docs | {base:.1f} docs/s (check/baseline = {cold / base:.2f}) |")
     print(f"| peak RSS | {rss:.0f} MB |")
+    from despin import neural
+
+    print(f"| clean documents that reached stage 5c (the neural model) | {_neural_runs(despin.check, docs)} of {len(docs)} |")
+    if args.spun and ENGINE.exists():
+        spun = [json.loads(line)["spun"] for line in open(ENGINE, encoding="utf-8")][: args.spun]
+        off = Config(neural=False)
+        plain = rate(lambda d: despin.check(d, config=off), spun)
+        with_model = rate(despin.check, spun) if neural.model() is not None else float("nan")
+        print(f"| check, real-engine spun documents (WP, dev), without / with stage 5c | {plain:.1f} / {with_model:.2f} docs/s |")
+
+
+def _neural_runs(fn, docs: list[str]) -> int:
+    """How many of ``docs`` stage 5c scores (its model runs), counted on a second pass."""
+    from despin import neural
+
+    calls = 0
+    original = neural.score_units
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        return original(*args, **kwargs)
+
+    neural.score_units = counting  # type: ignore[assignment]
+    try:
+        for d in docs:
+            fn(d)
+    finally:
+        neural.score_units = original  # type: ignore[assignment]
+    return calls
 
 
 if __name__ == "__main__":

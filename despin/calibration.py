@@ -66,12 +66,23 @@ def rerank_weights() -> tuple[float, ...] | None:
     return tuple(d["rerank"]) if d and d.get("rerank") else None
 
 
-@lru_cache(maxsize=1)
-def refine_models() -> tuple[Any, Any] | None:
+def neural_weight() -> float | None:
+    """Stage 5c's weight on the neural model's log-probabilities (`despin.detector.ranking.
+    neural_rerank`); None: the stage is off (fitted without it)."""
+    d = _load()
+    w = d.get("neural") if d else None
+    return float(w) if w is not None else None
+
+
+@lru_cache(maxsize=2)
+def refine_models(neural: bool = False) -> tuple[Any, Any] | None:
     """Stage 6's fitted trees (unit posterior, best suggestion), from ``despin/data/refine.json``
-    (`despin.forest`); None without the file: the stage-4 posteriors stand."""
+    (`despin.forest`), or for a document stage 5c read (``neural``) from
+    ``despin/data/refine-neural.json`` (fitted through it); None without the file: the
+    stage-4 posteriors stand."""
+    name = "refine-neural.json" if neural else "refine.json"
     try:
-        raw = resources.files("despin").joinpath("data", "refine.json").read_text("utf-8")
+        raw = resources.files("despin").joinpath("data", name).read_text("utf-8")
     except FileNotFoundError:
         return None
     from .forest import Forest

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from . import lm
-from .calibration import rerank_weights
+from .calibration import neural_weight, rerank_weights
 from .config import DEFAULT, Config, SubstitutionSource
 from .detector import candidates, context, posterior, ranking, refine, units
 from .detector.decide import build_report, merge_profile_spans
@@ -22,7 +22,8 @@ def preload(config: Config = DEFAULT, *, batch: bool = True) -> None:
 
     Servers call it at start-up and scan workers before their first record, so no request
     or batch pays the ~1–2 s of loading (language model, lexicons, lemminflect's tables,
-    the precomputed candidate and screen tables, word vectors, calibration). ``batch`` also loads the
+    the precomputed candidate and screen tables, word vectors, calibration, the neural model
+    where one is built). ``batch`` also loads the
     batch language model (`despin.lm_trie`, ~2.7 s, ~290 MB resident), which makes each new document's
     check ~2× faster with the same results; the score-only screen does not use it.
 
@@ -55,6 +56,10 @@ def preload(config: Config = DEFAULT, *, batch: bool = True) -> None:
     screen.screen_features("the", tuple(config.resources))
     vectors.unit_rows([0])  # the word vectors of the re-ranker (~0.1 s)
     unit_weights(), doc_weights(), screen_weights(), suggestion_weights()
+    if config.explain and config.neural and neural_weight() is not None:
+        from . import neural
+
+        neural.model()  # stage 5c's model where one is built (memory-mapped, ~0.1 s)
     gc.collect()
     gc.freeze()
 
@@ -134,11 +139,39 @@ def analyse(text: str, config: Config = DEFAULT, profiles: Sequence[Substitution
         if weights is not None:
             ranking.rerank(found, doc.low, weights)  # 5. and a learned re-ranker
     a = Analysis(doc.tokens, found, rho, llr, n_eligible, rho_closed)
+    if config.explain and config.neural:
+        read_with_neural_model(text, a)  # 5c. a neural model reads the likely units' context
     if config.explain:
         refine.refine(a)  # 6. a second look with the neighbours and the document
     if profiles:
         posterior.apply_profile_evidence(a)  # a learned table's rates, gated by P(spun)
     return a
+
+
+# Stage 5c (off by default: ``Config(neural=True)``, ``--neural``) runs on documents at least
+# this likely spun (the verdict's threshold): its cost, 2-5 s a spun 400-word document on
+# one core, is spent where there is something to restore.
+NEURAL_FROM = 0.5
+
+
+def read_with_neural_model(text: str, a: Analysis) -> None:
+    """Stage 5c (`despin.neural`): where a neural model is built and calibrated, and the
+    document is likely spun, it scores the best candidates of the likely units in their
+    whole left context and the next words, and the re-ranker's order is revised by it."""
+    weight = neural_weight()
+    if weight is None:
+        return
+    chosen = ranking.neural_units(a.units)
+    if not chosen or posterior.document_score(a) < NEURAL_FROM:
+        return
+    from . import neural
+
+    model = neural.model()
+    if model is None:
+        return
+    neural.score_units(model, text, a.tokens, chosen, top=ranking.NEURAL_TOP)
+    ranking.neural_rerank(chosen, weight)
+    a.neural = True
 
 
 def _check_long(text: str, config: Config, profiles: tuple[SubstitutionSource, ...]) -> Report:

@@ -20,6 +20,11 @@ measure through every stage what a shorter wrong suggestion still saves per word
 
 Only the fitted numbers are shipped; no text is. Usage:
     python scripts/calibrate.py --articles ../shared/data/news-dev/articles.jsonl --docs 240
+
+Stage 5c (the neural model, `despin.neural`, off by default) has its own weight and its own
+stage-6 trees: after this script, ``scripts/calibrate_neural.py`` (the weight, on the
+rankings of stages 1-5), then this script with ``--stage6-only --neural`` (the trees of the
+documents stage 5c reads, fitted through it: ``despin/data/refine-neural.json``; ~50 min).
 """
 from __future__ import annotations
 
@@ -270,7 +275,14 @@ def main() -> None:
     ap.add_argument("--refine-out", type=Path, default=ROOT / "despin" / "data" / "refine.json")
     ap.add_argument("--stage6-only", action="store_true",
                     help="keep calibration.json as it is and fit only stage 6's trees")
+    ap.add_argument("--neural", action="store_true",
+                    help="with --stage6-only: fit the trees of documents stage 5c reads, through it "
+                         "(despin/data/refine-neural.json; needs scripts/calibrate_neural.py first)")
     args = ap.parse_args()
+    if args.neural:
+        if not args.stage6_only:
+            sys.exit("--neural refits stage 6 only: give --stage6-only too")
+        args.refine_out = args.refine_out.with_name("refine-neural.json")
     # Stage 6 is fitted on what stages 1-5 give with the weights fitted here: without it.
     args.refine_out.unlink(missing_ok=True)
     if not args.stage6_only and args.out.exists():
@@ -281,6 +293,11 @@ def main() -> None:
         args.out.write_text(json.dumps(old))
         detect_calibration_reload()
 
+    # Stage 5c's scores, kept across the several analyses of each document (where the
+    # neural model is built and calibrated: after scripts/calibrate_neural.py).
+    from despin import neural
+
+    neural.MEMO = {}
     rows = [json.loads(line) for line in open(args.articles, encoding="utf-8")]
     # Held out: every 7th row (the dev pairs' articles), rows 5, 15, 25, ... (the real-engine
     # dev spins') and rows 2000-2099 (benchmarks/quality.py's leave-one-resource-out rows).
@@ -291,8 +308,22 @@ def main() -> None:
     print(f"{len(docs)} spun documents ready, {time.time() - t0:.0f}s", file=sys.stderr)
     if not args.stage6_only:
         fit_logistic_models(docs, config, args.out, args.seed, t0)
-    fit_refine(docs, args.refine_out)
+    if args.neural:
+        # Every analysis without stage 6, as for the default trees: refine.json is held aside.
+        docs = [(spun, text, cfg.replace(neural=True), kind) for spun, text, cfg, kind in docs]
+        held = args.refine_out.with_name("refine.json")
+        held.rename(held.with_suffix(".json.held"))
+        detect_calibration_reload()
+        try:
+            fit_refine(docs, args.refine_out)
+        finally:
+            held.with_suffix(".json.held").rename(held)
+            detect_calibration_reload()
+    else:
+        fit_refine(docs, args.refine_out)
     print(f"wrote {args.refine_out} ({time.time() - t0:.0f}s)", file=sys.stderr)
+    if args.neural:
+        return  # the phrase share stays the default path's
     # The decision's phrase term (despin.report.SHORTER_SAVES), measured through every stage.
     detect_calibration_reload()
     share, n = phrase_length_share(docs)

@@ -98,6 +98,21 @@ def test_known_failures(case: dict) -> None:
     assert span.best is not None and span.best.lower() == case["restores_to"].lower()
 
 
+def _neural_cases() -> list:
+    from despin import neural
+
+    skip = pytest.mark.skipif(not neural.available(), reason="no neural model (python -m despin.neural_build)")
+    return [pytest.param(c, marks=skip) for c in KNOWN_FAILURES if c.get("fixed_by_neural")]
+
+
+@pytest.mark.parametrize("case", _neural_cases())
+def test_known_failures_the_neural_model_fixes(case: dict) -> None:
+    """Stage 5c (`Config(neural=True)`) restores what the trigram windows could not."""
+    report = check(case["text"], config=Config(neural=True))
+    span = next(s for s in report.spans if s.text == case["span"])
+    assert span.best is not None and span.best.lower() == case["restores_to"].lower()
+
+
 def test_empty_and_whitespace_give_score_zero_and_no_spans() -> None:
     for text in ("", "   ", "\n\n\t"):
         r = check(text)

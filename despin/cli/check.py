@@ -29,8 +29,13 @@ def _open_index(path: str | None) -> Any:
     return Index.open(path)
 
 
-def _config(threshold: float | None, resources: str | None) -> Config:
-    cfg = Config()
+def _config(threshold: float | None, resources: str | None, neural: bool = False) -> Config:
+    cfg = Config(neural=neural)
+    if neural:
+        from .. import neural as neural_model
+
+        if not neural_model.available():
+            raise click.UsageError("--neural needs the neural model: run python -m despin.neural_build first")
     if threshold is not None:
         cfg = cfg.replace(threshold=threshold)
     if resources:
@@ -55,6 +60,9 @@ def detector_options(fn: Any) -> Any:
             click.option("--resources", default=None, metavar="wordnet,moby,...",
                          help="Lexicons for candidate originals, comma-separated (default: wordnet, moby, "
                               "wordnet-similar, wordnet-derived, mythes-related, function, numbers, abbreviations)."),
+            click.option("--neural", is_flag=True,
+                         help="Re-rank suggestions of spun text with the neural model (stage 5c; build it once with "
+                              "python -m despin.neural_build): restores more, ~2-5 s a spun article."),
         ]
     ):
         fn = opt(fn)
@@ -94,7 +102,8 @@ def render(report: Report, text: str, color: bool) -> str:
 @encoding_option
 @user_errors
 def check(files: tuple[str, ...], as_json: bool, jsonl: str | None, field: str, profiles: tuple[str, ...],
-          index_dir: str | None, threshold: float | None, resources: str | None, encoding: str | None) -> None:
+          index_dir: str | None, threshold: float | None, resources: str | None, neural: bool,
+          encoding: str | None) -> None:
     """Is it spun, where, and what did it say? Reads FILES (standard input when none).
 
     \b
@@ -102,7 +111,7 @@ def check(files: tuple[str, ...], as_json: bool, jsonl: str | None, field: str, 
     """
     from ..core import check as run_check
 
-    cfg = _config(threshold, resources)
+    cfg = _config(threshold, resources, neural)
     prof = _load_profiles(profiles)
     index = _open_index(index_dir)
     if jsonl:
@@ -151,13 +160,13 @@ def _check_jsonl(path: str, field: str, prof: list[Any], index: Any, cfg: Config
 @encoding_option
 @user_errors
 def restore(file: str, profiles: tuple[str, ...], index_dir: str | None, threshold: float | None,
-            resources: str | None, encoding: str | None) -> None:
+            resources: str | None, neural: bool, encoding: str | None) -> None:
     """Print the most likely original wording of FILE (standard input when none)."""
     from ..core import check as run_check
 
     text = read_text_file(file, encoding)
     report = run_check(text, profile=_load_profiles(profiles) or None, index=_open_index(index_dir),
-                       config=_config(threshold, resources))
+                       config=_config(threshold, resources, neural))
     sys.stdout.write(report.restored)
     if report.restored and not report.restored.endswith("\n"):
         sys.stdout.write("\n")

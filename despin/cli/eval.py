@@ -101,6 +101,7 @@ def build_checker(
     profiles: Sequence[str],
     list_path: str | None,
     check: Callable[..., Report] | None = None,
+    neural: bool = False,
 ) -> tuple[str, Callable[[str], Report]]:
     """The checker to evaluate and its display name."""
     if baseline is not None:
@@ -116,7 +117,7 @@ def build_checker(
 
         loaded = load_many(profiles)
     check = check or _default_check()
-    config = Config(resources=resources)
+    config = Config(resources=resources, neural=neural)
     done = itertools.count()
 
     def checker(text: str) -> Report:
@@ -222,6 +223,7 @@ def format_worst(docs: Sequence[DocResult], n: int, max_items: int = 12) -> str:
 @click.option("--worst", "n_worst", default=0, type=click.IntRange(min=0),
               help="List the N documents with the most residual errors, with their spans.")
 @click.option("--limit", default=None, type=click.IntRange(min=1), help="Evaluate the first N valid pairs only.")
+@click.option("--neural", is_flag=True, help="despin with stage 5c, the neural model (python -m despin.neural_build).")
 @user_errors
 def eval_(
     pairs: str,
@@ -232,6 +234,7 @@ def eval_(
     as_json: bool,
     n_worst: int,
     limit: int | None,
+    neural: bool,
 ) -> None:
     """Measure detection, localisation, restoration and speed on PAIRS.jsonl.
 
@@ -252,7 +255,14 @@ def eval_(
 
         if not os.path.exists(pairs):
             raise InputError(f"{pairs}: no such file")
-    name, checker = build_checker(baseline, res, profiles, list_path)
+    if neural:
+        from .. import neural as neural_model
+
+        if not neural_model.available():
+            raise click.UsageError("--neural needs the neural model: run python -m despin.neural_build first")
+    name, checker = build_checker(baseline, res, profiles, list_path, neural=neural)
+    if neural:
+        name = "despin --neural"
     metrics, docs = run_eval(pairs, checker, name=name, resources=res, limit=limit)
     if as_json:
         click.echo(json.dumps(metrics.to_dict()))

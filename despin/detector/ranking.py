@@ -246,6 +246,51 @@ def rerank(units: list[Unit], low: list[str], weights: tuple[float, ...]) -> Non
         u.rank = [total * x / norm for x in e]
 
 
+# Units at least this likely spun are read by the neural model (stage 5c), their best
+# NEURAL_TOP candidates (`despin.neural`).
+NEURAL_FLOOR = 0.45
+NEURAL_TOP = 4
+# ... and whose best candidate holds less than this share of the ranking (above it the
+# model seldom changes the order: on 40 WP dev documents, 3 of 411 such units, all right).
+NEURAL_SURE = 0.8
+
+
+def neural_units(units: list[Unit]) -> list[Unit]:
+    """The units stage 5c reads: at least ``NEURAL_FLOOR`` likely, with two candidates or
+    more, the best of them less sure than ``NEURAL_SURE``."""
+    out = []
+    for u in units:
+        if u.posterior < NEURAL_FLOOR or len(u.cands) < 2 or not u.odds:
+            continue
+        total: float = sum(u.ranking)
+        if total > 0 and max(u.ranking) < NEURAL_SURE * total:
+            out.append(u)
+    return out
+
+
+def neural_rerank(units: list[Unit], weight: float) -> None:
+    """Stage 5c: the candidates the neural model scored (`despin.neural.score_units`) share
+    their part of the unit's ranking by a conditional logit, log share + ``weight`` · score
+    (``weight`` fitted by ``scripts/calibrate.py``); the others keep theirs."""
+    for u in units:
+        if not u.neural:
+            continue
+        scored = [k for k, s in enumerate(u.neural) if s == s]
+        if len(scored) < 2:
+            continue
+        ranking = list(u.ranking)
+        mass: float = sum(ranking[k] for k in scored)
+        if mass <= 0:
+            continue
+        z = [floored_log(ranking[k] / mass) + weight * u.neural[k] for k in scored]
+        top = max(z)
+        e = [math.exp(x - top) for x in z]
+        norm: float = sum(e)
+        for k, x in zip(scored, e):
+            ranking[k] = mass * x / norm
+        u.rank = ranking
+
+
 def suggestion_context(a: Analysis) -> tuple[float, float, float]:
     """Document-level evidence for the suggestion model: does despin's thesaurus explain
     this spinner? Where it does, the flagged units' best candidates tend to dominate and

@@ -75,6 +75,9 @@ class Unit:
     # word vectors, `despin.detector.ranking.document_fits`); empty: below its floor.
     fits: list[float] = field(default_factory=list)
     own_fit: float = 0.0
+    # log P(candidate, then the next words | the text before) from the neural model
+    # (`despin.neural.score_units`), NaN for candidates it did not score; empty: not scored.
+    neural: list[float] = field(default_factory=list)
 
     @property
     def ranking(self) -> list[float]:
@@ -94,6 +97,7 @@ class Analysis:
     # The document-score features as stage 4 left them (stage 6 refines the unit
     # posteriors; the document score is fitted and measured on the stage-4 ones).
     document: list[float] = field(default_factory=list)
+    neural: bool = False  # stage 5c (the neural model) re-ranked this document's units
 
     def doc_features(self) -> list[float]:
         """Document-level features for the calibrated document score."""

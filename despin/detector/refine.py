@@ -119,7 +119,7 @@ def refine(a: Analysis) -> None:
 of at least ``MIN_WORDS`` eligible words that stage 4 does not call clean with confidence:
 P(spun) ≥ ``MIN_SCORE``)."""
     a.document = a.doc_features()
-    models = refine_models()
+    models = refine_models(a.neural)  # the trees fitted through stage 5c where it ran
     if models is None or a.n_eligible < MIN_WORDS or document_score(a) < MIN_SCORE:
         return
     chosen, rows = features(a)
