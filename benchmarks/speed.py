@@ -58,7 +58,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, default=200)
     ap.add_argument("--spun", type=int, default=0,
-                    help="also time this many real-engine spun documents (dev data), with and without stage 5c")
+                    help="also time this many real-engine spun documents (dev data), with and without stage 5c, "
+                         "and count the clean documents stage 5c would read")
     ap.add_argument("--batch", action=argparse.BooleanOptionalAction, default=True,
                     help="load the batch language model first (despin.preload), as long-running jobs do")
     args = ap.parse_args()
@@ -94,13 +95,17 @@ def main() -> None:
     print(f"| peak RSS | {rss:.0f} MB |")
     from despin import neural
 
-    print(f"| clean documents that reached stage 5c (the neural model) | {_neural_runs(despin.check, docs)} of {len(docs)} |")
-    if args.spun and ENGINE.exists():
+    if not args.spun:
+        return
+    on = Config(neural=True)
+    if neural.available():
+        reached = _neural_runs(lambda d: despin.check(d, config=on), docs)
+        print(f"| with `Config(neural=True)`: these clean documents that reach stage 5c (the neural model) | {reached} of {len(docs)} |")
+    if ENGINE.exists():
         spun = [json.loads(line)["spun"] for line in open(ENGINE, encoding="utf-8")][: args.spun]
-        off = Config(neural=False)
-        plain = rate(lambda d: despin.check(d, config=off), spun)
-        with_model = rate(despin.check, spun) if neural.model() is not None else float("nan")
-        print(f"| check, real-engine spun documents (WP, dev), without / with stage 5c | {plain:.1f} / {with_model:.2f} docs/s |")
+        plain = rate(despin.check, spun)
+        with_model = rate(lambda d: despin.check(d, config=on), spun) if neural.available() else float("nan")
+        print(f"| check, real-engine spun documents (WP, dev), default / `Config(neural=True)` | {plain:.1f} / {with_model:.2f} docs/s |")
 
 
 def _neural_runs(fn, docs: list[str]) -> int:
