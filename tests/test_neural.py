@@ -189,13 +189,19 @@ def test_config_neural_false_never_loads_a_model(monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.mark.skipif(not neural.available(), reason="the neural model is not built (python -m despin.neural_build)")
-def test_the_stage_reads_a_spun_document_and_leaves_a_clean_one() -> None:
+def test_the_stage_reads_a_spun_document_and_leaves_a_clean_one(monkeypatch: pytest.MonkeyPatch) -> None:
     from despin.core import analyse
+    from despin.detector import refine
 
+    asked = []
+    trees = refine.refine_models
+    monkeypatch.setattr(refine, "refine_models", lambda neural=False: (asked.append(neural), trees(neural))[1])
     spun = ("The corporation aforementioned on Monday that its every quarter net income roseate acutely as gross "
             "sales of novel telephones mature in Asia and Europe, and the inventory marketplace got well swiftly.")
     a = analyse(spun, Config(neural=True))
     assert a.neural and any(u.neural for u in a.units)
+    assert asked == [True]  # stage 6 with the trees fitted through stage 5c
+    assert trees(True) is not None  # despin/data/refine-neural.json ships
     clean = "The company said on Monday that its quarterly net income rose sharply as sales of new phones grew."
     assert not analyse(clean, Config(neural=True)).neural
 

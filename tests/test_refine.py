@@ -72,7 +72,7 @@ def test_export_answers_as_scikit_learn_does() -> None:
 
 
 def _without_stage_6(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(refine, "refine_models", lambda: None)
+    monkeypatch.setattr(refine, "refine_models", lambda neural=False: None)
 
 
 def test_stage_6_refines_likely_units_and_leaves_the_document_score(monkeypatch: pytest.MonkeyPatch) -> None:
