@@ -99,7 +99,9 @@ def main() -> None:
         return
     on = Config(neural=True)
     if neural.available():
-        reached = _neural_runs(lambda d: despin.check(d, config=on), docs)
+        from despin.core import analyse
+
+        reached = sum(analyse(d, on).neural for d in docs)
         print(f"| with `Config(neural=True)`: these clean documents that reach stage 5c (the neural model) | {reached} of {len(docs)} |")
     if ENGINE.exists():
         spun = [json.loads(line)["spun"] for line in open(ENGINE, encoding="utf-8")][: args.spun]
@@ -107,26 +109,6 @@ def main() -> None:
         with_model = rate(lambda d: despin.check(d, config=on), spun) if neural.available() else float("nan")
         print(f"| check, real-engine spun documents (WP, dev), default / `Config(neural=True)` | {plain:.1f} / {with_model:.2f} docs/s |")
 
-
-def _neural_runs(fn, docs: list[str]) -> int:
-    """How many of ``docs`` stage 5c scores (its model runs), counted on a second pass."""
-    from despin import neural
-
-    calls = 0
-    original = neural.score_units
-
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
-        nonlocal calls
-        calls += 1
-        return original(*args, **kwargs)
-
-    neural.score_units = counting  # type: ignore[assignment]
-    try:
-        for d in docs:
-            fn(d)
-    finally:
-        neural.score_units = original  # type: ignore[assignment]
-    return calls
 
 
 if __name__ == "__main__":

@@ -48,8 +48,8 @@ class Config:
     explain: bool = True
     # Stage 5c: a neural language model re-ranks the suggestions of likely spun documents
     # (`despin.neural`; build it once with `python -m despin.neural_build`). Off by default:
-    # it restores ~1-2 points more of a real spinner's damage for ~50x the time of a spun
-    # document (docs/neural.md), and 1% of clean news reaches it.
+    # it restores 1.5-2.3 points more of a real spinner's damage for ~200x the time of a
+    # spun document (docs/neural.md), and 1% of clean news reaches it.
     neural: bool = False
 
     def replace(self, **changes: object) -> "Config":

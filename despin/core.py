@@ -13,7 +13,7 @@ from .calibration import neural_weight, rerank_weights
 from .config import DEFAULT, Config, SubstitutionSource
 from .detector import candidates, context, posterior, ranking, refine, units
 from .detector.decide import build_report, merge_profile_spans
-from .detector.records import Analysis
+from .detector.records import Analysis, Unit
 from .report import Report, Span, apply, empty_report
 
 
@@ -149,9 +149,16 @@ def analyse(text: str, config: Config = DEFAULT, profiles: Sequence[Substitution
 
 
 # Stage 5c (off by default: ``Config(neural=True)``, ``--neural``) runs on documents at least
-# this likely spun (the verdict's threshold): its cost, 2-5 s a spun 400-word document on
+# this likely spun (the verdict's threshold): its cost, 2-7 s a spun 400-word document on
 # one core, is spent where there is something to restore.
 NEURAL_FROM = 0.5
+
+
+def units_for_neural_model(a: Analysis) -> list[Unit]:
+    """The units stage 5c reads (`despin.detector.ranking.neural_units`), in a document at
+    least ``NEURAL_FROM`` likely spun; none elsewhere."""
+    chosen = ranking.neural_units(a.units)
+    return chosen if chosen and posterior.document_score(a) >= NEURAL_FROM else []
 
 
 def read_with_neural_model(text: str, a: Analysis) -> None:
@@ -161,8 +168,8 @@ def read_with_neural_model(text: str, a: Analysis) -> None:
     weight = neural_weight()
     if weight is None:
         return
-    chosen = ranking.neural_units(a.units)
-    if not chosen or posterior.document_score(a) < NEURAL_FROM:
+    chosen = units_for_neural_model(a)
+    if not chosen:
         return
     from . import neural
 

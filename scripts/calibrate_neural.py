@@ -4,8 +4,8 @@
 Recipe (deterministic): the first ``--docs`` training documents of ``scripts/calibrate.py``
 (the same held-out rows skipped, the same seed: half the simulator's presets, half the
 ``dictionary`` preset checked without its resource), each analysed through stage 5 with the
-shipped calibration; on the units stage 5c reads (`despin.detector.ranking.neural_units`,
-in documents at least ``despin.core.NEURAL_FROM`` likely spun) whose original (word for
+shipped calibration; on the units stage 5c reads (`despin.core.units_for_neural_model`)
+whose original (word for
 word) is among the scored candidates, the weight ``w`` that maximises the likelihood of the
 original under softmax(log share + w · neural score) over the scored candidates. Written as
 ``"neural"`` into ``despin/data/calibration.json`` (the rest of the file is kept). Needs the
@@ -31,15 +31,15 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import calibrate  # noqa: E402
 from despin import neural  # noqa: E402
 from despin.config import Config  # noqa: E402
-from despin.core import NEURAL_FROM, analyse  # noqa: E402
-from despin.detector import posterior, ranking  # noqa: E402
+from despin.core import analyse, units_for_neural_model  # noqa: E402
+from despin.detector import ranking  # noqa: E402
 
 
 def rows_for(spun: str, original: str, cfg: Config, model: neural.Model) -> list[tuple[np.ndarray, np.ndarray, int]]:
     """(log shares, neural scores, index of the original) per usable unit of one document."""
     a = analyse(spun, cfg.replace(neural=False))
-    chosen = ranking.neural_units(a.units)
-    if not chosen or posterior.document_score(a) < NEURAL_FROM:
+    chosen = units_for_neural_model(a)
+    if not chosen:
         return []
     originals = calibrate.originals_by_span(spun, original)
     neural.score_units(model, spun, a.tokens, chosen, top=ranking.NEURAL_TOP)

@@ -30,3 +30,11 @@ def user_errors(fn: F) -> F:
 encoding_option = click.option(
     "--encoding", default=None, help="Input encoding (default: UTF-8; binary files are refused)."
 )
+
+
+def require_neural_model() -> None:
+    """``--neural`` without a built model is a usage error that says how to build it."""
+    from .. import neural
+
+    if not neural.available():
+        raise click.UsageError("--neural needs the neural model: run python -m despin.neural_build first")

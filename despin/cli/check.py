@@ -10,7 +10,7 @@ import click
 from ..config import Config
 from ..io.text import iter_jsonl, read_text_file
 from ..report import Report, replaces
-from ._common import encoding_option, user_errors
+from ._common import encoding_option, require_neural_model, user_errors
 
 
 def _load_profiles(paths: Sequence[str]) -> list[Any]:
@@ -32,10 +32,7 @@ def _open_index(path: str | None) -> Any:
 def _config(threshold: float | None, resources: str | None, neural: bool = False) -> Config:
     cfg = Config(neural=neural)
     if neural:
-        from .. import neural as neural_model
-
-        if not neural_model.available():
-            raise click.UsageError("--neural needs the neural model: run python -m despin.neural_build first")
+        require_neural_model()
     if threshold is not None:
         cfg = cfg.replace(threshold=threshold)
     if resources:

@@ -27,7 +27,7 @@ from ..evaluate import (
 from ..io.text import iter_jsonl, read_text_file
 from ..lexicon import DEFAULT_SOURCES, SOURCES
 from ..report import Report
-from ._common import user_errors
+from ._common import require_neural_model, user_errors
 
 # Report the first few malformed lines one by one, then only count them.
 MAX_LINE_MESSAGES = 20
@@ -256,10 +256,7 @@ def eval_(
         if not os.path.exists(pairs):
             raise InputError(f"{pairs}: no such file")
     if neural:
-        from .. import neural as neural_model
-
-        if not neural_model.available():
-            raise click.UsageError("--neural needs the neural model: run python -m despin.neural_build first")
+        require_neural_model()
     name, checker = build_checker(baseline, res, profiles, list_path, neural=neural)
     if neural:
         name = "despin --neural"

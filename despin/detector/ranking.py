@@ -240,10 +240,15 @@ def rerank(units: list[Unit], low: list[str], weights: tuple[float, ...]) -> Non
         static = _static_scores(u, weights)
         scores = [static[k] + sum(a * b for a, b in zip(weights, dynamic_features(u, k, counts, place[k], total, fits[k])))
                   for k in range(len(u.cands))]
-        top = max(scores)
-        e = [math.exp(z - top) for z in scores]
-        norm: float = sum(e)
-        u.rank = [total * x / norm for x in e]
+        u.rank = _shared(total, scores)
+
+
+def _shared(mass: float, scores: list[float]) -> list[float]:
+    """``mass`` shared in proportion to exp(score): a conditional logit's probabilities."""
+    top = max(scores)
+    e = [math.exp(z - top) for z in scores]
+    norm: float = sum(e)
+    return [mass * x / norm for x in e]
 
 
 # Units at least this likely spun are read by the neural model (stage 5c), their best
@@ -271,7 +276,7 @@ def neural_units(units: list[Unit]) -> list[Unit]:
 def neural_rerank(units: list[Unit], weight: float) -> None:
     """Stage 5c: the candidates the neural model scored (`despin.neural.score_units`) share
     their part of the unit's ranking by a conditional logit, log share + ``weight`` · score
-    (``weight`` fitted by ``scripts/calibrate.py``); the others keep theirs."""
+    (``weight`` fitted by ``scripts/calibrate_neural.py``); the others keep theirs."""
     for u in units:
         if not u.neural:
             continue
@@ -283,11 +288,8 @@ def neural_rerank(units: list[Unit], weight: float) -> None:
         if mass <= 0:
             continue
         z = [floored_log(ranking[k] / mass) + weight * u.neural[k] for k in scored]
-        top = max(z)
-        e = [math.exp(x - top) for x in z]
-        norm: float = sum(e)
-        for k, x in zip(scored, e):
-            ranking[k] = mass * x / norm
+        for k, share in zip(scored, _shared(mass, z)):
+            ranking[k] = share
         u.rank = ranking
 
 
