@@ -176,3 +176,37 @@ def batch_topic_fit(total: Any, groups: Sequence[tuple[Sequence[int], Any, Any, 
     den = entry_norm * np.repeat(np.sqrt(np.maximum(group_norm, 0.0)), sizes)
     fits = np.where(den > 1e-9, entry_num / np.maximum(den, 1e-9), 0.0).tolist()
     return [fits[o:o + n] for o, n in zip(offsets.tolist(), sizes)]
+
+
+def batch_context_fit(contexts: Any, groups: Sequence[tuple[Any, Any, int]]) -> list[list[float]]:
+    """Like `batch_topic_fit`, with a context of its own for each group: ``contexts`` holds one
+    summed vector a row (a zero row: no context, every entry 0.0), ``groups`` ``(rows, entry,
+    n)`` as there. The cosine of each entry's mean vector with its group's context."""
+    import numpy as np
+
+    sizes = [g[2] for g in groups]
+    if not groups:
+        return []
+    lengths = [len(g[0]) for g in groups]
+    offsets = np.cumsum([0] + sizes[:-1])
+    n_entries = int(sum(sizes))
+    rows_all = np.concatenate([g[0] for g in groups])
+    if not len(rows_all):
+        return [[0.0] * n for n in sizes]
+    entry_all = np.concatenate([g[1] for g in groups]) + np.repeat(offsets, lengths)
+    gathered = unit_rows(rows_all)
+    row_group = np.repeat(np.arange(len(groups)), lengths)
+    num = np.einsum("ij,ij->i", gathered, contexts[row_group])
+    entry_num = np.bincount(entry_all, weights=num, minlength=n_entries)
+    entry_rows = np.bincount(entry_all, minlength=n_entries)
+    entry_norm = entry_rows.astype(np.float64)
+    multi = np.flatnonzero(entry_rows > 1)
+    if len(multi):
+        in_multi = np.flatnonzero(entry_rows[entry_all] > 1)
+        firsts = np.flatnonzero(np.r_[True, entry_all[in_multi][1:] != entry_all[in_multi][:-1]])
+        sums = np.add.reduceat(gathered[in_multi], firsts, axis=0)
+        entry_norm[multi] = np.sqrt(np.einsum("ij,ij->i", sums, sums))
+    context_norm = np.sqrt(np.einsum("ij,ij->i", contexts, contexts))
+    den = entry_norm * np.repeat(context_norm, sizes)
+    fits = np.where(den > 1e-9, entry_num / np.maximum(den, 1e-9), 0.0).tolist()
+    return [fits[o:o + n] for o, n in zip(offsets.tolist(), sizes)]

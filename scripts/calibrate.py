@@ -119,7 +119,8 @@ def collect_suggestions(
 
 
 def collect_rerank(
-    a: Analysis, low: list[str], originals: dict[tuple[int, int], str], threshold: float
+    a: Analysis, low: list[str], originals: dict[tuple[int, int], str], threshold: float,
+    sources: tuple[str, ...],
 ) -> tuple[list[list[float]], list[int], list[int]]:
     """Rows for the re-ranker: for each unit whose posterior clears ``threshold`` and whose
     original (word for word, `originals_by_span`) is one of its candidates, every candidate's
@@ -137,7 +138,7 @@ def collect_rerank(
         texts = [c.text for c in u.cands]
         if original not in texts:
             continue
-        X += ranking.unit_features(u, counts)
+        X += ranking.unit_features(u, counts, sources)
         y += [int(t == original) for t in texts]
         group += [n] * len(texts)
         n += 1
@@ -379,7 +380,7 @@ def fit_logistic_models(docs: list[tuple[str, str, Config, str]], config: Config
     for spun, text, cfg, _ in docs:
         a = analyse(spun, cfg)
         X, y, g = collect_rerank(a, [t.text.lower() for t in a.tokens], originals_by_span(spun, text),
-                                 SUGGESTION_THRESHOLD)
+                                 SUGGESTION_THRESHOLD, tuple(cfg.resources))
         start = (Rg[-1] + 1) if Rg else 0
         RX += X
         Ry += y

@@ -43,7 +43,8 @@ def test_rerank_rows_label_the_original_among_a_units_candidates() -> None:
     original = "The stock market would recover quickly after the minister spoke to reporters on Tuesday."
     spun = "The stock marketplace would recover quickly after the minister spoke to reporters on Tuesday."
     a = analyse(spun, Config())
-    X, y, group = cal.collect_rerank(a, [t.text.lower() for t in a.tokens], cal.originals_by_span(spun, original), 0.0)
+    X, y, group = cal.collect_rerank(a, [t.text.lower() for t in a.tokens], cal.originals_by_span(spun, original), 0.0,
+                                      tuple(Config().resources))
     assert X and len(X) == len(y) == len(group)
     unit = next(u for u in a.units if u.observed == "marketplace")
     assert "market" in [c.text for c in unit.cands]

@@ -128,16 +128,16 @@ def test_rerank_puts_the_candidate_the_weights_favour_on_top_and_keeps_the_total
 
     u = Unit(0, 1, "marketplace", (Candidate("market", 0.1, "moby"), Candidate("bazaar", 0.2, "wordnet")),
              odds=[1.0, 3.0], posterior=0.9)
-    n = len(ranking.unit_features(u, {})[0])
+    n = len(ranking.unit_features(u, {}, ("wordnet", "moby"))[0])
     assert n == len(ranking.RERANK_FEATURES)
     moby = ranking.RERANK_FEATURES.index("relation moby")
     weights = [0.0] * n
     weights[moby] = 5.0  # a re-ranker that trusts Moby's candidates
-    ranking.rerank([u], ["marketplace"], tuple(weights))
+    ranking.rerank([u], ["marketplace"], tuple(weights), ("wordnet", "moby"))
     assert u.rank[0] > u.rank[1]
     assert abs(sum(u.rank) - 4.0) < 1e-9
     low = Unit(0, 1, "marketplace", u.cands, odds=[1.0, 3.0], posterior=0.01)
-    ranking.rerank([low], ["marketplace"], tuple(weights))
+    ranking.rerank([low], ["marketplace"], tuple(weights), ("wordnet", "moby"))
     assert low.rank == []  # below the floor: the order of the odds stands
 
 
@@ -151,7 +151,44 @@ def test_rerank_weights_that_do_not_fit_the_features_are_a_clear_error() -> None
     u = Unit(0, 1, "marketplace", (Candidate("market", 0.1, "moby"), Candidate("bazaar", 0.2, "wordnet")),
              odds=[1.0, 3.0], posterior=0.9)
     with pytest.raises(DataError, match="calibrate.py"):
-        ranking.rerank([u], ["marketplace"], (1.0, 2.0))
+        ranking.rerank([u], ["marketplace"], (1.0, 2.0), ("wordnet", "moby"))
+
+
+def test_window_fit_reads_the_words_near_the_unit_not_the_whole_document() -> None:
+    """A long article about shares with one paragraph about a river: in that paragraph the
+    window prefers "beach" to "equity" although the document's topic does not."""
+    from despin.detector import ranking
+    from despin.detector.records import Candidate, Unit
+
+    far = "shares traders investors prices exchange dividends earnings stocks bonds markets".split() * 3
+    near = "the river flooded the fields and the water rose over the".split()
+    low = far + near + ["shore"] + "as fish swam in the muddy river water near boats".split()
+    i = len(far) + len(near)
+    u = Unit(i, i + 1, "shore", (Candidate("equity", 0.1, "moby"), Candidate("beach", 0.1, "moby"),
+                                 Candidate("zzzq", 0.1, "moby")), odds=[1.0, 1.0, 1.0], posterior=0.9)
+    ranking.document_fits([u], low)
+    assert u.wfits[1] > u.wfits[0] + 0.2
+    assert u.fits[0] > u.fits[1] + 0.2  # the whole article pulls towards finance, the window does not
+    assert u.wfits[2] == 0.0  # no vector
+    # Words more than WINDOW away do not count: a unit at the start of the finance words gets a
+    # finance window.
+    v = Unit(0, 1, "shore", u.cands, odds=[1.0, 1.0, 1.0], posterior=0.9)
+    ranking.document_fits([v], ["shore"] + low[1:])
+    assert v.wfits[0] > v.wfits[1] + 0.2
+
+
+def test_listed_both_ways_needs_the_observed_word_to_list_the_candidate_too() -> None:
+    from despin.detector import ranking
+    from despin.detector.records import Candidate
+
+    cands = (Candidate("list", 0.1, "moby"), Candidate("division", 0.1, "moby"),
+             Candidate("inventories", 0.1, "inflection"), Candidate("lists", 0.1, "moby"))
+    sources = ("wordnet", "moby", "function")
+    # "list" lists "inventory" and "inventory" lists "list"; "division" lists "inventory" only;
+    # an inflection is no thesaurus pair; "lists" counts through its lemma.
+    assert ranking.listed_both_ways("inventory", cands, sources) == [1.0, 0.0, 0.0, 1.0]
+    # Only the thesauri despin is given count (leave-one-resource-out).
+    assert ranking.listed_both_ways("inventory", cands, ("wordnet", "function")) == [0.0, 0.0, 0.0, 0.0]
 
 
 def test_topic_fit_prefers_the_candidate_that_fits_the_unflagged_words() -> None:

@@ -75,6 +75,8 @@ class Unit:
     # word vectors, `despin.detector.ranking.document_fits`); empty: below its floor.
     fits: list[float] = field(default_factory=list)
     own_fit: float = 0.0
+    # ... and with the words within `despin.detector.ranking.WINDOW` of the unit.
+    wfits: list[float] = field(default_factory=list)
     # log P(candidate, then the next words | the text before) from the neural model
     # (`despin.neural.score_units`), NaN for candidates it did not score; empty: not scored.
     neural: list[float] = field(default_factory=list)
