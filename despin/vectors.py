@@ -146,13 +146,10 @@ def batch_topic_fit(total: Any, groups: Sequence[tuple[Sequence[int], Any, Any, 
         return [[0.0] * g[3] for g in groups]
     sizes = [g[3] for g in groups]
     lengths = [len(g[1]) for g in groups]
-    offsets = np.cumsum([0] + sizes[:-1])
-    n_entries = int(sum(sizes))
-    rows_all = np.concatenate([g[1] for g in groups])
-    if not len(rows_all):
+    found = _gathered([g[1] for g in groups], [g[2] for g in groups], sizes)
+    if found is None:
         return [[0.0] * n for n in sizes]
-    entry_all = np.concatenate([g[2] for g in groups]) + np.repeat(offsets, lengths)
-    gathered = unit_rows(rows_all)
+    offsets, n_entries, entry_all, gathered = found
     num = gathered @ total
     norm_sq = float(total @ total)
     group_norm = np.full(len(groups), norm_sq)
@@ -165,15 +162,7 @@ def batch_topic_fit(total: Any, groups: Sequence[tuple[Sequence[int], Any, Any, 
             if b > a:
                 num[a:b] -= gathered[a:b] @ o
     entry_num = np.bincount(entry_all, weights=num, minlength=n_entries)
-    entry_rows = np.bincount(entry_all, minlength=n_entries)
-    entry_norm = entry_rows.astype(np.float64)  # |sum of v| is 1 for one-word entries (0: none)
-    multi = np.flatnonzero(entry_rows > 1)
-    if len(multi):
-        in_multi = np.flatnonzero(entry_rows[entry_all] > 1)  # their rows, entry by entry
-        firsts = np.flatnonzero(np.r_[True, entry_all[in_multi][1:] != entry_all[in_multi][:-1]])
-        sums = np.add.reduceat(gathered[in_multi], firsts, axis=0)
-        entry_norm[multi] = np.sqrt(np.einsum("ij,ij->i", sums, sums))
-    den = entry_norm * np.repeat(np.sqrt(np.maximum(group_norm, 0.0)), sizes)
+    den = _entry_norms(gathered, entry_all, n_entries) * np.repeat(np.sqrt(np.maximum(group_norm, 0.0)), sizes)
     fits = np.where(den > 1e-9, entry_num / np.maximum(den, 1e-9), 0.0).tolist()
     return [fits[o:o + n] for o, n in zip(offsets.tolist(), sizes)]
 
@@ -188,25 +177,42 @@ def batch_context_fit(contexts: Any, groups: Sequence[tuple[Any, Any, int]]) -> 
     if not groups:
         return []
     lengths = [len(g[0]) for g in groups]
-    offsets = np.cumsum([0] + sizes[:-1])
-    n_entries = int(sum(sizes))
-    rows_all = np.concatenate([g[0] for g in groups])
-    if not len(rows_all):
+    found = _gathered([g[0] for g in groups], [g[1] for g in groups], sizes)
+    if found is None:
         return [[0.0] * n for n in sizes]
-    entry_all = np.concatenate([g[1] for g in groups]) + np.repeat(offsets, lengths)
-    gathered = unit_rows(rows_all)
+    offsets, n_entries, entry_all, gathered = found
     row_group = np.repeat(np.arange(len(groups)), lengths)
     num = np.einsum("ij,ij->i", gathered, contexts[row_group])
     entry_num = np.bincount(entry_all, weights=num, minlength=n_entries)
+    den = _entry_norms(gathered, entry_all, n_entries) * np.repeat(np.sqrt(np.einsum("ij,ij->i", contexts, contexts)), sizes)
+    fits = np.where(den > 1e-9, entry_num / np.maximum(den, 1e-9), 0.0).tolist()
+    return [fits[o:o + n] for o, n in zip(offsets.tolist(), sizes)]
+
+
+def _entry_norms(gathered: Any, entry_all: Any, n_entries: int) -> Any:
+    """The norm of each entry's summed unit vectors (``gathered`` rows numbered by
+    ``entry_all``, entry by entry): 1 for a one-word entry, 0 for an entry with no row."""
+    import numpy as np
+
     entry_rows = np.bincount(entry_all, minlength=n_entries)
     entry_norm = entry_rows.astype(np.float64)
     multi = np.flatnonzero(entry_rows > 1)
     if len(multi):
-        in_multi = np.flatnonzero(entry_rows[entry_all] > 1)
+        in_multi = np.flatnonzero(entry_rows[entry_all] > 1)  # their rows, entry by entry
         firsts = np.flatnonzero(np.r_[True, entry_all[in_multi][1:] != entry_all[in_multi][:-1]])
         sums = np.add.reduceat(gathered[in_multi], firsts, axis=0)
         entry_norm[multi] = np.sqrt(np.einsum("ij,ij->i", sums, sums))
-    context_norm = np.sqrt(np.einsum("ij,ij->i", contexts, contexts))
-    den = entry_norm * np.repeat(context_norm, sizes)
-    fits = np.where(den > 1e-9, entry_num / np.maximum(den, 1e-9), 0.0).tolist()
-    return [fits[o:o + n] for o, n in zip(offsets.tolist(), sizes)]
+    return entry_norm
+
+
+def _gathered(rows: Sequence[Any], entries: Sequence[Any], sizes: list[int]) -> tuple[Any, int, Any, Any] | None:
+    """Several groups' rows as one: ``(offsets of the groups' entries, number of entries, the
+    entry of each row numbered across groups, the rows' unit vectors)``; None without rows."""
+    import numpy as np
+
+    offsets = np.cumsum([0] + sizes[:-1])
+    rows_all = np.concatenate(rows)
+    if not len(rows_all):
+        return None
+    entry_all = np.concatenate(entries) + np.repeat(offsets, [len(r) for r in rows])
+    return offsets, int(sum(sizes)), entry_all, unit_rows(rows_all)
