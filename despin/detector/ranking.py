@@ -217,11 +217,6 @@ def listed_both_ways(observed: str, cands: tuple[Candidate, ...], sources: tuple
     return out
 
 
-# (candidates, observed phrase, sources) -> `listed_both_ways` (the candidates kept, so that
-# their id stays theirs while cached).
-_BOTH: dict[tuple[int, str, tuple[str, ...]], tuple[tuple[Candidate, ...], list[float]]] = {}
-
-
 def static_features(c: Candidate, observed: str) -> list[float]:
     """The re-ranker's features of candidate ``c`` for the observed phrase alone."""
     first = c.words[0]
@@ -252,6 +247,8 @@ def candidate_features(u: Unit, k: int, counts: dict[str, int], place: int, tota
 # (candidates, observed phrase) -> the weighted sums of their static features, per weights.
 _STATIC: dict[tuple[int, str], tuple[tuple[Candidate, ...], tuple[float, ...], list[float]]] = {}
 _STATIC_MAX = 100_000
+# (candidates, observed phrase, sources) -> `listed_both_ways`, as bounded.
+_BOTH: dict[tuple[int, str, tuple[str, ...]], tuple[tuple[Candidate, ...], list[float]]] = {}
 
 
 def _static_scores(u: Unit, weights: tuple[float, ...]) -> list[float]:
@@ -272,8 +269,7 @@ def unit_features(u: Unit, counts: dict[str, int], sources: tuple[str, ...]) -> 
     odds whose ranking sums to more than 0; its topic fits from `document_fits`, else 0)."""
     total: float = sum(u.ranking)
     place = _places(u.ranking)
-    fits = _fits(u)
-    wfits = u.wfits or [0.0] * len(u.cands)
+    fits, wfits = _fits(u)
     both = _both_ways(u, sources)
     return [candidate_features(u, k, counts, place[k], total, fits[k], wfits[k], both[k]) for k in range(len(u.cands))]
 
@@ -293,9 +289,11 @@ def _places(ranking: list[float]) -> list[int]:
     return place
 
 
-def _fits(u: Unit) -> list[float]:
-    """The unit's topic fits (`document_fits`), 0 for every candidate where it has none."""
-    return u.fits or [0.0] * len(u.cands)
+def _fits(u: Unit) -> tuple[list[float], list[float]]:
+    """The unit's topic and window fits (`document_fits`), 0 for every candidate where it has
+    none."""
+    none = [0.0] * len(u.cands)
+    return u.fits or none, u.wfits or none
 
 
 def rerank(units: list[Unit], low: list[str], weights: tuple[float, ...], sources: tuple[str, ...]) -> None:
@@ -315,8 +313,7 @@ def rerank(units: list[Unit], low: list[str], weights: tuple[float, ...], source
         if total <= 0:
             continue
         place = _places(u.ranking)
-        fits = _fits(u)
-        wfits = u.wfits or [0.0] * len(u.cands)
+        fits, wfits = _fits(u)
         both = _both_ways(u, sources)
         static = _static_scores(u, weights)
         scores = [static[k] + sum(a * b for a, b in zip(weights, dynamic_features(u, k, counts, place[k], total,
