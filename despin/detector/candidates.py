@@ -161,7 +161,7 @@ def listed_phrases(sources: tuple[str, ...]) -> frozenset[str]:
 # costs ~0.5 ms a new word type (lemminflect deep-copies its tables), a quarter of the
 # detector's time on new text; a table row costs a split.
 TABLE_SOURCES: tuple[str, ...] = lexicon.DEFAULT_SOURCES
-TABLE_VERSION = 3  # bump with any change to compute_candidates or its constants (2: plausibility flags, 3: loose relations last)
+TABLE_VERSION = 4  # bump with any change to compute_candidates or its constants (2: plausibility flags, 3: loose relations last, 4: shared categories)
 _TABLE_FILE = "candidates.tsv.gz"
 
 
@@ -177,6 +177,7 @@ def table_header() -> str:
         digests.append(f"{source}={hashlib.sha1(data).hexdigest()[:12]}")
     weights = ",".join(f"{source}:{source_weight(source)}" for source in TABLE_SOURCES)
     limits = (f"max={MAX_CANDIDATES},loose={LOOSE_EXTRA},lemmas={_MAX_LEMMAS},per_list={_PER_LIST},other_form={_OTHER_FORM}"
+              f",categories={CATEGORY_SOURCE}:{_CATEGORY_WEIGHT}:{_PER_LIST_CATEGORIES}"
               f",prior_cut={_PRIOR_CUT} weights={weights}")
     return f"# despin candidates v{TABLE_VERSION} {limits} {' '.join(digests)}"
 
@@ -277,26 +278,34 @@ def _ranked(phrase: str, sources: tuple[str, ...], keys: list[str], tags: frozen
     """The candidates ``sources`` give ``phrase`` (looked up under ``keys``), best prior first."""
     single = " " not in phrase
     share = {source: source_weight(source) for source in sources}
+    categories = CATEGORY_SOURCE in sources and single
+    per_list = _PER_LIST_CATEGORIES if categories else _PER_LIST
     raw: dict[str, tuple[float, str]] = {}
     for source in sources:
         for key in keys:
             # Lists come sorted by plausibility (scripts/build_lexicon.py): the head suffices.
-            for orig, n in lexicon.inverse_entries(key, source)[:_PER_LIST]:
+            for orig, n in lexicon.inverse_entries(key, source)[:per_list]:
                 q = share[source] / n
                 if orig not in raw or raw[orig][0] < q:
                     raw[orig] = (q, source)
-    top = sorted(raw.items(), key=lambda kv: -(_prior(kv[0]) + math.log(kv[1][0])))[:_MAX_LEMMAS]
+    boost: dict[str, float] = {}
+    if categories:
+        boost = {orig: _CATEGORY_WEIGHT * math.log1p(shared_categories(phrase, orig)) for orig in raw}
+    top = sorted(raw.items(), key=lambda kv: -(_prior(kv[0]) + math.log(kv[1][0]) + boost.get(kv[0], 0.0)))
+    top = top[:_MAX_LEMMAS]
 
     best: dict[str, Candidate] = {}
+    bonus: dict[str, float] = {}
 
-    def add(text: str, q: float, relation: str) -> None:
+    def add(text: str, q: float, relation: str, extra: float = 0.0) -> None:
         if text != phrase and (text not in best or q > best[text].q):
             best[text] = Candidate(text, q, relation)
+            bonus[text] = extra
 
     for orig, (q, source) in top:
         if single:
             for form, w in _inflected(orig, tags):
-                add(form, q * w, source)
+                add(form, q * w, source, boost.get(orig, 0.0))
         else:
             add(orig, q, source)
     if with_lemmas and sources and single and phrase in _lemmas(phrase):
@@ -307,7 +316,40 @@ def _ranked(phrase: str, sources: tuple[str, ...], keys: list[str], tags: frozen
             q = max(share[s] / (len(lexicon.synonyms(lemma, s)) + 1) for s in sources)
             for form in forms(lemma):
                 add(form, q, "inflection")
-    return sorted(best.values(), key=lambda c: -(_prior(c.text) + math.log(c.q)))
+    return sorted(best.values(), key=lambda c: -(_prior(c.text) + math.log(c.q) + bonus.get(c.text, 0.0)))
+
+
+# Spinners' dictionaries are cut from category thesauri (Roget-like "meanings"): a head's
+# alternatives are the words that share several of its categories. Moby's entries are such
+# categories, so the candidates are ordered by prior × channel × (1 + the number of Moby
+# entries that list both the observed word and the candidate, plus 3 for each that lists the
+# other) before the best 32 are kept. Measured (`compute_candidates`, 100 documents a proxy,
+# word swaps): the original among the 32 for 70.1% of the WP engine's swaps (65.6% without),
+# 64.4% of ProThemes' (59.4%), 71.8% of the WordNet leave-one-out dictionary's (69.6%); among
+# the best 8: 40.4% (34.1%), 38.0% (31.1%), 54.5% (52.1%). Weight 2 gained more on the engines
+# and lost on the leave-one-out dictionary. Without Moby in the resources nothing changes.
+CATEGORY_SOURCE = "moby"
+_CATEGORY_WEIGHT = 1.0
+# Entries read from each inverted list when the categories re-order them (they reach deeper).
+_PER_LIST_CATEGORIES = 400
+
+
+@lru_cache(maxsize=100_000)
+def _categories(word: str) -> frozenset[str]:
+    """The category-thesaurus entries that list ``word`` or one of its lemmas."""
+    out: set[str] = set()
+    for key in {word, *_lemmas(word)}:
+        out.update(orig for orig, _ in lexicon.inverse_entries(key, CATEGORY_SOURCE))
+    return frozenset(out)
+
+
+def shared_categories(observed: str, candidate: str) -> int:
+    """How many category-thesaurus entries list both words, plus 3 for each that lists the
+    other (lemmas included)."""
+    mine, theirs = _categories(observed), _categories(candidate)
+    lem_o = {observed, *_lemmas(observed)}
+    lem_c = {candidate, *_lemmas(candidate)}
+    return len(mine & theirs) + 3 * (not lem_c.isdisjoint(mine)) + 3 * (not lem_o.isdisjoint(theirs))
 
 
 @lru_cache(maxsize=500_000)
