@@ -145,3 +145,14 @@ def test_tables_are_symmetric_and_tokenised():
                 assert head in fwd[alt], (head, alt)
     numbers = build.numbers_forward()
     assert all(str(n) in numbers for n in range(0, 100))
+
+
+def test_shared_categories_order_candidates_when_moby_is_a_resource() -> None:
+    """Words that share many Moby entries (a category thesaurus's co-members, which is where
+    spinners' dictionaries come from) come first; without Moby the order is prior × channel."""
+    assert candidates.shared_categories("fast", "quick") > 5
+    assert candidates.shared_categories("fast", "banana") == 0
+    with_moby = [c.text for c in candidates.compute_candidates("radio", lexicon.DEFAULT_SOURCES)]
+    assert "press" in with_moby[:16]
+    without = tuple(s for s in lexicon.DEFAULT_SOURCES if s != candidates.CATEGORY_SOURCE)
+    assert "press" not in [c.text for c in candidates.compute_candidates("radio", without)][:16]
