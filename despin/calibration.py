@@ -45,6 +45,12 @@ def doc_weights() -> list[float] | None:
     return list(d["doc"]) if d and d.get("doc") else None
 
 
+def final_weights() -> list[float] | None:
+    """The document score read after stage 6 (`Analysis.final_features`); None: stage 4's."""
+    d = _load()
+    return list(d["final"]) if d and d.get("final") else None
+
+
 @lru_cache(maxsize=1)
 def screen_weights() -> tuple[float, ...] | None:
     d = _load()

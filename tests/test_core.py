@@ -403,6 +403,7 @@ def test_calibration_weights_match_the_features_the_detector_computes() -> None:
     u = next(u for u in a.units if u.odds)
     assert len(calibration.unit_weights() or []) == 1 + len(unit_features(u, a.rho, 0.0, 1))
     assert len(calibration.doc_weights() or []) == 1 + len(a.doc_features())
+    assert len(calibration.final_weights() or []) == 1 + len(a.final_features())
     assert len(calibration.screen_weights() or []) == 1 + len(screen_features(text, ("wordnet", "moby")))
     assert len(calibration.suggestion_weights() or []) == 1 + len(suggestion_features(u, 1, suggestion_context(a)))
 
@@ -521,3 +522,22 @@ def test_a_candidate_is_read_as_the_text_would_read_with_it() -> None:
     unit = next(u for u in a.units if u.observed == "five")
     c = next(k for k, c in enumerate(unit.cands) if c.text == "5")
     assert unit.odds[c] == pytest.approx(unit.cands[c].q, rel=1e-9)
+
+
+def test_report_score_reads_the_posteriors_every_stage_left() -> None:
+    """The report's P(spun) is the final document model's (stage 4's features and the
+    posteriors after stage 6), not the stage-4 score the stages gate on; the two differ."""
+    from despin.core import analyse
+    from despin.detector.decide import build_report
+    from despin.detector.posterior import document_score, final_score
+
+    text = ("The company's top administrator informed reporters on Tuesday that the inventory "
+            "marketplace would get well swiftly after the lender lowered its interest prices. "
+            "Analysts stated the transfer was anticipated and that need for loans stayed sturdy.")
+    a = analyse(text)
+    features = a.final_features()
+    assert features[: len(a.doc_features())] == a.doc_features()
+    assert 0.0 <= features[-2] <= 1.0 and 0.0 <= features[-1] <= 1.0
+    report = build_report(text, a, Config())
+    assert report.score == final_score(a)
+    assert report.score != document_score(a)

@@ -17,7 +17,7 @@ from typing import Sequence
 
 from ..config import Config, SubstitutionSource
 from ..report import Report, Span, Suggestion, apply
-from .posterior import document_score
+from .posterior import final_score
 from .ranking import calibrated_shares, suggestion_context
 from .records import Analysis, Unit
 from .refine import MIN_WORDS as SHORT_TEXT_WORDS
@@ -32,7 +32,7 @@ SHORT_TEXT_THRESHOLD = 0.45
 
 
 def build_report(text: str, a: Analysis, config: Config) -> Report:
-    score = document_score(a)
+    score = final_score(a)
     verdict = "spun" if score >= 0.5 else "clean"
     if not config.explain:
         return Report(score=score, verdict=verdict, spans=(), restored=text)

@@ -166,6 +166,19 @@ def document_score(a: Analysis) -> float:
     return _logistic(z)
 
 
+def final_score(a: Analysis) -> float:
+    """The report's calibrated P(spun): stage 4's document features with the posteriors the
+    last stage left (`Analysis.final_features`; see scripts/calibrate.py). Without its weights,
+    `document_score`. The stages themselves gate on `document_score` (stage 6 must not read
+    a score computed from its own output)."""
+    from ..calibration import final_weights
+
+    w = final_weights()
+    if w is None:
+        return document_score(a)
+    return _logistic(w[0] + sum(wi * x for wi, x in zip(w[1:], a.final_features())))
+
+
 def apply_profile_evidence(a: Analysis) -> None:
     """Let learned substitution rates decide units, in proportion to how spun the text is.
 

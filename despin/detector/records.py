@@ -118,3 +118,25 @@ class Analysis:
             sum(top) / max(1, len(top)),
             math.log(n),
         ]
+
+    def final_features(self) -> list[float]:
+        """The report's document-score features: stage 4's (`doc_features`), then the 90th
+        percentile of the content words' posteriors and the mean posterior of every unit as
+        the last stage left them (stage 6 refines them). A spinner whose originals despin
+        seldom lists leaves many words at middling posteriors and few high."""
+        singles = sorted(u.posterior for u in self.units if u.j - u.i == 1 and not u.closed)
+        return [
+            *self.doc_features(),
+            _percentile(singles, 0.9),
+            sum(u.posterior for u in self.units) / max(1, len(self.units)),
+        ]
+
+
+def _percentile(ascending: list[float], q: float) -> float:
+    """The ``q`` quantile of sorted values, linearly interpolated (numpy's default); 0 when empty."""
+    if not ascending:
+        return 0.0
+    pos = q * (len(ascending) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(ascending) - 1)
+    return ascending[lo] + (ascending[hi] - ascending[lo]) * (pos - lo)
