@@ -129,7 +129,7 @@ def _possessive_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candi
     for c in candidates(stem, sources):
         text = c.text + "'s"
         if " " not in c.text and "-" not in c.text and lm.in_vocabulary(text):
-            out.append(Candidate(text, c.q, c.relation))
+            out.append(Candidate(text, c.q, c.relation, c.shared))
     return tuple(out)
 
 
@@ -161,7 +161,7 @@ def listed_phrases(sources: tuple[str, ...]) -> frozenset[str]:
 # costs ~0.5 ms a new word type (lemminflect deep-copies its tables), a quarter of the
 # detector's time on new text; a table row costs a split.
 TABLE_SOURCES: tuple[str, ...] = lexicon.DEFAULT_SOURCES
-TABLE_VERSION = 4  # bump with any change to compute_candidates or its constants (2: plausibility flags, 3: loose relations last, 4: shared categories)
+TABLE_VERSION = 5  # bump with any change to compute_candidates or its constants (2: plausibility flags, 3: loose relations last, 4: shared categories, 5: their count in the row)
 _TABLE_FILE = "candidates.tsv.gz"
 
 
@@ -205,10 +205,11 @@ def _table() -> dict[str, str]:
 
 
 def format_row(phrase: str, cands: tuple[Candidate, ...]) -> str:
-    """One table row: ``text;q;relation`` items joined by ``|`` (q as an exact float repr);
+    """One table row: ``text;q;relation;shared`` items joined by ``|`` (q as an exact float repr);
     a candidate the detector would not consider (`_plausible`) is marked ``;x``, so that
     the detector's question costs a split, not a prior and a spelling check per candidate."""
-    return "|".join(f"{c.text};{c.q!r};{c.relation}" + ("" if _plausible(phrase, c) else ";x") for c in cands)
+    return "|".join(f"{c.text};{c.q!r};{c.relation};{c.shared}" + ("" if _plausible(phrase, c) else ";x")
+                    for c in cands)
 
 
 def _parse_row(row: str, plausible_only: bool = False) -> tuple[Candidate, ...]:
@@ -217,9 +218,9 @@ def _parse_row(row: str, plausible_only: bool = False) -> tuple[Candidate, ...]:
     out = []
     for item in row.split("|"):
         fields = item.split(";")
-        if plausible_only and len(fields) == 4:
+        if plausible_only and len(fields) == 5:
             continue
-        out.append(Candidate(fields[0], float(fields[1]), fields[2]))
+        out.append(Candidate(fields[0], float(fields[1]), fields[2], int(fields[3])))
     return tuple(out)
 
 
@@ -266,11 +267,13 @@ def compute_candidates(phrase: str, sources: tuple[str, ...]) -> tuple[Candidate
     core = tuple(s for s in sources if s not in LOOSE_SOURCES) or sources
     found = tuple(_ranked(phrase, core, keys, tags, with_lemmas=True)[:MAX_CANDIDATES])
     loose = tuple(s for s in sources if s not in core)
-    if not loose:
-        return found
-    have = {c.text for c in found}
-    extra = [c for c in _ranked(phrase, loose, keys, tags, with_lemmas=False) if c.text not in have]
-    return found + tuple(extra[:LOOSE_EXTRA])
+    if loose:
+        have = {c.text for c in found}
+        extra = [c for c in _ranked(phrase, loose, keys, tags, with_lemmas=False) if c.text not in have]
+        found += tuple(extra[:LOOSE_EXTRA])
+    if CATEGORY_SOURCE in sources and single:
+        found = tuple(Candidate(c.text, c.q, c.relation, shared_categories(phrase, c.text)) for c in found)
+    return found
 
 
 def _ranked(phrase: str, sources: tuple[str, ...], keys: list[str], tags: frozenset[str],
@@ -515,7 +518,7 @@ def _weighted_by_habits(
     for p in profiles:
         weight = getattr(p, "candidate_weight", None)
         if weight is not None:
-            out = [Candidate(c.text, c.q * weight(phrase, c.text, c.relation), c.relation) for c in out]
+            out = [Candidate(c.text, c.q * weight(phrase, c.text, c.relation), c.relation, c.shared) for c in out]
     return tuple(out)
 
 

@@ -88,7 +88,7 @@ RERANK_DYNAMIC = (
 RERANK_FEATURES = (
     *RERANK_DYNAMIC,
     "channel q", "unigram of first word", "unigram of words", "length change", "shared prefix", "function word",
-    *(f"relation {r}" for r in RERANK_RELATIONS), "relation profile",
+    *(f"relation {r}" for r in RERANK_RELATIONS), "relation profile", "shared categories",
 )
 # Words of units at least this likely spun are left out of the document's topic (the
 # spinner's synonyms would pull it towards themselves).
@@ -231,6 +231,9 @@ def static_features(c: Candidate, observed: str) -> list[float]:
     ]
     row += [float(relation == r) for r in RERANK_RELATIONS]
     row.append(float(relation.startswith("profile:")))
+    # Category-thesaurus entries the candidate shares with the observed word (last, its
+    # weight fitted apart: scripts/calibrate.py, `SHARED_FROM`).
+    row.append(math.log1p(c.shared))
     return row
 
 

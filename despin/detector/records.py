@@ -20,6 +20,9 @@ class Candidate:
     text: str  # lower-case, words joined by single spaces
     q: float  # channel probability q(observed | candidate)
     relation: str  # where it came from: "wordnet", "moby", "inflection", "profile:NAME"
+    # How many category-thesaurus entries list both it and the observed word, plus 3 for each
+    # that lists the other (`candidates.shared_categories`; 0 without that thesaurus).
+    shared: int = 0
 
     # The words of ``text`` as the tokenizer reads them (a hyphen splits: "stock-take" is two
     # words, as in the text it would stand in), split once: the detector's inner loop reads
