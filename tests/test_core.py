@@ -541,3 +541,18 @@ def test_report_score_reads_the_posteriors_every_stage_left() -> None:
     report = build_report(text, a, Config())
     assert report.score == final_score(a)
     assert report.score != document_score(a)
+
+
+def test_lower_case_word_in_a_capitals_headline_is_restored_in_capitals() -> None:
+    """A spinner pastes its thesaurus's lower-case entries into a wire headline: the word
+    itself comes back in capitals (a case-only span), and a restored substitute takes the
+    line's case; the body's lower-case words are left alone."""
+    text = ("QANTAS TO buy FOUR JETS FOR fleet\n\n"
+            "Qantas said on Tuesday it would purchase four jets for its fleet, the airline said.")
+    r = check(text)
+    head = r.restored.split("\n")[0]
+    assert head == head.upper() and "BUY" in head and "FLEET" in head
+    assert r.restored.split("\n", 1)[1] == text.split("\n", 1)[1]
+    case = [s for s in r.spans if s.reason.startswith("case:")]
+    assert [s.text for s in case] == ["buy", "fleet"]
+    assert all(s.suggestions[0].text == s.text.upper() for s in case)
