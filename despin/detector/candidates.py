@@ -24,10 +24,11 @@ from ..config import Config, SubstitutionSource
 from .records import Candidate, Document, Unit
 from .units import is_function_word
 
-# Keep this many candidates per observed type (ranked by unigram prior × channel) to rank as
-# suggestions: the original of a real dictionary's word swap is among the best 16 for 51% of
-# them and among the best 32 for 66% (real-engine dev spins; 48 gained 0.1-0.3 points of WER
-# cut). Only the best `context.EVIDENCE_CANDIDATES` count as evidence of substitution.
+# Keep this many candidates per observed type (ranked by unigram prior × channel × shared
+# categories, `shared_categories`) to rank as suggestions: the original of a real dictionary's
+# word swap is among the best 32 for 70% of them (real-engine dev spins, WP; 66% ranked by
+# prior × channel alone, when 48 gained 0.1-0.3 points of WER cut). Only the best
+# `context.EVIDENCE_CANDIDATES` count as evidence of substitution.
 MAX_CANDIDATES = 32
 # Weight of an inflected form that does not match the observed word's inflection:
 # some spinners re-inflect, some do not; the language model decides between forms.
@@ -337,9 +338,10 @@ _CATEGORY_WEIGHT = 1.0
 _PER_LIST_CATEGORIES = 400
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def _categories(word: str) -> frozenset[str]:
-    """The category-thesaurus entries that list ``word`` or one of its lemmas."""
+    """The category-thesaurus entries that list ``word`` or one of its lemmas. (Only computed
+    candidates need them: the default resources read the count from the table.)"""
     out: set[str] = set()
     for key in {word, *_lemmas(word)}:
         out.update(orig for orig, _ in lexicon.inverse_entries(key, CATEGORY_SOURCE))
