@@ -138,7 +138,7 @@ def analyse(text: str, config: Config = DEFAULT, profiles: Sequence[Substitution
         weights = rerank_weights()
         if weights is not None:
             ranking.rerank(found, doc.low, weights, tuple(config.resources))  # 5. and a learned re-ranker
-    a = Analysis(doc.tokens, found, rho, llr, n_eligible, rho_closed)
+    a = Analysis(doc.tokens, found, rho, llr, n_eligible, rho_closed, upper_line=doc.upper_line)
     if config.explain and config.neural:
         read_with_neural_model(text, a)  # 5c. a neural model reads the likely units' context
     if config.explain:

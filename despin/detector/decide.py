@@ -21,7 +21,6 @@ from .posterior import final_score
 from .ranking import calibrated_shares, suggestion_context
 from .records import Analysis, Unit
 from .refine import MIN_WORDS as SHORT_TEXT_WORDS
-from .units import upper_lines
 
 
 # A text with few eligible words (fewer than stage 6's ``MIN_WORDS``, which it leaves
@@ -60,22 +59,21 @@ def build_report(text: str, a: Analysis, config: Config) -> Report:
     counts = _type_counts(a)
     context = suggestion_context(a)
     found = [_span(text, a, u, config, counts, context) for u in chosen]
-    found += _case_spans(text, a, taken)
+    found += _case_spans(a, taken)
     spans = tuple(sorted(found, key=lambda s: s.start))
     return Report(score=score, verdict=verdict, spans=spans, restored=apply(text, spans))
 
 
-def _case_spans(text: str, a: Analysis, taken: set[int]) -> list[Span]:
+def _case_spans(a: Analysis, taken: set[int]) -> list[Span]:
     """Case-only spans: each lower-case word of a capitals headline that no span covers
     (``taken``), with the word in capitals as its suggestion."""
-    upper = upper_lines(text, a.tokens)
     posterior: dict[int, float] = {}
     for u in a.units:
         for k in range(u.i, u.j):
             posterior[k] = max(posterior.get(k, 0.0), u.posterior)
     out = []
     for k, t in enumerate(a.tokens):
-        if upper[k] and k not in taken and t.text.isalpha() and t.text.islower():
+        if a.upper_line[k] and k not in taken and t.text.isalpha() and t.text.islower():
             same = CASE_SPAN * (1.0 - posterior.get(k, 0.0))
             out.append(Span(t.start, t.end, t.text, CASE_SPAN, (Suggestion(t.text.upper(), same),),
                             "case: a lower-case word in a capitals headline (a spinner writes its "

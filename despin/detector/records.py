@@ -103,6 +103,8 @@ class Analysis:
     # posteriors; the document score is fitted and measured on the stage-4 ones).
     document: list[float] = field(default_factory=list)
     neural: bool = False  # stage 5c (the neural model) re-ranked this document's units
+    # Per token: on a line written mostly in capitals (`Document.upper_line`).
+    upper_line: list[bool] = field(default_factory=list)
 
     def doc_features(self) -> list[float]:
         """Document-level features for the calibrated document score."""

@@ -80,7 +80,7 @@ def read_document(text: str) -> Document:
         for k, t in enumerate(tokens):
             protected[k] = any(s < t.end and t.start < e for s, e in spans)
     sid = _sentence_ids(text, tokens)
-    upper_line = upper_lines(text, tokens)
+    upper_line = _upper_lines(text, tokens)
     ok = [(not protected[k]) and eligible_word(low[k]) for k in range(n)]
     for k, t in enumerate(tokens):
         # Acronyms and codes (EC, GE, NATO) in ordinary text are names, not words to replace.
@@ -111,7 +111,7 @@ def _sentence_ids(text: str, tokens: Sequence[Token]) -> list[int]:
     return ids
 
 
-def upper_lines(text: str, tokens: Sequence[Token]) -> list[bool]:
+def _upper_lines(text: str, tokens: Sequence[Token]) -> list[bool]:
     """Per token: is it on a line written mostly in capitals (a wire headline)?"""
     out: list[bool] = []
     line_end = -1  # where the current line ends: tokens before it are on it (one look-up a line)
