@@ -147,8 +147,8 @@ def collect_rerank(
 
 
 def _conditional_nll(w: np.ndarray, X: np.ndarray, y: np.ndarray, group: np.ndarray, n_groups: int,
-                     l2: float) -> float:
-    z = X @ w
+                     l2: float, offset: np.ndarray | float = 0.0) -> float:
+    z = X @ w + offset
     zmax = np.full(n_groups, -np.inf)
     np.maximum.at(zmax, group, z)
     e = np.exp(z - zmax[group])
@@ -157,15 +157,16 @@ def _conditional_nll(w: np.ndarray, X: np.ndarray, y: np.ndarray, group: np.ndar
 
 
 def fit_conditional_logit(X: np.ndarray, y: np.ndarray, group: np.ndarray, l2: float = 1.0,
-                          iters: int = 50) -> np.ndarray:
+                          iters: int = 50, offset: np.ndarray | float = 0.0) -> np.ndarray:
     """Weights ``w`` of P(candidate k of a group) = softmax over the group of ``X[k] @ w``
     (no intercept: it cancels), L2-regularised, by Newton's method with step halving (a full
-    Newton step can overshoot and diverge when some groups are separable)."""
+    Newton step can overshoot and diverge when some groups are separable). ``offset``: a fixed
+    score added to each row's (other weights held; `fit_logistic_models`' shared categories)."""
     n_groups = int(group.max()) + 1
     w = np.zeros(X.shape[1])
-    loss = _conditional_nll(w, X, y, group, n_groups, l2)
+    loss = _conditional_nll(w, X, y, group, n_groups, l2, offset)
     for _ in range(iters):
-        z = X @ w
+        z = X @ w + offset
         zmax = np.full(n_groups, -np.inf)
         np.maximum.at(zmax, group, z)
         e = np.exp(z - zmax[group])
@@ -176,10 +177,10 @@ def fit_conditional_logit(X: np.ndarray, y: np.ndarray, group: np.ndarray, l2: f
         H = (X * p[:, None]).T @ X - m.T @ m + l2 * np.eye(X.shape[1])
         step = np.linalg.solve(H, grad)
         t = 1.0
-        new = _conditional_nll(w - step, X, y, group, n_groups, l2)
+        new = _conditional_nll(w - step, X, y, group, n_groups, l2, offset)
         while new > loss and t > 1e-4:
             t /= 2
-            new = _conditional_nll(w - t * step, X, y, group, n_groups, l2)
+            new = _conditional_nll(w - t * step, X, y, group, n_groups, l2, offset)
         w = w - t * step
         done = loss - new < 1e-9 * max(1.0, abs(loss))
         loss = min(loss, new)
@@ -191,28 +192,6 @@ def fit_conditional_logit(X: np.ndarray, y: np.ndarray, group: np.ndarray, l2: f
 # The re-ranker's columns from here on (`ranking.RERANK_FEATURES`: "shared categories") are
 # fitted on the dictionary rows alone, the others held (`fit_logistic_models`).
 SHARED_FROM = len(ranking.RERANK_FEATURES) - 1
-
-
-def fit_conditional_offset(z: np.ndarray, f: np.ndarray, y: np.ndarray, group: np.ndarray,
-                           iters: int = 30) -> float:
-    """The one weight ``b`` of a conditional logit with scores ``z + b·f`` (the other weights
-    fixed in ``z``), by Newton's method."""
-    n_groups = int(group.max()) + 1
-    b = 0.0
-    for _ in range(iters):
-        s = z + b * f
-        smax = np.full(n_groups, -np.inf)
-        np.maximum.at(smax, group, s)
-        e = np.exp(s - smax[group])
-        p = e / np.bincount(group, weights=e, minlength=n_groups)[group]
-        mean_f = np.bincount(group, weights=p * f, minlength=n_groups)
-        grad = float((f * (p - y)).sum())
-        hess = float((p * f * f).sum() - (mean_f ** 2).sum())
-        step = grad / max(hess, 1e-9)
-        b -= step
-        if abs(step) < 1e-8:
-            break
-    return b
 
 
 def fit_offset(z: np.ndarray, y: np.ndarray, iters: int = 30) -> float:
@@ -431,8 +410,8 @@ def fit_logistic_models(docs: list[tuple[str, str, Config, str]], config: Config
     # ProThemes at the dictionary rows' 0.6).
     wr = fit_conditional_logit(rx[:, :SHARED_FROM], ry, rg)
     _, dg = np.unique(rg[rd], return_inverse=True)
-    shared = fit_conditional_offset(rx[rd, :SHARED_FROM] @ wr, rx[rd, SHARED_FROM], ry[rd], dg)
-    wr = np.concatenate([wr, [shared]])
+    shared = fit_conditional_logit(rx[rd, SHARED_FROM:], ry[rd], dg, l2=1e-9, offset=rx[rd, :SHARED_FROM] @ wr)
+    wr = np.concatenate([wr, shared])
     print(f"rerank weights ({Rg[-1] + 1 if Rg else 0} units, {len(Ry)} candidates)",
           np.round(wr, 3).tolist(), file=sys.stderr)
     out.write_text(json.dumps({"format": "despin-calibration", "version": 1, "unit": wu.tolist(), "doc": None,
