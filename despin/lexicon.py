@@ -136,3 +136,24 @@ def max_phrase_words(sources: tuple[str, ...]) -> int:
 def is_known(word: str, sources: Iterable[str] = DEFAULT_SOURCES) -> bool:
     """Does any lexicon know ``word`` (as an entry or a synonym)?"""
     return any(word in _raw("inverse", s) or word in _raw("lexicon", s) for s in sources)
+
+
+@lru_cache(maxsize=None)
+def capitalised_names() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The names WordNet writes in capitals, of two to four words ("World Bank"), by their
+    first two words in lower case: ``{"world bank": (("World", "Bank"), ...)}`` (built by
+    scripts/build_names.py into ``despin/data/names-wordnet.txt.gz``).
+
+    >>> ("World", "Bank") in capitalised_names()["world bank"]
+    True
+    """
+    try:
+        data = resources.files("despin").joinpath("data", "names-wordnet.txt.gz").read_bytes()
+    except FileNotFoundError:
+        raise DataError("despin/data/names-wordnet.txt.gz is missing; rebuild with scripts/build_names.py") from None
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for line in gzip.decompress(data).decode("utf-8").split("\n"):
+        words = tuple(line.split(" "))
+        if len(words) > 1:
+            out.setdefault(f"{words[0]} {words[1]}".lower(), []).append(words)
+    return {k: tuple(v) for k, v in out.items()}

@@ -556,3 +556,22 @@ def test_lower_case_word_in_a_capitals_headline_is_restored_in_capitals() -> Non
     case = [s for s in r.spans if s.reason.startswith("case:")]
     assert [s.text for s in case] == ["buy", "fleet"]
     assert all(s.suggestions[0].text == s.text.upper() for s in case)
+
+
+def test_lower_case_word_inside_a_name_gets_its_capital_back() -> None:
+    """A spinner that matches its dictionary case-insensitively writes the entry's lower
+    case into names: a word of a name WordNet writes in capitals, where the text writes the
+    rest of it so ("the World bank"), and a month beside a number, come back capitalised.
+    Lower-case words outside such names stay as they are."""
+    text = ("Officials of the World bank said on march 3 that the Federal reserve would raise rates, "
+            "and the bank said it agreed with the plan for the next year in the region and beyond.")
+    r = check(text)
+    assert "the World Bank said on March 3 that the Federal Reserve would" in r.restored
+    assert "and the bank said" in r.restored
+    case = [s for s in r.spans if s.reason.startswith("case:")]
+    assert [(s.text, s.suggestions[0].text) for s in case] == [("bank", "Bank"), ("march", "March"),
+                                                                ("reserve", "Reserve")]
+    # Written as a name already, or no name at all: nothing to do.
+    clean = ("The World Bank said the march would go ahead, and the federal reserve of grain "
+             "held by the bank would last until the spring, officials said on Monday.")
+    assert not [s for s in check(clean).spans if s.reason.startswith("case:")]
