@@ -575,3 +575,30 @@ def test_lower_case_word_inside_a_name_gets_its_capital_back() -> None:
     clean = ("The World Bank said the march would go ahead, and the federal reserve of grain "
              "held by the bank would last until the spring, officials said on Monday.")
     assert not [s for s in check(clean).spans if s.reason.startswith("case:")]
+
+
+def test_half_lowered_capitals_headline_is_still_a_headline() -> None:
+    """A spinner that lowers every word it touches can leave a wire headline under half
+    capitals: two common words still in capitals ("DENIES", "OF") mark it as one, and its
+    lower-case words come back in capitals. Acronyms in a body sentence do not."""
+    text = ("KLM DENIES press report OF merger talks\n\nKLM Royal Dutch Airlines said on Tuesday that a "
+            "press report of merger talks with another carrier was wrong, and that it had no plans to merge.")
+    r = check(text)
+    assert r.restored.split("\n")[0] == "KLM DENIES PRESS REPORT OF MERGER TALKS"
+    assert r.restored.split("\n", 1)[1] == text.split("\n", 1)[1]
+    body = "Shares of KLM and AT&T rose as EC and US officials met in Paris on Tuesday to talk about trade in the region."
+    assert not [s for s in check(body).spans if s.reason.startswith("case:")]
+
+
+def test_unsure_headline_substitute_falls_back_to_the_word_in_capitals() -> None:
+    """A flagged lower-case headline word whose best suggestion is too unsure to apply gets
+    the word itself in capitals first (never worse than the lower case), its candidates after."""
+    from despin.detector.decide import _case_first
+    from despin.report import Span, Suggestion, apply, replaces
+
+    span = Span(5, 10, "fleet", 0.6, (Suggestion("NAVY", 0.3), Suggestion("SHIPS", 0.2)), "moby: ...")
+    assert not replaces(span)
+    fixed = _case_first(span)
+    assert [s.text for s in fixed.suggestions] == ["FLEET", "NAVY", "SHIPS"]
+    assert replaces(fixed) and apply("JETS fleet SOLD", [Span(5, 10, "fleet", 0.6, ())]) == "JETS fleet SOLD"
+    assert apply("JETS fleet SOLD", [fixed]) == "JETS FLEET SOLD"

@@ -16,7 +16,7 @@ import math
 from typing import Sequence
 
 from ..config import Config, SubstitutionSource
-from ..report import Report, Span, Suggestion, apply
+from ..report import Report, Span, Suggestion, apply, replaces
 from .posterior import final_score
 from .ranking import calibrated_shares, suggestion_context
 from .records import Analysis, Unit
@@ -68,6 +68,10 @@ def build_report(text: str, a: Analysis, config: Config) -> Report:
     counts = _type_counts(a)
     context = suggestion_context(a)
     found = [_span(text, a, u, config, counts, context) for u in chosen]
+    # A flagged lower-case word of a capitals headline whose best suggestion is too unsure to
+    # apply: the word itself in capitals first (right whenever the spinner wrote the word
+    # itself; where it wrote a substitute, no worse than the lower case), its candidates after.
+    found = [_case_first(s) if u.case_break and not replaces(s) else s for u, s in zip(chosen, found)]
     found += _case_spans(a, taken)
     found += _name_case_spans(text, a, taken)
     spans = tuple(sorted(found, key=lambda s: s.start))
@@ -89,6 +93,16 @@ def _case_spans(a: Analysis, taken: set[int]) -> list[Span]:
                             "case: a lower-case word in a capitals headline (a spinner writes its "
                             "thesaurus's entries in lower case); the word itself, in capitals"))
     return out
+
+
+def _case_first(span: Span) -> Span:
+    """`span` of a lower-case word in a capitals headline, with the word itself in capitals as
+    its first suggestion (scored as `_case_spans` scores it) before its own suggestions."""
+    same = CASE_SPAN * (1.0 - span.score)
+    return Span(span.start, span.end, span.text, CASE_SPAN,
+                (Suggestion(span.text.upper(), same), *span.suggestions),
+                "case: a lower-case word in a capitals headline; the word itself, in capitals, unless it "
+                "is a substitute (" + span.reason + ")")
 
 
 def _name_case_spans(text: str, a: Analysis, taken: set[int]) -> list[Span]:

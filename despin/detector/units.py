@@ -123,9 +123,27 @@ def _upper_lines(text: str, tokens: Sequence[Token]) -> list[bool]:
             if line_end < 0:
                 line_end = len(text)
             letters = [c for c in text[ls:line_end] if c.isalpha()]
-            flag = len(letters) >= 8 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+            upper = sum(c.isupper() for c in letters)
+            flag = len(letters) >= 8 and (upper > 0.6 * len(letters)
+                                          or (upper > 0.25 * len(letters) and _capital_words(text[ls:line_end]) >= 2))
         out.append(flag)
     return out
+
+
+def _capital_words(line: str) -> int:
+    """How many distinct common English words ``line`` writes in capitals ("DENIES", "OF"):
+    a capitals headline a spinner has half lowered ("KLM DENIES press report OF merger"; the
+    ProThemes dev engine lowers every word it touches, and left 179 of 300 titles under the
+    60% capitals rule). Acronyms are seldom common words; 4 of 13,684 clean news-dev body lines
+    hold two (with the 25% share of capitals), against 261 of the 300 spun titles."""
+    seen = set()
+    for t in tokenize(line):
+        w = t.text
+        if len(w) >= 2 and w.isalpha() and w.isupper():
+            low = w.lower()
+            if lm.in_vocabulary(low) and lm.unigram(low) > -14.0:
+                seen.add(low)
+    return len(seen)
 
 
 def _mask_foreign_sentences(low: list[str], sid: list[int], ok: list[bool]) -> None:
