@@ -602,3 +602,21 @@ def test_unsure_headline_substitute_falls_back_to_the_word_in_capitals() -> None
     assert [s.text for s in fixed.suggestions] == ["FLEET", "NAVY", "SHIPS"]
     assert replaces(fixed) and apply("JETS fleet SOLD", [Span(5, 10, "fleet", 0.6, ())]) == "JETS fleet SOLD"
     assert apply("JETS fleet SOLD", [fixed]) == "JETS FLEET SOLD"
+
+
+def test_capitals_inside_names_are_read_on_the_restored_words() -> None:
+    """The name rule reads the text as it will be restored: a restored substitute that
+    completes a name ("World depository" restored to "World bank") takes its capital."""
+    from despin.core import analyse
+    from despin.detector.decide import _name_fixes
+
+    text = "Officials of the World depository said on Monday that lending would rise."
+    a = analyse(text)
+    words = [t.text for t in a.tokens]
+    k = words.index("depository")
+    assert k not in _name_fixes(text, a, list(words))
+    view: list[str | None] = list(words)
+    view[k] = "bank"
+    assert _name_fixes(text, a, view)[k][0] == "Bank"
+    view[k] = None  # a phrase of another length stands there: no name is read across it
+    assert k not in _name_fixes(text, a, view)

@@ -13,6 +13,7 @@ shorter suggestion the expected gain in words), by `despin.report.apply`.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Sequence
 
 from ..config import Config, SubstitutionSource
@@ -72,8 +73,8 @@ def build_report(text: str, a: Analysis, config: Config) -> Report:
     # apply: the word itself in capitals first (right whenever the spinner wrote the word
     # itself; where it wrote a substitute, no worse than the lower case), its candidates after.
     found = [_case_first(s) if u.case_break and not replaces(s) else s for u, s in zip(chosen, found)]
+    found = _name_case(text, a, chosen, found, taken)
     found += _case_spans(a, taken)
-    found += _name_case_spans(text, a, taken)
     spans = tuple(sorted(found, key=lambda s: s.start))
     return Report(score=score, verdict=verdict, spans=spans, restored=apply(text, spans))
 
@@ -95,58 +96,100 @@ def _case_spans(a: Analysis, taken: set[int]) -> list[Span]:
     return out
 
 
-def _case_first(span: Span) -> Span:
-    """`span` of a lower-case word in a capitals headline, with the word itself in capitals as
-    its first suggestion (scored as `_case_spans` scores it) before its own suggestions."""
+def _case_first(span: Span, word: str | None = None, reason: str | None = None) -> Span:
+    """``span``, kept as written, with the word itself in its right case first: in capitals
+    (a lower-case word in a capitals headline) or as ``word`` (capitalised inside a name),
+    scored as `_case_spans` scores it, before its own suggestions."""
     same = CASE_SPAN * (1.0 - span.score)
-    return Span(span.start, span.end, span.text, CASE_SPAN,
-                (Suggestion(span.text.upper(), same), *span.suggestions),
-                "case: a lower-case word in a capitals headline; the word itself, in capitals, unless it "
-                "is a substitute (" + span.reason + ")")
+    if word is None:
+        word = span.text.upper()
+        reason = "case: a lower-case word in a capitals headline; the word itself, in capitals"
+    return Span(span.start, span.end, span.text, CASE_SPAN, (Suggestion(word, same), *span.suggestions),
+                f"{reason}, unless it is a substitute ({span.reason})")
 
 
-def _name_case_spans(text: str, a: Analysis, taken: set[int]) -> list[Span]:
-    """Case-only spans: lower-case words of names the text writes in capitals otherwise, and
-    month names beside a number (`MONTHS`), that no span covers (``taken``) and that are not
-    on a capitals line (`_case_spans`)."""
+def _name_case(text: str, a: Analysis, chosen: list[Unit], found: list[Span], taken: set[int]) -> list[Span]:
+    """Capitals inside names (`MONTHS`, `despin.lexicon.capitalised_names`), read on the text
+    as it will be restored: a lower-case word of a name the restored text writes in capitals
+    otherwise. A word a span replaces takes the capital in that span's suggestion; a flagged
+    word left as it is gets itself, capitalised, as its first suggestion; any other word a
+    case-only span. Words on a capitals line are `_case_spans`' business."""
+    toks = a.tokens
+    view: list[str | None] = [t.text for t in toks]
+    owner: dict[int, tuple[int, int]] = {}  # token -> (span index, word of its suggestion)
+    held: dict[int, int] = {}  # token -> index of the single-word span that keeps it as written
+    for n, (u, span) in enumerate(zip(chosen, found)):
+        if not replaces(span):
+            if u.j - u.i == 1:
+                held[u.i] = n
+            continue
+        words = span.suggestions[0].text.split(" ")
+        if len(words) == u.j - u.i:
+            for d, k in enumerate(range(u.i, u.j)):
+                view[k] = words[d]
+                owner[k] = (n, d)
+        else:
+            for k in range(u.i, u.j):
+                view[k] = None  # (a phrase of another length: no name is read across it)
+    fixes = _name_fixes(text, a, view)
+    if not fixes:
+        return found
+    out = list(found)
+    extra: list[Span] = []
+    for k, (word, reason) in sorted(fixes.items()):
+        if a.upper_line[k]:
+            continue
+        if k in owner:
+            n, d = owner[k]
+            top = out[n].suggestions[0]
+            words = top.text.split(" ")
+            words[d] = word
+            out[n] = replace(out[n], suggestions=(Suggestion(" ".join(words), top.score), *out[n].suggestions[1:]))
+        elif k in held:
+            out[held[k]] = _case_first(out[held[k]], word, reason)
+        elif k not in taken:
+            t = toks[k]
+            posterior = max((u.posterior for u in a.units if u.i <= k < u.j), default=0.0)
+            extra.append(Span(t.start, t.end, t.text, CASE_SPAN,
+                              (Suggestion(word, CASE_SPAN * (1.0 - posterior)),), reason))
+    return out + extra
+
+
+def _name_fixes(text: str, a: Analysis, view: list[str | None]) -> dict[int, tuple[str, str]]:
+    """Token -> (the word capitalised, the reason) for the lower-case words of ``view`` (the
+    tokens as restored; None where a phrase of another length replaces them) inside a name
+    WordNet writes in capitals of which ``view`` writes another word in capitals, and for
+    month names beside a number."""
     from ..lexicon import capitalised_names
 
     toks = a.tokens
-    low = [t.text.lower() for t in toks]
+    low = [w.lower() if w is not None else "" for w in view]
     names = capitalised_names()
     name_reason = ("case: a lower-case word in a name the text writes in capitals (a spinner writes its "
                    "dictionary's lower-case entry there); the word itself, capitalised")
     month_reason = "case: a month's name in lower case beside a number; the word itself, capitalised"
     fix: dict[int, tuple[str, str]] = {}
-    for i, w in enumerate(low):
-        for name in names.get(f"{w} {low[i + 1]}", ()) if i + 1 < len(low) else ():
+    for i in range(len(toks) - 1):
+        for name in names.get(f"{low[i]} {low[i + 1]}", ()):
             n = len(name)
             if i + n > len(toks) or any(low[i + k] != name[k].lower() for k in range(n)):
                 continue
             if any(text[toks[k].end:toks[k + 1].start] != " " for k in range(i, i + n - 1)):
                 continue  # words of one name stand next to each other
-            written = [toks[k].text[:1].isupper() for k in range(i, i + n)]
+            written = [(view[k] or "")[:1].isupper() for k in range(i, i + n)]
             if not any(written) or all(written):
                 continue  # not written as a name here at all, or written as one already
             for k in range(n):
-                if name[k][:1].isupper() and not written[k]:
+                w = view[i + k] or ""
+                if name[k][:1].isupper() and w.isalpha() and w.islower():
                     fix[i + k] = (name[k], name_reason)
-        if w in MONTHS and toks[i].text.islower() and (
+    for i, w in enumerate(low):
+        v = view[i] or ""
+        if w in MONTHS and v.islower() and (
             (i + 1 < len(toks) and toks[i + 1].text.isdigit()) or (i > 0 and toks[i - 1].text.isdigit())
         ):
-            fix[i] = (toks[i].text[:1].upper() + toks[i].text[1:], month_reason)
-    posterior: dict[int, float] = {}
-    for u in a.units:
-        for k in range(u.i, u.j):
-            posterior[k] = max(posterior.get(k, 0.0), u.posterior)
-    out = []
-    for k, (word, reason) in sorted(fix.items()):
-        t = toks[k]
-        if k in taken or a.upper_line[k] or not t.text.isalpha() or not t.text.islower():
-            continue
-        same = CASE_SPAN * (1.0 - posterior.get(k, 0.0))
-        out.append(Span(t.start, t.end, t.text, CASE_SPAN, (Suggestion(word, same),), reason))
-    return out
+            fix[i] = (v[:1].upper() + v[1:], month_reason)
+    return fix
 
 
 def _span(
