@@ -73,27 +73,39 @@ def build_report(text: str, a: Analysis, config: Config) -> Report:
     # apply: the word itself in capitals first (right whenever the spinner wrote the word
     # itself; where it wrote a substitute, no worse than the lower case), its candidates after.
     found = [_case_first(s) if u.case_break and not replaces(s) else s for u, s in zip(chosen, found)]
-    found = _name_case(text, a, chosen, found, taken)
-    found += _case_spans(a, taken)
+    posterior = _token_posteriors(a)
+    found = _name_case(text, a, chosen, found, taken, posterior)
+    found += _case_spans(a, taken, posterior)
     spans = tuple(sorted(found, key=lambda s: s.start))
     return Report(score=score, verdict=verdict, spans=spans, restored=apply(text, spans))
 
 
-def _case_spans(a: Analysis, taken: set[int]) -> list[Span]:
-    """Case-only spans: each lower-case word of a capitals headline that no span covers
-    (``taken``), with the word in capitals as its suggestion."""
+def _token_posteriors(a: Analysis) -> dict[int, float]:
+    """Per token, the highest posterior of the units over it (absent: no unit)."""
     posterior: dict[int, float] = {}
     for u in a.units:
         for k in range(u.i, u.j):
             posterior[k] = max(posterior.get(k, 0.0), u.posterior)
-    out = []
-    for k, t in enumerate(a.tokens):
-        if a.upper_line[k] and k not in taken and t.text.isalpha() and t.text.islower():
-            same = CASE_SPAN * (1.0 - posterior.get(k, 0.0))
-            out.append(Span(t.start, t.end, t.text, CASE_SPAN, (Suggestion(t.text.upper(), same),),
-                            "case: a lower-case word in a capitals headline (a spinner writes its "
-                            "thesaurus's entries in lower case); the word itself, in capitals"))
-    return out
+    return posterior
+
+
+def _case_span(a: Analysis, k: int, word: str, posterior: dict[int, float], reason: str) -> Span:
+    """A case-only span on token ``k``: P(the spinner touched it) ``CASE_SPAN``, and ``word``
+    (the token in its right case) as likely the original as the unit's posterior leaves to
+    "the word itself"."""
+    t = a.tokens[k]
+    return Span(t.start, t.end, t.text, CASE_SPAN, (Suggestion(word, CASE_SPAN * (1.0 - posterior.get(k, 0.0))),),
+                reason)
+
+
+def _case_spans(a: Analysis, taken: set[int], posterior: dict[int, float]) -> list[Span]:
+    """Case-only spans: each lower-case word of a capitals headline that no span covers
+    (``taken``), with the word in capitals as its suggestion."""
+    return [_case_span(a, k, t.text.upper(), posterior,
+                       "case: a lower-case word in a capitals headline (a spinner writes its "
+                       "thesaurus's entries in lower case); the word itself, in capitals")
+            for k, t in enumerate(a.tokens)
+            if a.upper_line[k] and k not in taken and t.text.isalpha() and t.text.islower()]
 
 
 def _case_first(span: Span, word: str | None = None, reason: str | None = None) -> Span:
@@ -108,14 +120,14 @@ def _case_first(span: Span, word: str | None = None, reason: str | None = None) 
                 f"{reason}, unless it is a substitute ({span.reason})")
 
 
-def _name_case(text: str, a: Analysis, chosen: list[Unit], found: list[Span], taken: set[int]) -> list[Span]:
+def _name_case(text: str, a: Analysis, chosen: list[Unit], found: list[Span], taken: set[int],
+               posterior: dict[int, float]) -> list[Span]:
     """Capitals inside names (`MONTHS`, `despin.lexicon.capitalised_names`), read on the text
     as it will be restored: a lower-case word of a name the restored text writes in capitals
     otherwise. A word a span replaces takes the capital in that span's suggestion; a flagged
     word left as it is gets itself, capitalised, as its first suggestion; any other word a
     case-only span. Words on a capitals line are `_case_spans`' business."""
-    toks = a.tokens
-    view: list[str | None] = [t.text for t in toks]
+    view: list[str | None] = [t.text for t in a.tokens]
     owner: dict[int, tuple[int, int]] = {}  # token -> (span index, word of its suggestion)
     held: dict[int, int] = {}  # token -> index of the single-word span that keeps it as written
     for n, (u, span) in enumerate(zip(chosen, found)):
@@ -148,10 +160,7 @@ def _name_case(text: str, a: Analysis, chosen: list[Unit], found: list[Span], ta
         elif k in held:
             out[held[k]] = _case_first(out[held[k]], word, reason)
         elif k not in taken:
-            t = toks[k]
-            posterior = max((u.posterior for u in a.units if u.i <= k < u.j), default=0.0)
-            extra.append(Span(t.start, t.end, t.text, CASE_SPAN,
-                              (Suggestion(word, CASE_SPAN * (1.0 - posterior)),), reason))
+            extra.append(_case_span(a, k, word, posterior, reason))
     return out + extra
 
 

@@ -116,7 +116,7 @@ def _upper_lines(text: str, tokens: Sequence[Token]) -> list[bool]:
     out: list[bool] = []
     line_end = -1  # where the current line ends: tokens before it are on it (one look-up a line)
     flag = False
-    for t in tokens:
+    for k, t in enumerate(tokens):
         if t.start > line_end:
             ls = text.rfind("\n", 0, t.start) + 1
             line_end = text.find("\n", ls)
@@ -125,20 +125,23 @@ def _upper_lines(text: str, tokens: Sequence[Token]) -> list[bool]:
             letters = [c for c in text[ls:line_end] if c.isalpha()]
             upper = sum(c.isupper() for c in letters)
             flag = len(letters) >= 8 and (upper > 0.6 * len(letters)
-                                          or (upper > 0.25 * len(letters) and _capital_words(text[ls:line_end]) >= 2))
+                                          or (upper > 0.25 * len(letters) and _capital_words(tokens, k, line_end) >= 2))
         out.append(flag)
     return out
 
 
-def _capital_words(line: str) -> int:
-    """How many distinct common English words ``line`` writes in capitals ("DENIES", "OF"):
+def _capital_words(tokens: Sequence[Token], first: int, line_end: int) -> int:
+    """How many distinct common English words a line writes in capitals ("DENIES", "OF"):
     a capitals headline a spinner has half lowered ("KLM DENIES press report OF merger"; the
     ProThemes dev engine lowers every word it touches, and left 179 of 300 titles under the
     60% capitals rule). Acronyms are seldom common words; 4 of 13,684 clean news-dev body lines
-    hold two (with the 25% share of capitals), against 261 of the 300 spun titles."""
+    hold two (with the 25% share of capitals), against 261 of the 300 spun titles. The line's
+    words are ``tokens[first:]`` that start before ``line_end``."""
     seen = set()
-    for t in tokenize(line):
-        w = t.text
+    for j in range(first, len(tokens)):
+        if tokens[j].start >= line_end:
+            break
+        w = tokens[j].text
         if len(w) >= 2 and w.isalpha() and w.isupper():
             low = w.lower()
             if lm.in_vocabulary(low) and lm.unigram(low) > -14.0:
