@@ -4,7 +4,7 @@
     python benchmarks/learn.py --quick         # fewer documents, fewer spinners
     python benchmarks/learn.py --real --loop --no-match --skip-sim   # real engines, the loop
     python benchmarks/learn.py --no-pairs --no-match --skip-sim      # learning without pairs
-    python benchmarks/learn.py --no-pairs --no-pairs-previous --no-match --skip-sim   # and the previous learner
+    python benchmarks/learn.py --no-pairs --no-pairs-previous --no-match --skip-sim   # and the previous thresholds
 
 Prints, for each simulated spinner (`despin.spin` presets on news-dev articles)
 and for the dev pairs (nlpaug WordNet, a real third-party spinner): WER before and
@@ -276,10 +276,11 @@ def no_pairs_sets(limit: int) -> list[tuple[str, list[tuple[str, str]], list[str
     return out
 
 
-# The no-pairs learner before the document test, the looser kept ratio and the natural-rate
-# kept counts (the 2026-12-04 figures of docs/learn.md): `--no-pairs-previous` measures it in
-# the same run, on the same copies.
-PREVIOUS_UNPAIRED = {"doc_factor": 0.0, "doc_slack": 0.0, "max_kept_ratio": 0.35, "min_natural_ratio": 0.0}
+# The previous release's (c554d39) thresholds, on this learner: `--no-pairs-previous` measures
+# them in the same run, on the same copies (the previous algorithm itself is measured by
+# running this script on that release's tree).
+PREVIOUS_UNPAIRED = {"min_share": 0.5, "doc_factor": 2.0, "min_expected": 2.0, "max_kept_ratio": 0.7,
+                     "max_mass": 1.2, "min_gain": 3.0, "min_margin": 1.0}
 
 
 def no_pairs_section(limit: int, previous: bool = False) -> list[dict[str, object]]:

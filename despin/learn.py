@@ -268,53 +268,58 @@ def lexicon_candidates(sources: Sequence[str]) -> CandidateFn:
 
 def trigram_gain(original: str, spun: str, contexts: Sequence[tuple[Sequence[str], Sequence[str]]]) -> float:
     """Mean log-probability gain of ``original`` over ``spun`` in the spun word's contexts,
-    by despin's trigram model (`despin.lm.context_logprob`, the two following words included).
+    by despin's trigram model (`despin.lm.context_logprob`, the two following words included),
+    every word read as the model reads it (`despin.lm.read_for_model`: "mln" as "million",
+    "5" as "five"), as the detector's windows are.
 
     >>> trigram_gain("said", "aforesaid", [(["the", "company"], ["it", "would"])]) > 3
     True
+    >>> trigram_gain("mln", "million", [(["five"], ["dlrs"])])
+    0.0
     """
     from . import lm
 
     if not contexts:
         return 0.0
     total = 0.0
+    o, s = [lm.read_for_model(original)], [lm.read_for_model(spun)]
     for left, right in contexts:
-        total += lm.context_logprob(left, [original], right) - lm.context_logprob(left, [spun], right)
+        lr, rr = lm.words_read_for_model(left), lm.words_read_for_model(right)
+        total += lm.context_logprob(lr, o, rr) - lm.context_logprob(lr, s, rr)
     return total / len(contexts)
 
 
 @dataclass(frozen=True)
 class UnpairedSettings:
     """Thresholds of `learn_unpaired`, set on the `dictionary` spinner preset (leave-one-
-    resource-out, benchmarks/learn.py --no-pairs); precision first, since a wrong entry is
-    applied at every occurrence of its word."""
+    resource-out, ``benchmarks/learn.py --no-pairs``; the real engines are measured only);
+    precision first, since a wrong entry is applied at every occurrence of its word."""
 
     # A spun word needs this many occurrences and this share of them unexplained by its
     # clean-text frequency (the share it was written by the spinner).
     min_occurrences: int = 2
-    min_share: float = 0.5
+    min_share: float = 0.3
     # ... and it must be spread over documents: seen in at least ``doc_factor`` times as
     # many documents as clean text predicts, plus ``doc_slack``. A topic word repeated in
     # one or two copies is over-represented by its tokens, not by its documents; a table
     # spinner's substitute shows up wherever its head would.
-    doc_factor: float = 2.0
+    doc_factor: float = 1.0
     doc_slack: float = 2.0
     # A candidate original must be expected this many times in the spun corpus, yet seen
-    # at most this share of that. 0.7, not lower: a "replace every hit" engine leaves none
-    # of its heads, but one that picks uniformly from a line holding the head itself keeps
-    # 1/k of a k-word line's hits, and a head that is also another head's substitute comes
-    # back that way (the `dictionary` rows: 0.35 -> 0.7 learned more right entries and no
-    # more wrong ones, with the document test below; the mass test still bounds the claim).
-    min_expected: float = 2.0
-    max_kept_ratio: float = 0.7
-    # The spun word's excess over its clean frequency, against the candidate's missing
+    # at most this share of that: a "replace every hit" engine leaves none of its heads,
+    # one that picks uniformly from a line holding the head itself keeps 1/k of a k-word
+    # line's hits, and a head that is also another head's substitute comes back that way.
+    min_expected: float = 1.0
+    max_kept_ratio: float = 0.8
+    # The spun word's excess over its clean frequency, against its original's missing
     # occurrences: a head's hits are split among its substitutes, so more than this is
-    # more than the candidate can explain.
-    max_mass: float = 1.2
-    # Context fit: the best candidate's mean trigram gain over the spun word (nats per
-    # occurrence), and its lead over the runner-up.
-    min_gain: float = 3.0
-    min_margin: float = 1.0
+    # more than the original can explain.
+    max_mass: float = 2.0
+    # Context fit of the chosen original: its mean trigram gain over the spun word (nats
+    # per occurrence), and its lead over the runner-up candidate. Waived where the model
+    # reads both words alike ("mln" / "million", "5" / "five"): the frequencies decide.
+    min_gain: float = 1.5
+    min_margin: float = 0.5
     # Contexts scored per spun word (the first ones in corpus order).
     max_contexts: int = 40
     # Share of general-English frequency (wordfreq) mixed into the clean-text frequency,
@@ -327,6 +332,31 @@ class UnpairedSettings:
     # (the habits prior then damps every detector candidate that restores it: on ProThemes
     # copies a profile of right entries only still cut 1.2 points less than `check` alone).
     min_natural_ratio: float = 1.0
+    # The table is estimated by EM over every occurrence (`_decipher`): rounds, the weight of
+    # one context's trigram log-ratio (its windows overlap its neighbours' and the model is
+    # over-sure: 0.5 measured better than 1.0 on the tuning spins), and the weight, in
+    # contexts, of the frequency prior (the excess share says how often the word is a
+    # substitute at all).
+    em_rounds: int = 15
+    context_weight: float = 0.5
+    prior_contexts: float = 2.0
+    # An entry is kept when its original has at least this share of the word's occurrences
+    # and stands for at least this many of them.
+    min_prob: float = 0.4
+    min_tokens: float = 1.5
+
+
+@dataclass
+class _SpunType:
+    """A spun word type under `_decipher`: its count, expected natural count, candidate
+    originals, and per context the trigram gain of each candidate over the word."""
+
+    count: int
+    expected: float
+    originals: list[str]
+    gains: list[list[float]]
+    # Candidates the model reads as the word itself ("mln" for "million").
+    same: set[str]
 
 
 def learn_unpaired(
@@ -350,18 +380,23 @@ def learn_unpaired(
       against the clean text's document frequency);
     - its original ``o`` (a candidate from ``candidates(s)``: inverse synonyms) is
       **under-represented**: expected often, seen (almost) never;
-    - the excess of ``s`` is at most about the missing occurrences of ``o`` (a head's
-      hits are shared among its substitutes);
-    - ``o`` fits the contexts of ``s`` in the spun corpus clearly better than ``s``
-      itself and than the other candidates (``gain``: the mean trigram gain over all the
-      contexts pooled, `trigram_gain` by default).
+    - every occurrence of ``s`` is the original or one of those candidates, and which one
+      is estimated for the whole corpus at once (`_decipher`, a decipherment by EM): each
+      occurrence weighs the candidates by how much better the trigram model finds them in
+      its context (``gain``, `trigram_gain` by default), the type's table pools them, and
+      the originals share out what they lost: a head claimed by more substitutes than it
+      is missing is scaled down for all of them, one missing more than is claimed is
+      scaled up (so "new" does not absorb every word the model would rather read as "new");
+    - the chosen ``o`` holds at least ``min_prob`` of ``s``'s occurrences, the excess of
+      ``s`` is at most ``max_mass`` × ``o``'s missing occurrences, and ``o`` fits the
+      contexts of ``s`` clearly (mean gain and lead over the runner-up), unless the model
+      reads both alike.
 
-    An entry is kept only when all of that holds (`UnpairedSettings`): precision first.
-    Its count is the excess of ``s``, its ``kept`` count the expected natural occurrences
-    (so P(substituted | s) is the excess share), and the kept counts of the originals
-    and of every word seen at its natural rate (not less: a word seen less often than
-    expected is one the spinner replaces in part) tell `despin.profile.match_score` (the
-    gate of `check --profile`) and the habits prior what the spinner leaves alone.
+    Its count is the occurrences the table gives ``o``, its ``kept`` count those it leaves
+    ``s`` (so P(substituted | s) is the table's), and the kept counts of the originals and
+    of every word seen at its natural rate (not less: a word seen less often than expected
+    is one the spinner replaces in part) tell `despin.profile.match_score` (the gate of
+    `check --profile`) and the habits prior what the spinner leaves alone.
 
     >>> clean = ["the big dog barked at the big house"] * 20 + ["a dog ran"] * 10
     >>> spun = ["the sizable dog barked at the sizable house"] * 8 + ["a dog ran"] * 4
@@ -370,6 +405,7 @@ def learn_unpaired(
     >>> p.originals("sizable")
     [('big', 1.0)]
     """
+    from . import lm
     from .profile import background_prob
 
     st = settings
@@ -404,56 +440,129 @@ def learn_unpaired(
         p = clean_counts.get(w, 0) / n_clean
         return n_spun * ((1 - st.background) * p + st.background * background_prob(w))
 
-    entries: dict[str, dict[str, Original]] = {}
-    kept: dict[str, int] = {}
-    considered = 0
+    def missing(w: str) -> float:
+        return max(0.5, expected(w) - spun_counts.get(w, 0))
+
+    types: dict[str, _SpunType] = {}
     excess_total = 0.0
     for s, n_s in spun_counts.items():
         e_s = expected(s)
-        share = 1.0 - e_s / n_s
-        if share > 0 and s.isalpha():
+        if s.isalpha() and n_s > e_s:
             excess_total += n_s - e_s
-        if not s.isalpha() or n_s < st.min_occurrences or share < st.min_share:
-            # Seen about as often as clean text has it: the spinner leaves it alone.
-            if n_s <= 1.5 * e_s + 1 and n_s >= st.min_natural_ratio * e_s - 2 * math.sqrt(e_s):
-                kept[s] = n_s
+        if n_s < st.min_occurrences or not _word_like(s) or 1.0 - e_s / n_s < st.min_share:
             continue
         if spun_docs[s] < st.doc_factor * n_spun_docs * clean_docs.get(s, 0) / n_clean_docs + st.doc_slack:
             continue  # over-represented in a few documents only: a topic word, not a substitute
-        scored: list[tuple[float, str]] = []
+        originals: list[str] = []
         for c in candidates(s):
             o = (c if isinstance(c, str) else c[0]).lower()
-            if o == s or not o.isalpha():
+            if o == s or o in originals or not _word_like(o) or (len(o) < 2 and not o.isdigit()):
                 continue
-            e_o, n_o = expected(o), spun_counts.get(o, 0)
-            missing = e_o - n_o
-            if e_o < st.min_expected or (n_o + 0.5) / (e_o + 0.5) > st.max_kept_ratio:
+            e_o = expected(o)
+            if e_o < st.min_expected or (spun_counts.get(o, 0) + 0.5) / (e_o + 0.5) > st.max_kept_ratio:
                 continue  # the spinner did not make this word disappear: not one of its heads
-            if (n_s - e_s) / max(0.5, missing) > st.max_mass:
-                continue  # more substitutes than this head could have produced
-            scored.append((gain_fn(o, s, contexts[s]), o))
-        if not scored:
+            originals.append(o)
+        if originals:
+            gains = [[gain_fn(o, s, [ctx]) for o in originals] for ctx in contexts[s]]
+            reading = lm.read_for_model(s)
+            same = {o for o in originals if lm.read_for_model(o) == reading}
+            types[s] = _SpunType(n_s, e_s, originals, gains, same)
+
+    tables = _decipher(types, expected, spun_counts, st)
+    entries: dict[str, dict[str, Original]] = {}
+    kept: dict[str, int] = {}
+    for s, t in types.items():
+        table = tables[s]
+        best = max(range(len(t.originals)), key=lambda k: table[k + 1])
+        o, share = t.originals[best], table[best + 1]
+        if share < st.min_prob or t.count * share < st.min_tokens:
             continue
-        considered += 1
-        scored.sort(reverse=True)
-        best_gain, best = scored[0]
-        runner_up = scored[1][0] if len(scored) > 1 else 0.0
-        if best_gain < st.min_gain or best_gain - runner_up < st.min_margin:
-            continue
-        found = Original(best, max(1, round(n_s - e_s)))
+        if (t.count - t.expected) / missing(o) > st.max_mass:
+            continue  # more substitutes than this head could have produced
+        if o not in t.same:
+            mean = [sum(g[k] for g in t.gains) / len(t.gains) for k in range(len(t.originals))]
+            runner_up = max([m for k, m in enumerate(mean) if k != best] or [0.0])
+            if mean[best] < st.min_gain or mean[best] - runner_up < st.min_margin:
+                continue
+        found = Original(o, max(1, round(t.count * share)))
         for left, right in contexts[s]:
             if left[-1] != "<s>":
                 found.left[left[-1]] = found.left.get(left[-1], 0) + 1
             if right[0] != "</s>":
                 found.right[right[0]] = found.right.get(right[0], 0) + 1
-        entries[s] = {best: found}
-        kept[s] = round(e_s)
+        entries[s] = {o: found}
+        kept[s] = round(t.count * table[0])
+    # Words seen about as often as clean text has them: the spinner leaves them alone.
+    for s, n_s in spun_counts.items():
+        if s in entries or not s.isalpha():
+            continue
+        e_s = expected(s)
+        if n_s <= 1.5 * e_s + 1 and n_s >= st.min_natural_ratio * e_s - 2 * math.sqrt(e_s):
+            kept[s] = n_s
     # How often each chosen original still shows in the spun corpus: how often the
     # spinner leaves it (for the match gate: clean text is full of such heads).
     for origs in entries.values():
         for o in origs:
             kept[o] = spun_counts.get(o, 0)
-    return _unpaired_profile(name, entries, kept, n_spun, n_clean, considered, excess_total)
+    return _unpaired_profile(name, entries, kept, n_spun, n_clean, len(types), excess_total)
+
+
+def _word_like(w: str) -> bool:
+    """A word (letters) or a number written in digits ("5" for "five")."""
+    return w.isalpha() or w.isdigit()
+
+
+def _decipher(types: dict[str, _SpunType], expected: Callable[[str], float], seen: Counter[str],
+              st: UnpairedSettings) -> dict[str, list[float]]:
+    """Per spun type, P(the word itself) then P(each candidate original) over its
+    occurrences, by EM over the whole corpus.
+
+    E-step: each context shares its occurrence among "left as written" and the candidates,
+    in proportion to the type's table times exp(``context_weight`` · trigram gain). M-step:
+    the type's table is the mean of its occurrences' shares plus ``prior_contexts`` of the
+    frequency prior (the excess share: how often the word is a substitute at all, spread
+    evenly over the candidates), each candidate's part scaled by its original's factor.
+    The factors couple the types: an original claimed (Σ count · share over the types
+    that list it) beyond the occurrences it is missing (expected, less those seen as
+    itself that its own table keeps as written) is scaled down, one missing more than is claimed scaled up
+    (damped: the square root of the ratio, between 1e-3 and 1e3).
+
+    >>> t = _SpunType(10, 1.0, ["big", "dog"], [[4.0, 0.0]] * 10, set())
+    >>> table = _decipher({"sizable": t}, lambda w: 9.0 if w == "big" else 0.0, Counter(), UnpairedSettings())
+    >>> round(table["sizable"][1], 2) > 0.8 > table["sizable"][2]
+    True
+    """
+    tables: dict[str, list[float]] = {}
+    priors: dict[str, list[float]] = {}
+    for s, t in types.items():
+        keep = min(0.98, max(0.02, t.expected / t.count))
+        m = len(t.originals)
+        priors[s] = [st.prior_contexts * keep] + [st.prior_contexts * (1 - keep) / m] * m
+        tables[s] = [keep] + [(1 - keep) / m] * m
+    factor: dict[str, float] = defaultdict(lambda: 1.0)
+    w = st.context_weight
+    for _ in range(st.em_rounds):
+        for s, t in types.items():
+            table = tables[s]
+            acc = [0.0] * len(table)
+            for g in t.gains:
+                shares = [table[0]] + [p * math.exp(w * max(-30.0, min(30.0, x))) for p, x in zip(table[1:], g)]
+                z = sum(shares)
+                for k, x in enumerate(shares):
+                    acc[k] += x / z
+            prior = priors[s]
+            vals = [acc[0] + prior[0]] + [(a + p) * factor[o] for a, p, o in zip(acc[1:], prior[1:], t.originals)]
+            z = sum(vals)
+            tables[s] = [v / z for v in vals]
+        claimed: dict[str, float] = defaultdict(float)
+        for s, t in types.items():
+            for o, p in zip(t.originals, tables[s][1:]):
+                claimed[o] += t.count * p
+        for o, c in claimed.items():
+            own = tables[o][0] if o in tables else 1.0
+            lost = max(0.5, expected(o) - seen.get(o, 0) * own)
+            factor[o] = max(1e-3, min(1e3, factor[o] * math.sqrt(lost / max(c, 1e-9))))
+    return tables
 
 
 def _unpaired_profile(name: str, entries: dict[str, dict[str, Original]], kept: dict[str, int],

@@ -331,8 +331,14 @@ def test_unpaired_mass_limit() -> None:
     one = lambda w: ["giant"] if w == "sizable" else []  # noqa: E731
     loose = UnpairedSettings(min_expected=0.0, max_kept_ratio=1.0)
     assert learn_unpaired(spun, clean, one, gain=_flat_gain, settings=loose).originals("sizable") == []
-    assert learn_unpaired(spun, clean, one, gain=_flat_gain,
-                          settings=UnpairedSettings(min_expected=0.0, max_kept_ratio=1.0, max_mass=100.0)).entries
+    # Even where the model prefers it, the head that lost one occurrence does not take the
+    # word from the head that lost them all (the originals share out what they lost).
+    prefers_giant = lambda o, s, ctx: 10.0 if o == "giant" else 8.0  # noqa: E731
+    both = lambda w: ["giant", "big"] if w == "sizable" else []  # noqa: E731
+    p = learn_unpaired(spun, clean, both, gain=prefers_giant, settings=loose)
+    assert "giant" not in dict(p.originals("sizable"))
+    assert learn_unpaired(spun, clean, lambda w: ["big"] if w == "sizable" else [], gain=prefers_giant,
+                          settings=loose).originals("sizable") == [("big", 1.0)]
 
 
 def test_unpaired_substitute_must_be_spread_over_documents() -> None:
