@@ -136,6 +136,13 @@ def candidate_weight(profile: "Profile", observed: str, candidate: str, relation
     origs_of_obs = profile.entries.get(observed.lower(), {})
     if cand in origs_of_obs or applied == 0:
         p_new = 1.0  # a mapping the table holds, or a head it has never seen replaced
+    elif profile.summary.get("method") == "unpaired":
+        # Learned without pairs, the table holds only the substitutes its precision-first
+        # tests let through, with counts estimated from frequencies: no singletons to read
+        # (a head learned from one frequent substitute would look fully known). A new
+        # substitute of a known head is then as likely as the table's share of the spin
+        # it does not explain.
+        p_new = max(0.05, 1.0 - float(profile.summary.get("coverage", 0.0)))
     else:
         once = sum(1 for origs in profile.entries.values() for o in origs.values()
                    if o.text == cand and o.count == 1)

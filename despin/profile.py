@@ -224,7 +224,8 @@ class Profile:
           alone gets ~0, a head word it always replaced gets ~1/rate);
         - times P(a substitute the table has not seen | it replaces ``candidate``), by
           Good-Turing over that word's substitutes (a head whose substitutes were all seen
-          many times is an unlikely original of a new one);
+          many times is an unlikely original of a new one); for a profile learned without
+          pairs, 1 − the share of the spin its table explains (its counts are estimates);
         - times how much more of the spinner's substitutions ``relation`` explains than
           the average source (`habits["relations"]`); an unknown relation counts 1.
 

@@ -512,3 +512,21 @@ def test_restorer_changes_only_spans(text: str) -> None:
         for s in sorted(r.spans, key=lambda s: s.start):
             assert s.start >= pos and text[s.start:s.end] == s.text
             pos = s.end
+
+
+def test_unpaired_profile_keeps_proposing_its_heads_for_new_substitutes() -> None:
+    from despin.profile import Profile
+
+    # A head learned from one frequent substitute: pairs that showed it 30 times and never
+    # another substitute make a new one unlikely (Good-Turing); a table learned without
+    # pairs only holds what its tests let through, so a new substitute stays as likely as
+    # the spin the table leaves unexplained.
+    def profile(method: str) -> Profile:
+        p = Profile.from_counts("t", {"sizable": {"big": 30}}, kept={"big": 0, "the": 40})
+        p.summary.update(method=method, substituted_share=0.2, coverage=0.3)
+        return p
+
+    paired, unpaired = profile("pairs"), profile("unpaired")
+    assert unpaired.candidate_weight("huge", "big", "x") > 10 * paired.candidate_weight("huge", "big", "x")
+    # Words the spinner leaves alone stay damped either way.
+    assert unpaired.candidate_weight("huge", "the", "x") < 0.1
