@@ -344,6 +344,11 @@ class UnpairedSettings:
     # and stands for at least this many of them.
     min_prob: float = 0.4
     min_tokens: float = 1.5
+    # Rounds of deciphering again with the learned entries restored in every context (a
+    # spinner that changes a third of the words leaves few contexts clean): one round lifted
+    # the tuning rows 0.1-0.3 points and the real engines 0.7 / 1.1 (300 copies each); a
+    # second added nothing on the tuning rows.
+    repair_rounds: int = 1
 
 
 @dataclass
@@ -469,6 +474,36 @@ def learn_unpaired(
             types[s] = _SpunType(n_s, e_s, originals, gains, same)
 
     tables = _decipher(types, expected, spun_counts, st)
+    entries, kept = _choose(types, tables, contexts, missing, st)
+    for _ in range(st.repair_rounds):
+        # Score every context again with the words just learned restored in it: a spun
+        # neighbour ("sizable tempest") hides how well "storm" fits.
+        learned = {s: next(iter(origs)) for s, origs in entries.items()}
+        for s, t in types.items():
+            t.gains = [[gain_fn(o, s, [([learned.get(w, w) for w in left], [learned.get(w, w) for w in right])])
+                        for o in t.originals] for left, right in contexts[s]]
+        tables = _decipher(types, expected, spun_counts, st)
+        entries, kept = _choose(types, tables, contexts, missing, st)
+    # Words seen about as often as clean text has them: the spinner leaves them alone.
+    for s, n_s in spun_counts.items():
+        if s in entries or not s.isalpha():
+            continue
+        e_s = expected(s)
+        if n_s <= 1.5 * e_s + 1 and n_s >= st.min_natural_ratio * e_s - 2 * math.sqrt(e_s):
+            kept[s] = n_s
+    # How often each chosen original still shows in the spun corpus: how often the
+    # spinner leaves it (for the match gate: clean text is full of such heads).
+    for origs in entries.values():
+        for o in origs:
+            kept[o] = spun_counts.get(o, 0)
+    return _unpaired_profile(name, entries, kept, n_spun, n_clean, len(types), excess_total)
+
+
+def _choose(types: dict[str, _SpunType], tables: dict[str, list[float]],
+            contexts: dict[str, list[tuple[list[str], list[str]]]], missing: Callable[[str], float],
+            st: UnpairedSettings) -> tuple[dict[str, dict[str, Original]], dict[str, int]]:
+    """The entries `learn_unpaired` keeps from the deciphered ``tables`` (see there), with
+    their context words, and the kept count of each entry's word."""
     entries: dict[str, dict[str, Original]] = {}
     kept: dict[str, int] = {}
     for s, t in types.items():
@@ -492,19 +527,7 @@ def learn_unpaired(
                 found.right[right[0]] = found.right.get(right[0], 0) + 1
         entries[s] = {o: found}
         kept[s] = round(t.count * table[0])
-    # Words seen about as often as clean text has them: the spinner leaves them alone.
-    for s, n_s in spun_counts.items():
-        if s in entries or not s.isalpha():
-            continue
-        e_s = expected(s)
-        if n_s <= 1.5 * e_s + 1 and n_s >= st.min_natural_ratio * e_s - 2 * math.sqrt(e_s):
-            kept[s] = n_s
-    # How often each chosen original still shows in the spun corpus: how often the
-    # spinner leaves it (for the match gate: clean text is full of such heads).
-    for origs in entries.values():
-        for o in origs:
-            kept[o] = spun_counts.get(o, 0)
-    return _unpaired_profile(name, entries, kept, n_spun, n_clean, len(types), excess_total)
+    return entries, kept
 
 
 def _word_like(w: str) -> bool:

@@ -5,6 +5,7 @@ import functools
 import json
 import re
 from pathlib import Path
+from typing import Sequence
 
 import pytest
 from click.testing import CliRunner
@@ -530,3 +531,25 @@ def test_unpaired_profile_keeps_proposing_its_heads_for_new_substitutes() -> Non
     assert unpaired.candidate_weight("huge", "big", "x") > 10 * paired.candidate_weight("huge", "big", "x")
     # Words the spinner leaves alone stay damped either way.
     assert unpaired.candidate_weight("huge", "the", "x") < 0.1
+
+
+def test_unpaired_scores_contexts_again_with_the_learned_words_restored() -> None:
+    from despin.learn import UnpairedSettings
+
+    clean = ["The big storm hit the coast at night.", "Boats stayed in the harbour all week."] * 20
+    spun = ["The sizable tempest hit the coast at night.", "Boats stayed in the harbour all week."] * 8
+    cands = {"sizable": ["big"], "tempest": ["storm"]}
+
+    # "storm" fits only where the word before it is no longer the spun "sizable".
+    def gain(o: str, s: str, ctx: Sequence[tuple[Sequence[str], Sequence[str]]]) -> float:
+        left = ctx[0][0]
+        if o == "storm":
+            return 6.0 if left[-1] == "big" else 0.5
+        return 6.0
+
+    def learn(rounds: int) -> Profile:
+        return learn_unpaired(spun, clean, lambda w: cands.get(w, []), gain=gain,
+                              settings=UnpairedSettings(repair_rounds=rounds))
+
+    assert learn(0).originals("tempest") == [] and learn(0).originals("sizable") == [("big", 1.0)]
+    assert learn(1).originals("tempest") == [("storm", 1.0)]
