@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from typing import Callable, Iterable, Sequence
 
@@ -351,7 +351,7 @@ class UnpairedSettings:
     repair_rounds: int = 1
 
 
-@dataclass
+@dataclass(frozen=True)
 class _SpunType:
     """A spun word type under `_decipher`: its count, expected natural count, candidate
     originals, and per context the trigram gain of each candidate over the word."""
@@ -468,22 +468,23 @@ def learn_unpaired(
                 continue  # the spinner did not make this word disappear: not one of its heads
             originals.append(o)
         if originals:
-            gains = [[gain_fn(o, s, [ctx]) for o in originals] for ctx in contexts[s]]
+            gains = _context_gains(s, originals, contexts[s], gain_fn)
             reading = lm.read_for_model(s)
             same = {o for o in originals if lm.read_for_model(o) == reading}
             types[s] = _SpunType(n_s, e_s, originals, gains, same)
 
-    tables = _decipher(types, expected, spun_counts, st)
-    entries, kept = _choose(types, tables, contexts, missing, st)
+    def settle(scored: dict[str, _SpunType]) -> tuple[dict[str, dict[str, Original]], dict[str, int]]:
+        return _choose(scored, _decipher(scored, expected, spun_counts, st), contexts, missing, st)
+
+    entries, kept = settle(types)
     for _ in range(st.repair_rounds):
-        # Score every context again with the words just learned restored in it: a spun
+        # Score the contexts again with the words just learned restored in them: a spun
         # neighbour ("sizable tempest") hides how well "storm" fits.
         learned = {s: next(iter(origs)) for s, origs in entries.items()}
-        for s, t in types.items():
-            t.gains = [[gain_fn(o, s, [([learned.get(w, w) for w in left], [learned.get(w, w) for w in right])])
-                        for o in t.originals] for left, right in contexts[s]]
-        tables = _decipher(types, expected, spun_counts, st)
-        entries, kept = _choose(types, tables, contexts, missing, st)
+        entries, kept = settle({
+            s: replace(t, gains=_context_gains(s, t.originals, contexts[s], gain_fn, learned, t.gains))
+            for s, t in types.items()
+        })
     # Words seen about as often as clean text has them: the spinner leaves them alone.
     for s, n_s in spun_counts.items():
         if s in entries or not s.isalpha():
@@ -530,6 +531,25 @@ def _choose(types: dict[str, _SpunType], tables: dict[str, list[float]],
     return entries, kept
 
 
+def _context_gains(spun: str, originals: Sequence[str], contexts: Sequence[tuple[list[str], list[str]]],
+                   gain: ContextGainFn, learned: dict[str, str] | None = None,
+                   unchanged: list[list[float]] | None = None) -> list[list[float]]:
+    """Per context of ``spun``, the gain of each original over it (``gain`` on that context
+    alone). With ``learned``, the contexts read with those words restored; a context holding
+    none of them keeps its row of ``unchanged`` (its gains as first scored)."""
+    rows: list[list[float]] = []
+    for k, (left, right) in enumerate(contexts):
+        if learned and any(w in learned for w in (*left, *right)):
+            ctx = ([learned.get(w, w) for w in left], [learned.get(w, w) for w in right])
+        elif unchanged is not None:
+            rows.append(unchanged[k])
+            continue
+        else:
+            ctx = (left, right)
+        rows.append([gain(o, spun, [ctx]) for o in originals])
+    return rows
+
+
 def _word_like(w: str) -> bool:
     """A word (letters) or a number written in digits ("5" for "five")."""
     return w.isalpha() or w.isdigit()
@@ -547,8 +567,8 @@ def _decipher(types: dict[str, _SpunType], expected: Callable[[str], float], see
     evenly over the candidates), each candidate's part scaled by its original's factor.
     The factors couple the types: an original claimed (Σ count · share over the types
     that list it) beyond the occurrences it is missing (expected, less those seen as
-    itself that its own table keeps as written) is scaled down, one missing more than is claimed scaled up
-    (damped: the square root of the ratio, between 1e-3 and 1e3).
+    itself that its own table keeps as written) is scaled down, one missing more than is
+    claimed scaled up (damped: the square root of the ratio, between 1e-3 and 1e3).
 
     >>> t = _SpunType(10, 1.0, ["big", "dog"], [[4.0, 0.0]] * 10, set())
     >>> table = _decipher({"sizable": t}, lambda w: 9.0 if w == "big" else 0.0, Counter(), UnpairedSettings())
