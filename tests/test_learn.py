@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from despin.cli import main
 from despin.errors import ProfileError
-from despin.learn import Learner, learn_pairs, learn_unpaired
+from despin.learn import Learner, UnpairedSettings, learn_pairs, learn_unpaired
 from despin.profile import Profile, load, match, merge, restore_with_profile, save
 
 # Paragraphs written for these tests (no third-party text).
@@ -288,15 +288,51 @@ def test_unpaired_picks_the_original_that_fits_the_contexts() -> None:
     assert p.summary["method"] == "unpaired" and p.summary["substituted_share"] > 0.05
 
 
+# The unpaired learner with the lexicons' candidates only (none from the corpora's contexts).
+LEXICON_ONLY = UnpairedSettings(corpus_candidates=0)
+
+
 def _flat_gain(original: str, spun: str, contexts: object) -> float:
     return 10.0  # every candidate fits: only the corpus statistics decide
+
+
+def test_unpaired_finds_an_original_no_lexicon_lists_by_its_contexts() -> None:
+    spun, clean = _unpaired_corpora()
+    # The lexicon knows "tempest" but relates it to nothing the spinner removed; "storm"
+    # vanished from the spun corpus and stood where "tempest" now stands.
+    cands = lambda w: ["council"] if w == "tempest" else []  # noqa: E731
+    assert learn_unpaired(spun, clean, cands).originals("tempest") == [("storm", 1.0)]
+    assert learn_unpaired(spun, clean, cands, settings=LEXICON_ONLY).originals("tempest") == []
+    # Below the similarity floor, no candidate from the contexts.
+    strict = UnpairedSettings(min_similarity=1.01)
+    assert learn_unpaired(spun, clean, cands, settings=strict).originals("tempest") == []
+
+
+def test_unpaired_takes_no_candidate_from_the_corpus_for_a_word_no_lexicon_knows() -> None:
+    spun, clean = _unpaired_corpora()
+    # A name or a code over-represented in the copies is their topic, not a substitute.
+    assert learn_unpaired(spun, clean, lambda w: [], gain=_flat_gain).entries == {}
+
+
+def test_context_features_find_the_word_that_stood_where_a_substitute_stands() -> None:
+    from despin.learn import _ContextFeatures
+
+    f = _ContextFeatures(2000)
+    for line in ("the big storm hit the coast at night", "a big storm closed the port"):
+        f.add(line.split(), f.clean)
+    f.add("heavy rain fell on the farms all day".split(), f.clean)
+    f.add("the big tempest hit the coast at night".split(), f.spun)
+    assert f.nearest(["tempest"], ["storm", "rain", "coast"], 1, 0.3) == {"tempest": ["storm"]}
+    assert f.nearest(["tempest"], ["storm", "rain"], 2, 0.0)["tempest"] == ["storm", "rain"]
+    assert f.nearest(["unknown"], ["storm"], 1, 0.0) == {}
 
 
 def test_unpaired_needs_a_head_the_spinner_made_disappear() -> None:
     spun, clean = _unpaired_corpora()
     # "the" and "council" still occur at their clean-text rate in the spun corpus: the
     # spinner leaves them alone, so they are no originals whatever the context says.
-    p = learn_unpaired(spun, clean, lambda w: ["the", "council"] if w == "tempest" else [], gain=_flat_gain)
+    p = learn_unpaired(spun, clean, lambda w: ["the", "council"] if w == "tempest" else [], gain=_flat_gain,
+                       settings=LEXICON_ONLY)
     assert p.originals("tempest") == []
     p = learn_unpaired(spun, clean, lambda w: ["storm"] if w == "tempest" else [], gain=_flat_gain)
     assert p.originals("tempest") == [("storm", 1.0)]
@@ -376,7 +412,7 @@ def test_unpaired_learns_a_head_the_engine_sometimes_keeps() -> None:
     cands = lambda w: ["big"] if w == "sizable" else []
     assert learn_unpaired(spun, clean, cands, gain=_flat_gain).originals("sizable") == [("big", 1.0)]
     # The "replace every hit" ratio of the previous settings ruled it out.
-    strict = UnpairedSettings(max_kept_ratio=0.35)
+    strict = UnpairedSettings(max_kept_ratio=0.35, corpus_candidates=0)
     assert learn_unpaired(spun, clean, cands, gain=_flat_gain, settings=strict).originals("sizable") == []
 
 

@@ -91,8 +91,9 @@ def learn(
 
     Or, without pairs, from --spun SPUN.jsonl (many documents of one spinner) and --clean
     CLEAN.jsonl (unrelated clean text of the same kind): spun words over-represented against
-    the clean text, whose lexicon candidates the spinner made disappear and which fit their
-    contexts (trigram model), become entries.
+    the clean text, whose lexicon candidates (or the missing word whose clean-text contexts
+    are most like theirs) the spinner made disappear and which fit their contexts (trigram
+    model), become entries.
 
     \b
     Or from a first `despin scan` pass over a corpus (--from-scan): substitutions the
