@@ -363,8 +363,10 @@ class UnpairedSettings:
     # model prefers "in" or "but" to almost any word).
     corpus_candidates: int = 1
     min_similarity: float = 0.3
-    # Context features: the most frequent English words (wordfreq).
+    # Context features: the most frequent English words (wordfreq); contexts are counted in
+    # the first ``context_tokens`` words of each corpus (memory: ~100 bytes a word).
     context_vocabulary: int = 10000
+    context_tokens: int = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -441,7 +443,7 @@ def learn_unpaired(
     spun_counts: Counter[str] = Counter()
     spun_docs: Counter[str] = Counter()
     contexts: dict[str, list[tuple[list[str], list[str]]]] = defaultdict(list)
-    n_spun_docs = 0
+    n_spun_docs = spun_tokens = clean_tokens = 0
     for text in spun_texts:
         words = ["<s>", "<s>"] + [t.text.lower() for t in tokenize(text)] + ["</s>", "</s>"]
         n_spun_docs += 1
@@ -452,8 +454,9 @@ def learn_unpaired(
             ctx = contexts[w]
             if len(ctx) < st.max_contexts:
                 ctx.append((words[i - 2:i], words[i + 1:i + 3]))
-        if features:
+        if features and spun_tokens < st.context_tokens:
             features.add(words[2:-2], features.spun)
+            spun_tokens += len(words) - 4
     clean_counts: Counter[str] = Counter()
     clean_docs: Counter[str] = Counter()
     n_clean_docs = 0
@@ -462,8 +465,9 @@ def learn_unpaired(
         clean_counts.update(words)
         clean_docs.update(set(words))
         n_clean_docs += 1
-        if features:
+        if features and clean_tokens < st.context_tokens:
             features.add(words, features.clean)
+            clean_tokens += len(words)
     n_spun, n_clean = sum(spun_counts.values()), sum(clean_counts.values())
     if not n_spun or not n_clean:
         return _unpaired_profile(name, {}, {}, n_spun, n_clean, 0, 0.0)

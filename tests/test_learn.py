@@ -306,6 +306,8 @@ def test_unpaired_finds_an_original_no_lexicon_lists_by_its_contexts() -> None:
     # Below the similarity floor, no candidate from the contexts.
     strict = UnpairedSettings(min_similarity=1.01)
     assert learn_unpaired(spun, clean, cands, settings=strict).originals("tempest") == []
+    # Contexts are counted in the first ``context_tokens`` words only (memory is bounded).
+    assert learn_unpaired(spun, clean, cands, settings=UnpairedSettings(context_tokens=0)).entries == {}
 
 
 def test_unpaired_takes_no_candidate_from_the_corpus_for_a_word_no_lexicon_knows() -> None:
