@@ -438,8 +438,7 @@ def learn_unpaired(
 
     st = settings
     gain_fn = gain or trigram_gain
-    by_corpus = st.corpus_candidates > 0
-    features = _ContextFeatures(st.context_vocabulary) if by_corpus else None
+    features = _ContextFeatures(st.context_vocabulary) if st.corpus_candidates > 0 else None
     spun_counts: Counter[str] = Counter()
     spun_docs: Counter[str] = Counter()
     contexts: dict[str, list[tuple[list[str], list[str]]]] = defaultdict(list)
@@ -513,14 +512,14 @@ def learn_unpaired(
             originals.append(o)
         # Only for a word the lexicons know: a spinner writes its dictionary's words, and a
         # name or code over-represented in a few copies is the copies' topic.
-        from_corpus = frozenset(o for o in alike.get(s, ()) if listed and s.isalpha() and o != s
-                                and o not in originals)
-        originals += sorted(from_corpus, key=alike[s].index) if from_corpus else []
+        nearest = alike.get(s, []) if listed and s.isalpha() else []
+        from_corpus = [o for o in nearest if o != s and o not in originals]
+        originals += from_corpus
         if originals:
             gains = _context_gains(s, originals, contexts[s], gain_fn)
             reading = lm.read_for_model(s)
             same = {o for o in originals if lm.read_for_model(o) == reading}
-            types[s] = _SpunType(spun_counts[s], expected(s), originals, gains, same, from_corpus)
+            types[s] = _SpunType(spun_counts[s], expected(s), originals, gains, same, frozenset(from_corpus))
 
     def settle(scored: dict[str, _SpunType]) -> tuple[dict[str, dict[str, Original]], dict[str, int]]:
         return _choose(scored, _decipher(scored, expected, spun_counts, st), contexts, missing, st)
