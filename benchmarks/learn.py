@@ -276,9 +276,10 @@ def no_pairs_sets(limit: int) -> list[tuple[str, list[tuple[str, str]], list[str
     return out
 
 
-# The previous release's (8d49860) learner, on this code: its candidates came from the
-# lexicons only. `--no-pairs-previous` measures it in the same run, on the same copies.
-PREVIOUS_UNPAIRED = {"corpus_candidates": 0}
+# The previous release's (8c0fa11) learner, on this code: its contexts were scored by the
+# trigram model alone, without the clean text's word pairs. `--no-pairs-previous` measures it
+# in the same run, on the same copies.
+PREVIOUS_UNPAIRED = {"clean_bigram_weight": 0.0}
 
 
 def no_pairs_section(limit: int, previous: bool = False) -> list[dict[str, object]]:

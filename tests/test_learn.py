@@ -290,6 +290,8 @@ def test_unpaired_picks_the_original_that_fits_the_contexts() -> None:
 
 # The unpaired learner with the lexicons' candidates only (none from the corpora's contexts).
 LEXICON_ONLY = UnpairedSettings(corpus_candidates=0)
+# ... and with the context evidence of the gain function alone (not the clean text's word pairs).
+TRIGRAM_ONLY = UnpairedSettings(clean_bigram_weight=0.0)
 
 
 def _flat_gain(original: str, spun: str, contexts: object) -> float:
@@ -355,9 +357,24 @@ def test_unpaired_rejects_ambiguous_or_weak_context_evidence() -> None:
     spun, clean = _unpaired_corpora()
     both = lambda w: ["big", "said"] if w == "sizable" else []  # noqa: E731
     # Two missing heads fit equally well: no entry (a wrong one would apply everywhere).
-    assert learn_unpaired(spun, clean, both, gain=_flat_gain).originals("sizable") == []
+    assert learn_unpaired(spun, clean, both, gain=_flat_gain, settings=TRIGRAM_ONLY).originals("sizable") == []
     weak = lambda o, s, ctx: 1.0  # noqa: E731
-    assert learn_unpaired(spun, clean, lambda w: ["big"] if w == "sizable" else [], gain=weak).entries == {}
+    assert learn_unpaired(spun, clean, lambda w: ["big"] if w == "sizable" else [], gain=weak,
+                          settings=TRIGRAM_ONLY).entries == {}
+
+
+def test_unpaired_reads_the_clean_texts_word_pairs() -> None:
+    spun, clean = _unpaired_corpora()
+    # "arduous" and "sturdy" each stand for one of two vanished heads, and the model reads
+    # them alike everywhere (flat gain); the clean text says which one stood between their
+    # neighbours ("was difficult but", "is strong and").
+    cands = {"arduous": ["difficult", "strong"], "sturdy": ["difficult", "strong"]}
+    p = learn_unpaired(spun, clean, lambda w: cands.get(w, []), gain=_flat_gain)
+    assert p.originals("arduous") == [("difficult", 1.0)]
+    assert "difficult" not in dict(p.originals("sturdy"))
+    # Without the word pairs the two heads tie: no entry.
+    p = learn_unpaired(spun, clean, lambda w: cands.get(w, []), gain=_flat_gain, settings=TRIGRAM_ONLY)
+    assert p.originals("arduous") == [] and p.originals("sturdy") == []
 
 
 def test_unpaired_mass_limit() -> None:
@@ -368,7 +385,7 @@ def test_unpaired_mass_limit() -> None:
     spun, clean = _unpaired_corpora()
     clean = clean + ["The harbour gate was repaired by the giant crane."]
     one = lambda w: ["giant"] if w == "sizable" else []  # noqa: E731
-    loose = UnpairedSettings(min_expected=0.0, max_kept_ratio=1.0)
+    loose = UnpairedSettings(min_expected=0.0, max_kept_ratio=1.0, clean_bigram_weight=0.0)
     assert learn_unpaired(spun, clean, one, gain=_flat_gain, settings=loose).originals("sizable") == []
     # Even where the model prefers it, the head that lost one occurrence does not take the
     # word from the head that lost them all (the originals share out what they lost).
@@ -587,7 +604,7 @@ def test_unpaired_scores_contexts_again_with_the_learned_words_restored() -> Non
 
     def learn(rounds: int) -> Profile:
         return learn_unpaired(spun, clean, lambda w: cands.get(w, []), gain=gain,
-                              settings=UnpairedSettings(repair_rounds=rounds))
+                              settings=UnpairedSettings(repair_rounds=rounds, clean_bigram_weight=0.0))
 
     assert learn(0).originals("tempest") == [] and learn(0).originals("sizable") == [("big", 1.0)]
     assert learn(1).originals("tempest") == [("storm", 1.0)]
