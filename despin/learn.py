@@ -673,11 +673,11 @@ class _CleanBigrams:
         total = float(unigram.sum())
         ids = self.ids
 
-        def prob(w: int) -> float:
-            return ((float(unigram[w]) if w >= 0 else 0.0) + 0.5) / (total + 0.5 * n_vocab)
-
         def count(w: int) -> float:
             return float(unigram[w]) if w >= 0 else 0.0
+
+        def prob(w: int) -> float:
+            return (count(w) + 0.5) / (total + 0.5 * n_vocab)
 
         def score(word: str, left: str, right: str) -> float:
             w, l, r = ids.get(word, -1), ids.get(left, -1), ids.get(right, -1)

@@ -93,7 +93,7 @@ def learn(
     CLEAN.jsonl (unrelated clean text of the same kind): spun words over-represented against
     the clean text, whose lexicon candidates (or the missing word whose clean-text contexts
     are most like theirs) the spinner made disappear and which fit their contexts (trigram
-    model), become entries.
+    model and the clean text's word pairs), become entries.
 
     \b
     Or from a first `despin scan` pass over a corpus (--from-scan): substitutions the
