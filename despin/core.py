@@ -130,6 +130,7 @@ def analyse(text: str, config: Config = DEFAULT, profiles: Sequence[Substitution
     rho, llr, rho_closed = posterior.fit_spin_rate(found, n_eligible)  # 4. spin rates by EM
     if config.explain:
         context.rescore_with_neighbours(found, words, doc.sid)  # 3 again, neighbours restored
+        context.rescore_with_mixed_neighbours(found, words, doc.sid, rho)  # ... and as mixtures
         context.pool_type_odds(found)
     posterior.calibrated_posteriors(found, rho, rho_closed)  # 4. calibrated P(substituted)
     if config.explain:
