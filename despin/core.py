@@ -139,6 +139,16 @@ def analyse(text: str, config: Config = DEFAULT, profiles: Sequence[Substitution
         weights = rerank_weights()
         if weights is not None:
             ranking.rerank(found, doc.low, weights, tuple(config.resources))  # 5. and a learned re-ranker
+        if rho >= context.MIX_FROM_RATE:
+            # 3 once more, each likely neighbour read by its ranking; then 5 again on those odds
+            # (the posteriors stay stage 4's: the ranking is what this round is for).
+            context.rescore_with_mixed_neighbours(found, words, doc.sid, rho, rounds=1, ranked=True)
+            for u in found:
+                u.rank = []
+            context.pool_type_odds(found)
+            ranking.rank_by_document_words(found, doc.low)
+            if weights is not None:
+                ranking.rerank(found, doc.low, weights, tuple(config.resources))
     a = Analysis(doc.tokens, found, rho, llr, n_eligible, rho_closed, upper_line=doc.upper_line)
     if config.explain and config.neural:
         read_with_neural_model(text, a)  # 5c. a neural model reads the likely units' context

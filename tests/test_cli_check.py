@@ -24,7 +24,8 @@ def test_terminal_view_marks_spans_inline(tmp_path: Path) -> None:
     f.write_text(SPUN, encoding="utf-8")
     r = run("check", str(f))
     assert r.exit_code == 0, r.output
-    assert "[physician → doctor]" in r.output
+    assert "[hebdomad → week]" in r.output  # applied
+    assert "[physician → doctor?]" in r.output  # suggested, too unsure to apply
     assert "verdict: spun" in r.output
 
 
@@ -72,7 +73,7 @@ def test_restore_prints_restored_text(tmp_path: Path) -> None:
     f.write_text(SPUN, encoding="utf-8")
     r = run("restore", str(f))
     assert r.exit_code == 0
-    assert "doctor" in r.output and "physician" not in r.output
+    assert "week" in r.output and "hebdomad" not in r.output
 
 
 def test_missing_file_exits_1_naming_it() -> None:

@@ -8,7 +8,7 @@ import despin
 from despin import lm
 from despin.config import DEFAULT
 from despin.detector import candidates, context, posterior, units
-from despin.detector.records import Unit
+from despin.detector.records import Candidate, Unit
 
 # "novel telephones" for "new phones": each word's best candidate is unsure in the other's
 # spun context, so neither is restored as a confident neighbour of the other.
@@ -68,3 +68,17 @@ def test_the_batch_and_plain_paths_give_the_same_mixtures() -> None:
         finally:
             lm._BATCH["trie"] = trie
     assert runs[0] == runs[1]
+
+
+def test_a_neighbour_is_read_by_its_odds_or_once_ranked_by_its_ranking() -> None:
+    cands = tuple(Candidate(t, 0.1, "wordnet") for t in ("market", "shop", "fair trade"))
+    v = Unit(5, 6, "marketplace", cands, odds=[1.0, 3.0, 2.0], posterior=0.6, rank=[4.0, 1.0, 1.0])
+    by_odds = context._readings(v, False)
+    by_rank = context._readings(v, True)
+    # The word itself: 1 - posterior, renormalised over the one-word readings.
+    assert by_odds[0] == (pytest.approx(0.4 / (0.4 + 0.6 * 4 / 6)), None)
+    assert by_rank[0] == (pytest.approx(0.4 / (0.4 + 0.6 * 5 / 6)), None)
+    assert [w for _, w in by_odds[1:]] == ["shop", "market"]  # the phrase is no one-word reading
+    assert [w for _, w in by_rank[1:]] == ["market", "shop"]
+    assert sum(p for p, _ in by_rank) == pytest.approx(1.0)
+    assert by_rank[1][0] == pytest.approx(0.6 * 4 / 6 / (0.4 + 0.6 * 5 / 6))
