@@ -141,7 +141,8 @@ def analyse(text: str, config: Config = DEFAULT, profiles: Sequence[Substitution
             ranking.rerank(found, doc.low, weights, tuple(config.resources))  # 5. and a learned re-ranker
         if rho >= context.MIX_FROM_RATE:
             # 3 once more, each likely neighbour read by its ranking; then 5 again on those odds
-            # (the posteriors stay stage 4's: the ranking is what this round is for).
+            # (the posteriors stay as calibrated: the ranking is what this round is for; stage
+            # 6 reads the new odds).
             context.rescore_with_mixed_neighbours(found, words, doc.sid, rho, rounds=1, ranked=True)
             for u in found:
                 u.rank = []

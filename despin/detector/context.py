@@ -322,9 +322,10 @@ def rescore_with_neighbours(units: list[Unit], low: list[str], sid: list[int]) -
 
 # The mixed neighbours (`rescore_with_mixed_neighbours`): content-word units at least
 # `MIX_FLOOR` likely spun (stage 4's posterior, before calibration) are read as mixtures of
-# their word and their best `MIX_TOP` one-word candidates; units at least `MIX_UNIT_FLOOR` likely beside them are
-# scored again, in the `MIX_COMBINATIONS` likeliest readings of their two neighbours, and
-# all of it `MIX_ROUNDS` times (the second round reads the neighbours' odds of the first).
+# their word and their best `MIX_TOP` one-word candidates; units at least `MIX_UNIT_FLOOR`
+# likely beside them are scored again, in the `MIX_COMBINATIONS` likeliest readings of their
+# two neighbours, and all of it `MIX_ROUNDS` times (the second round reads the neighbours'
+# odds of the first).
 # Chosen on 40 documents of each real dev engine (WER cut, the first round alone +0.8 / +0.3,
 # both +0.8 / +0.9; 8 readings of a neighbour against 4 +0.3 / +0.5; no floor for the units
 # scored again +0.0 / +0.1 at 50% more windows; mixing the neighbours two words away too
@@ -423,9 +424,9 @@ def rescore_with_mixed_neighbours(units: list[Unit], low: list[str], sid: list[i
     engine's spins (ProThemes dev), the originals of adjacent substitutions were the best
     suggestion for 28% of those flagged, against 39% for lone substitutions, and 41% with
     the neighbours' originals given. Here the neighbour right before and right after the
-    unit (in its sentence, a content word at least `MIX_FLOOR` likely) is its word with P(not substituted)
-    and each of its best candidates with P(substituted) × its share of the odds
-    (`_readings`); each candidate's odds are ``q · Σ P(reading) · P_LM(window with the
+    unit (in its sentence, a content word at least `MIX_FLOOR` likely) is its word with
+    P(not substituted) and each of its best candidates with P(substituted) × its share of
+    the odds (`_readings`); each candidate's odds are ``q · Σ P(reading) · P_LM(window with the
     candidate) / Σ P(reading) · P_LM(window with the word)``. Only in documents whose spin
     rate ``rho`` is at least `MIX_FROM_RATE`; ``rounds`` times. With ``ranked`` (once stage 5
     has ranked the candidates, `despin.core.analyse`), the neighbours' candidates share their
@@ -486,6 +487,7 @@ def rescore_with_mixed_neighbours(units: list[Unit], low: list[str], sid: list[i
         for u, odds in new:
             u.odds = odds
             u.A = _evidence(u.cands, odds)
+
 
 # How much the other occurrences of a word type weigh in ranking one occurrence's
 # candidates: a table spinner restores "hebdomadary" to the same original everywhere.
