@@ -152,17 +152,8 @@ def _score_windows(units: Sequence[Unit], low: list[str], sid: list[int], trie: 
         has_r2.append(_add_context(ctx, left, right))
     if not todo:
         return
-    sums, n, n_win, unit = _row_sums(blocks, ctx, has_r2, trie)
-
-    first = np.cumsum(n_win) - n_win  # each unit's observed window: the base of its odds
-    cand = np.ones(len(n), bool)
-    cand[first] = False
-    d = (sums - sums[first][unit])[cand]
-    shorter = (n[first][unit] - n)[cand]
-    d = np.where(shorter > 0, d - _NATS_PER_WORD * shorter, d)
-    # math.exp, not numpy's: numpy's may differ in the last bit.
-    e = np.fromiter(map(math.exp, np.minimum(d, 50.0).tolist()), float, len(d))
-    odds = (np.concatenate([b.q for b in blocks]) * e).tolist()
+    sums, n, n_win = _row_sums(blocks, ctx, has_r2, trie)
+    odds = _odds(sums, n, n_win, np.concatenate([b.q for b in blocks]))
     k = 0
     for u, b in zip(todo, blocks):
         u.odds = odds[k:k + len(u.cands)]
@@ -171,6 +162,26 @@ def _score_windows(units: Sequence[Unit], low: list[str], sid: list[int], trie: 
             u.A = _evidence(u.cands, u.odds)
         else:
             u.A = sum(u.odds[:EVIDENCE_CANDIDATES])
+
+
+def _odds(logp: Any, n: Any, n_win: Any, q: Any) -> list[float]:
+    """The candidates' odds from their windows' log-probabilities ``logp``: per unit a run of
+    ``n_win`` rows, its observed phrase first, then each candidate; ``n``, each row's words;
+    ``q``, each candidate's channel probability. ``q · P(window with it) / P(observed window)``,
+    a shorter candidate charged `_NATS_PER_WORD` a word (`_score_unit`'s floats)."""
+    import numpy as np
+
+    unit = np.repeat(np.arange(len(n_win)), n_win)
+    first = np.cumsum(n_win) - n_win  # each unit's observed window: the base of its odds
+    cand = np.ones(len(n), bool)
+    cand[first] = False
+    d = (logp - logp[first][unit])[cand]
+    shorter = (n[first][unit] - n)[cand]
+    d = np.where(shorter > 0, d - _NATS_PER_WORD * shorter, d)
+    # math.exp, not numpy's: numpy's may differ in the last bit.
+    e = np.fromiter(map(math.exp, np.minimum(d, 50.0).tolist()), float, len(d))
+    odds: list[float] = (q * e).tolist()
+    return odds
 
 
 def _add_context(ctx: list[str], left: list[str], right: list[str]) -> bool:
@@ -185,11 +196,10 @@ def _add_context(ctx: list[str], left: list[str], right: list[str]) -> bool:
 
 
 def _row_sums(blocks: list[_Windows], ctx: list[str], has_r2: list[bool],
-              trie: TrieLM) -> tuple[Any, Any, Any, Any]:
+              trie: TrieLM) -> tuple[Any, Any, Any]:
     """Per window row of `_score_windows` (per block, its observed phrase then each candidate,
     in the block's context: four entries of ``ctx`` each), the sum of its trigram terms in
-    `lm.context_logprob`'s order; also the rows' word counts, each block's number of rows,
-    and each row's block."""
+    `lm.context_logprob`'s order; also the rows' word counts and each block's number of rows."""
     import numpy as np
 
     n = np.concatenate([b.sizes for b in blocks])
@@ -229,7 +239,7 @@ def _row_sums(blocks: list[_Windows], ctx: list[str], has_r2: list[bool],
     sums = logp[:, 0] + logp[:, 1]
     for col in range(2, pos.shape[1] - 2):
         sums += logp[:, col]
-    return sums, n, n_win, unit
+    return sums, n, n_win
 
 
 def _score_unit(u: Unit, left: list[str], right: list[str]) -> None:
@@ -317,7 +327,6 @@ def rescore_with_neighbours(units: list[Unit], low: list[str], sid: list[int]) -
     for k, w in replaced.items():
         low2[k] = w
     score_units([u for u in units if any(k in replaced for k in (u.i - 2, u.i - 1, u.j, u.j + 1))], low2, sid)
-
 
 
 # The mixed neighbours (`rescore_with_mixed_neighbours`): content-word units at least
@@ -470,23 +479,14 @@ def rescore_with_mixed_neighbours(units: list[Unit], low: list[str], sid: list[i
         np.maximum.at(top, key, x)
         total = np.zeros(len(top))
         np.add.at(total, key, np.exp(x - top[key]))
-        mixed = (top + np.log(total)).tolist()
+        mixed = top + np.log(total)
+        sizes = np.array([n for u, _ in todo for n in (u.j - u.i, *(len(c.words) for c in u.cands))])
+        odds = _odds(mixed, sizes, n_windows, np.array([c.q for u, _ in todo for c in u.cands]))
         k = 0
-        new: list[tuple[Unit, list[float]]] = []
         for u, _ in todo:
-            base = mixed[k]
-            n_observed = u.j - u.i
-            odds = []
-            for c, m in zip(u.cands, mixed[k + 1:k + 1 + len(u.cands)]):
-                d = m - base
-                if len(c.words) < n_observed:
-                    d -= _NATS_PER_WORD * (n_observed - len(c.words))
-                odds.append(c.q * math.exp(d if d < 50.0 else 50.0))
-            k += 1 + len(u.cands)
-            new.append((u, odds))
-        for u, odds in new:
-            u.odds = odds
-            u.A = _evidence(u.cands, odds)
+            u.odds = odds[k:k + len(u.cands)]
+            u.A = _evidence(u.cands, u.odds)
+            k += len(u.cands)
 
 
 # How much the other occurrences of a word type weigh in ranking one occurrence's
