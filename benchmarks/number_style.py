@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""How often the number-style rule (`despin.detector.decide.number_style`) fires, and on what.
+
+The rule says where a text writes a number against the style of edited prose (a lone digit
+below ten, a number word from eleven up); `check` turns it into a span only in a text it
+calls spun. This prints, for the rule alone (no detector):
+
+- clean text: how often it fires on the clean news-dev articles (a fire there would be a
+  false change if the text were also called spun), per 1,000 tokens;
+- spun text: on each proxy's spun texts (the leave-one-resource-out `dictionary` spins, the
+  real-engine dev spins, nlpaug, texthumanize), the number swaps of the gold diff, how many
+  fires land on a changed token with the original exactly (``exact``), on a changed token
+  otherwise (``other``: a phrase block or another case), and on an unchanged token (``clean``).
+
+    python benchmarks/number_style.py                 # ~1 min
+    python benchmarks/number_style.py --limit 100
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from despin.detector.decide import number_style  # noqa: E402
+from despin.evaluate import Pair, gold_changes, word_for_word  # noqa: E402
+from despin.tokenize import tokenize  # noqa: E402
+
+
+def fires(text: str) -> dict[int, str]:
+    toks = tokenize(text)
+    out = {}
+    for k, t in enumerate(toks):
+        if t.text.isdigit() or t.text.isalpha():
+            form = number_style(text, toks, k)
+            if form is not None:
+                out[k] = form
+    return out
+
+
+def on_pairs(pairs: list[Pair]) -> Counter[str]:
+    c: Counter[str] = Counter()
+    for p in pairs:
+        spun = [t.text for t in tokenize(p.spun)]
+        orig = [t.text for t in tokenize(p.original)]
+        changed, ops = gold_changes(spun, orig)
+        one = word_for_word(ops, orig)
+        c["number swaps"] += sum(1 for k, o in one.items()
+                                 if spun[k] != o and (_is_number(spun[k]) or _is_number(o)))
+        for k, form in fires(p.spun).items():
+            c["exact" if one.get(k) == form else ("other" if k in changed else "clean")] += 1
+    return c
+
+
+def _is_number(word: str) -> bool:
+    return word.isdigit() or word.lower() in _NUMBERS
+
+
+_NUMBERS = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+            "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+            "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--limit", type=int, default=100, help="pairs a proxy")
+    args = ap.parse_args()
+    news = args.data / "news-dev" / "articles.jsonl"
+    if not news.exists():
+        sys.exit(f"needs {news}")
+    from quality_proxies import build_proxies
+
+    n_tok = n_fire = 0
+    with open(news, encoding="utf-8") as fh:
+        for line in fh:
+            a = json.loads(line)
+            text = a["title"] + "\n\n" + a["text"]
+            n_tok += len(tokenize(text))
+            n_fire += len(fires(text))
+    print(f"clean news-dev: {n_fire} fires in {n_tok:,} tokens ({1000 * n_fire / n_tok:.3f} per 1,000)")
+    skipped: list[str] = []
+    wanted = {"loro", "wp-engine", "prothemes-engine", "nlpaug", "texthumanize"}
+    for p in build_proxies(args.data, args.limit, wanted, skipped):
+        if p["name"].endswith(("-no-wordnet", "-no-moby")):
+            continue  # the same spun texts as the proxy before it
+        c = on_pairs(p["pairs"])
+        print(f"{p['name']:18s} {len(p['pairs'])} pairs: number swaps {c['number swaps']}, fires: exact "
+              f"{c['exact']}, other changed {c['other']}, clean {c['clean']}")
+    for s in skipped:
+        print("skipped:", s)
+
+
+if __name__ == "__main__":
+    main()
