@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
-"""How often the number-style rule (`despin.detector.decide.number_style`) fires, and on what.
+"""How often the format rules of stage 7 fire, and on what.
 
-The rule says where a text writes a number against the style of edited prose (a lone digit
-below ten, a number word from eleven up); `check` turns it into a span only in a text it
-calls spun. This prints, for the rule alone (no detector):
+`despin.detector.decide.number_style` says where a text writes a number against the style of
+edited prose (a lone digit below ten, a number word from eleven up), `abbreviation_style`
+where it abbreviates a month in running text or spells out a company suffix ("Incorporated");
+`check` turns them into spans only in a text it calls spun. This prints, per rule, for the
+rules alone (no detector):
 
 - clean text: how often it fires on the clean news-dev articles (a fire there would be a
   false change if the text were also called spun), per 1,000 tokens;
 - spun text: on each proxy's spun texts (the leave-one-resource-out `dictionary` spins, the
-  real-engine dev spins, nlpaug, texthumanize), the number swaps of the gold diff, how many
-  fires land on a changed token with the original exactly (``exact``), on a changed token
-  otherwise (``other``: a phrase block or another case), and on an unchanged token (``clean``).
+  real-engine dev spins, nlpaug, texthumanize), the number swaps of the gold diff, and per
+  rule how many fires land on a changed token with the original exactly (``exact``), on a
+  changed token otherwise (``other``: a phrase block or another case), and on an unchanged
+  token (``clean``).
 
-    python benchmarks/number_style.py                 # ~1 min
-    python benchmarks/number_style.py --limit 100
+    python benchmarks/format_style.py                 # ~20 s
+    python benchmarks/format_style.py --limit 100
 """
 from __future__ import annotations
 
@@ -27,19 +30,26 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from despin.detector.decide import number_style  # noqa: E402
+from despin.detector.decide import abbreviation_style, number_style  # noqa: E402
 from despin.evaluate import Pair, gold_changes, word_for_word  # noqa: E402
 from despin.tokenize import tokenize  # noqa: E402
 
 
-def fires(text: str) -> dict[int, str]:
+def fires(text: str) -> dict[int, tuple[str, str]]:
+    """Token index -> (rule, the form it proposes); numbers on capitals lines are left out as
+    `check` leaves them (a line is a capitals line here when most of its letters are)."""
     toks = tokenize(text)
     out = {}
     for k, t in enumerate(toks):
-        if t.text.isdigit() or t.text.isalpha():
-            form = number_style(text, toks, k)
-            if form is not None:
-                out[k] = form
+        line_start = text.rfind("\n", 0, t.start) + 1
+        line_end = text.find("\n", t.end)
+        letters = [c for c in text[line_start:line_end if line_end >= 0 else len(text)] if c.isalpha()]
+        capitals = bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+        form = None if capitals else number_style(text, toks, k)
+        if form is not None:
+            out[k] = ("numbers", form)
+        elif (form := abbreviation_style(text, toks, k, capitals)) is not None:
+            out[k] = ("abbreviations", form)
     return out
 
 
@@ -52,8 +62,8 @@ def on_pairs(pairs: list[Pair]) -> Counter[str]:
         one = word_for_word(ops, orig)
         c["number swaps"] += sum(1 for k, o in one.items()
                                  if spun[k] != o and (_is_number(spun[k]) or _is_number(o)))
-        for k, form in fires(p.spun).items():
-            c["exact" if one.get(k) == form else ("other" if k in changed else "clean")] += 1
+        for k, (rule, form) in fires(p.spun).items():
+            c[rule + " " + ("exact" if one.get(k) == form else ("other" if k in changed else "clean"))] += 1
     return c
 
 
@@ -76,22 +86,26 @@ def main() -> None:
         sys.exit(f"needs {news}")
     from quality_proxies import build_proxies
 
-    n_tok = n_fire = 0
+    n_tok = 0
+    n_fire: Counter[str] = Counter()
     with open(news, encoding="utf-8") as fh:
         for line in fh:
             a = json.loads(line)
             text = a["title"] + "\n\n" + a["text"]
             n_tok += len(tokenize(text))
-            n_fire += len(fires(text))
-    print(f"clean news-dev: {n_fire} fires in {n_tok:,} tokens ({1000 * n_fire / n_tok:.3f} per 1,000)")
+            n_fire.update(rule for rule, _ in fires(text).values())
+    for rule in ("numbers", "abbreviations"):
+        print(f"clean news-dev, {rule}: {n_fire[rule]} fires in {n_tok:,} tokens "
+              f"({1000 * n_fire[rule] / n_tok:.3f} per 1,000)")
     skipped: list[str] = []
     wanted = {"loro", "wp-engine", "prothemes-engine", "nlpaug", "texthumanize"}
     for p in build_proxies(args.data, args.limit, wanted, skipped):
         if p["name"].endswith(("-no-wordnet", "-no-moby")):
             continue  # the same spun texts as the proxy before it
         c = on_pairs(p["pairs"])
-        print(f"{p['name']:18s} {len(p['pairs'])} pairs: number swaps {c['number swaps']}, fires: exact "
-              f"{c['exact']}, other changed {c['other']}, clean {c['clean']}")
+        print(f"{p['name']:18s} {len(p['pairs'])} pairs: number swaps {c['number swaps']}; "
+              + "; ".join(f"{rule} fires: exact {c[rule + ' exact']}, other changed {c[rule + ' other']}, "
+                          f"clean {c[rule + ' clean']}" for rule in ("numbers", "abbreviations")))
     for s in skipped:
         print("skipped:", s)
 

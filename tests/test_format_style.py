@@ -1,10 +1,11 @@
-"""Numbers written against the style of edited prose, in spun text (`despin.detector.decide.number_style`)."""
+"""Numbers and abbreviations written against the style of edited prose, in spun text
+(`despin.detector.decide.number_style`, `abbreviation_style`)."""
 from __future__ import annotations
 
 import pytest
 
 from despin import check
-from despin.detector.decide import NUMBER_SPAN, number_style
+from despin.detector.decide import NUMBER_SPAN, abbreviation_style, number_style
 from despin.tokenize import tokenize
 
 
@@ -24,6 +25,7 @@ def _style(text: str, word: str) -> str | None:
     ("Output fell 5 pct in the quarter.", "5", None),
     ("It earned 7 mln dlrs last year.", "7", None),
     ("The plant will reopen on March 3 after repairs.", "3", None),
+    ("The plant will reopen on apr 3 after repairs.", "3", None),
     ("Palo Verde Unit 2 is operating at full power.", "2", None),
     ("Prices rose 3 to 5 cents a pound.", "3", None),
     ("Trading starts at 9 a.m. local time.", "9", None),
@@ -44,13 +46,31 @@ def test_number_style(text: str, word: str, expected: str | None) -> None:
     assert _style(text, word) == expected
 
 
+@pytest.mark.parametrize("text, word, capitals, expected", [
+    ("Talks end on apr 7 in Geneva.", "apr", False, "April"),
+    ("Talks ended on Apr 7 in Geneva.", "Apr", False, "April"),
+    ("The dec figures were revised.", "dec", False, "December"),
+    ("TALKS END ON apr 7", "apr", True, "APRIL"),
+    # Abbreviations news writes itself ("Feb 14", "Sept 30").
+    ("Sales rose in the Feb quarter.", "Feb", False, None),
+    ("Shares of Acme Incorporated rose.", "Incorporated", False, "Inc"),
+    ("The rules were incorporated into law.", "incorporated", False, None),
+    ("Incorporated firms pay less tax.", "Incorporated", False, None),
+])
+def test_abbreviation_style(text: str, word: str, capitals: bool, expected: str | None) -> None:
+    toks = tokenize(text)
+    k = next(i for i, t in enumerate(toks) if t.text == word)
+    assert abbreviation_style(text, toks, k, capitals) == expected
+
+
 SPUN = (
     "The town assembly gathered on Monday night to argue over the fresh budget for the "
     "forthcoming year. Officials aforementioned the metropolis would spend more cash on "
     "thoroughfares and academies, and that 3 of its 7 libraries would shut. The mayor told "
     "journalists that levies would not increase for fifteen months. Inhabitants who attended "
     "the gathering queried why 2 bus routes had been curtailed, and several shop proprietors "
-    "complained about the expense of parking in the core."
+    "complained about the expense of parking in the core. A unit of Harwell Coach Incorporated "
+    "will run the buses from apr 1."
 )
 
 
@@ -59,6 +79,7 @@ def test_spun_text_gets_its_numbers_back_in_the_style_of_edited_prose() -> None:
     assert r.verdict == "spun"
     assert "three of its seven libraries" in r.restored
     assert "for 15 months" in r.restored and "why two bus routes" in r.restored
+    assert "Harwell Coach Inc will" in r.restored and "from April 1." in r.restored
     by_text = {s.text: s for s in r.spans}
     assert by_text["3"].score == NUMBER_SPAN and by_text["3"].best == "three"
     assert by_text["3"].reason.startswith("format:")
