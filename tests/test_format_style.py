@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from despin import check
-from despin.detector.decide import NUMBER_SPAN, abbreviation_style, number_style
+from despin.detector.decide import FORMAT_SPAN, abbreviation_style, number_style
 from despin.tokenize import tokenize
 
 
@@ -81,7 +81,7 @@ def test_spun_text_gets_its_numbers_back_in_the_style_of_edited_prose() -> None:
     assert "for 15 months" in r.restored and "why two bus routes" in r.restored
     assert "Harwell Coach Inc will" in r.restored and "from April 1." in r.restored
     by_text = {s.text: s for s in r.spans}
-    assert by_text["3"].score == NUMBER_SPAN and by_text["3"].best == "three"
+    assert by_text["3"].score == FORMAT_SPAN and by_text["3"].best == "three"
     assert by_text["3"].reason.startswith("format:")
     # "fifteen" is a unit of its own (thesauri list it); the form leads, listed once.
     fifteen = [s.text for s in by_text["fifteen"].suggestions]

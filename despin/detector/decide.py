@@ -57,19 +57,19 @@ MONTHS = frozenset(("january", "february", "march", "april", "june", "july", "au
 # news-dev articles (834,651 tokens) the rules fire 10 times; on 100 leave-one-resource-out
 # spins each (WordNet, Moby left out) on 199 / 213 of their 294 / 288 number swaps, 157 / 159
 # of them the original exactly, and on no unchanged token (`benchmarks/format_style.py`).
-NUMBER_SPAN = 0.9
+FORMAT_SPAN = 0.9
 _DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _NUMBER_WORDS = dict(zip(
     ("eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
      "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"),
     map(str, (*range(11, 20), *range(20, 100, 10)))))
-# Words after which a figure stays a figure ...
+# Words before which a figure stays a figure (5 pct, 7 mln dlrs) ...
 _FIGURE_UNITS = frozenset((
     "pct", "percent", "mln", "million", "billion", "bln", "trillion", "dlrs", "dlr", "dollars", "dollar",
     "cents", "cent", "cts", "ct", "yen", "marks", "francs", "pounds", "stg", "lire", "tonnes", "tons",
     "tonne", "pts", "points", "shares", "barrels", "bpd", "ounces", "ozs", "oz", "kg", "km", "miles",
     "feet", "grams", "degrees"))
-# ... and before which ("No 3", "3 vs 2", "3 to 5", "number 2").
+# ... and after which ("No 3", "3 vs 2", "3 to 5", "number 2").
 _FIGURE_AFTER = frozenset(("no", "vs", "to", "and", "or", "from", "by", "between", "number", "nos"))
 # Between the two numbers of a range ("3 to 5 cents").
 _RANGE = frozenset(("to", "or", "and"))
@@ -150,7 +150,7 @@ def _case_spans(a: Analysis, taken: set[int], posterior: dict[int, float]) -> li
 
 def number_style(text: str, tokens: Sequence[Token], k: int) -> str | None:
     """The number token ``k`` as edited prose writes it where the text writes it the other
-    way (`NUMBER_SPAN`'s rules), else None.
+    way (the rules above `FORMAT_SPAN`), else None.
 
     >>> from despin.tokenize import tokenize
     >>> t = "He said 1 of the 3 plants, Unit 2, makes fifteen pct more than 7 mln dlrs, or fifteen."
@@ -225,7 +225,7 @@ def _breaks_sentence(between: str) -> bool:
 def _format_spans(text: str, a: Analysis, found: list[Span], posterior: dict[int, float]) -> list[Span]:
     """Spans for the tokens `number_style` and `abbreviation_style` would write otherwise: a
     held single-word span over one gets that form as its first suggestion; a token no span
-    covers, a span of its own (P(substituted) ``NUMBER_SPAN``; the form as likely the original
+    covers, a span of its own (P(substituted) ``FORMAT_SPAN``; the form as likely the original
     as the unit's posterior leaves to "the word itself"). Numbers on capitals lines are left
     alone (headlines write "UP 5 PCT")."""
     forms: dict[int, tuple[str, str]] = {}
@@ -244,8 +244,8 @@ def _format_spans(text: str, a: Analysis, found: list[Span], posterior: dict[int
         t = a.tokens[k]
         over = [n for n, s in enumerate(found) if s.start < t.end and t.start < s.end]
         if not over:
-            out.append(Span(t.start, t.end, t.text, NUMBER_SPAN,
-                            (Suggestion(form, NUMBER_SPAN * (1.0 - posterior.get(k, 0.0))),), reason))
+            out.append(Span(t.start, t.end, t.text, FORMAT_SPAN,
+                            (Suggestion(form, FORMAT_SPAN * (1.0 - posterior.get(k, 0.0))),), reason))
         elif len(over) == 1 and (s := found[over[0]]).start == t.start and s.end == t.end and not replaces(s):
             out[over[0]] = _case_first(s, form, reason)
     return out
@@ -260,8 +260,8 @@ _ABBREVIATION_REASON = ("format: edited prose writes months in full and abbrevia
 def _case_first(span: Span, word: str | None = None, reason: str | None = None) -> Span:
     """``span``, kept as written, with the word itself in its right form first: in capitals
     (a lower-case word in a capitals headline), or as ``word`` (capitalised inside a name; a
-    number or abbreviation in the form edited prose writes, `_format_spans`), scored as `_case_spans` scores
-    it, before its own suggestions (less that form, if one of them)."""
+    number or abbreviation in the form edited prose writes, `_format_spans`), scored as
+    `_case_spans` scores it, before its own suggestions (less that form, if one of them)."""
     same = CASE_SPAN * (1.0 - span.score)
     if word is None:
         word = span.text.upper()
