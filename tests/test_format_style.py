@@ -56,6 +56,14 @@ def test_number_style(text: str, word: str, expected: str | None) -> None:
     ("Shares of Acme Incorporated rose.", "Incorporated", False, "Inc"),
     ("The rules were incorporated into law.", "incorporated", False, None),
     ("Incorporated firms pay less tax.", "Incorporated", False, None),
+    ("Talks resume on Fri in Geneva.", "Fri", False, "Friday"),
+    ("It was the 4th rise this year.", "4th", False, "fourth"),
+    ("4th time lucky, the bid went through.", "4th", False, "Fourth"),
+    # Ordinals news writes in figures, and a table's periods.
+    ("Net fell in the 4th qtr of 1986.", "4th", False, None),
+    ("Its offices on 5th Avenue were sold.", "5th", False, None),
+    ("REGAN MAKES 3RD TERM LIKELY", "3RD", True, None),
+    ("Cargoes for Mar/Apr traded at 227 dlrs.", "Apr", False, None),
 ])
 def test_abbreviation_style(text: str, word: str, capitals: bool, expected: str | None) -> None:
     toks = tokenize(text)

@@ -76,14 +76,23 @@ _RANGE = frozenset(("to", "or", "and"))
 # Abbreviations edited prose does not write in running text, and a company suffix it does not
 # spell out, in a text called spun (`abbreviation_style`): a month abbreviated in lower case
 # ("apr 7"; and "Apr", which news never abbreviates), and "Incorporated" after a name ("Inc").
-# In the 3,000 clean news-dev articles the rule fires 4 times (3 "Apr"; "Inc" follows a name
-# 1,000 times, "Incorporated" never); on 100 leave-one-resource-out spins each (WordNet, Moby
-# left out) 71 / 29 times, 66 / 29 of them the original exactly, never on an unchanged token
-# (`benchmarks/format_style.py`).
+# With the weekdays and ordinals below, in the 3,000 clean news-dev articles the rules fire
+# once ("feb. 27"; "Inc" follows a name 1,000 times, "Incorporated" never); on 100
+# leave-one-resource-out spins each (WordNet, Moby left out) 71 / 29 times, 66 / 29 of them
+# the original exactly, on nlpaug's 100 spins 17 times, 15 exactly; never on an unchanged
+# token (`benchmarks/format_style.py`).
 _MONTH_ABBREVIATIONS = {"jan": "January", "feb": "February", "apr": "April", "jun": "June", "jul": "July",
                         "aug": "August", "sep": "September", "sept": "September", "oct": "October",
                         "nov": "November", "dec": "December"}
 _SPELLED_SUFFIXES = {"Incorporated": "Inc"}
+# ... and, in the same way, a weekday abbreviated (news writes "Friday"; "Sat" and "Sun" are
+# words too) and an ordinal below 10th in figures in running text ("4th" for "fourth"; but
+# "4th qtr", "5th Avenue"). None of them glued to a slash or hyphen ("Mar/Apr", "Apr-Mar").
+_WEEKDAY_ABBREVIATIONS = {"Mon": "Monday", "Tue": "Tuesday", "Tues": "Tuesday", "Wed": "Wednesday",
+                          "Thu": "Thursday", "Thur": "Thursday", "Thurs": "Thursday", "Fri": "Friday"}
+_ORDINALS = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth", "6th": "sixth",
+             "7th": "seventh", "8th": "eighth", "9th": "ninth"}
+_ORDINAL_PERIODS = frozenset(("qtr", "qtrs", "quarter", "quarters", "half", "period"))
 
 
 def build_report(text: str, a: Analysis, config: Config) -> Report:
@@ -191,9 +200,10 @@ def number_style(text: str, tokens: Sequence[Token], k: int) -> str | None:
 
 
 def abbreviation_style(text: str, tokens: Sequence[Token], k: int, capitals: bool = False) -> str | None:
-    """Token ``k`` as edited prose writes it where the text abbreviates a month it writes in
-    full, or spells out a company suffix it abbreviates (``_MONTH_ABBREVIATIONS``,
-    ``_SPELLED_SUFFIXES``), else None; ``capitals``: the token stands on a capitals line.
+    """Token ``k`` as edited prose writes it where the text abbreviates a month or a weekday
+    it writes in full, spells out a company suffix it abbreviates, or writes an ordinal below
+    10th in figures (``_MONTH_ABBREVIATIONS``, ``_SPELLED_SUFFIXES``, ``_WEEKDAY_ABBREVIATIONS``,
+    ``_ORDINALS``), else None; ``capitals``: the token stands on a capitals line.
 
     >>> from despin.tokenize import tokenize
     >>> t = "Talks end on apr 7, said Acme Incorporated, and the Feb figures."
@@ -201,10 +211,23 @@ def abbreviation_style(text: str, tokens: Sequence[Token], k: int, capitals: boo
     >>> [(toks[k].text, abbreviation_style(t, toks, k)) for k in (3, 7, 10)]
     [('apr', 'April'), ('Incorporated', 'Inc'), ('Feb', None)]
     """
-    word = tokens[k].text
+    tok = tokens[k]
+    word = tok.text
+    if text[tok.start - 1:tok.start] in ("/", "-") and tok.start or text[tok.end:tok.end + 1] in ("/", "-"):
+        return None  # Mar/Apr, Apr-Mar: a table's periods
     month = _MONTH_ABBREVIATIONS.get(word.lower()) if word.islower() or word == "Apr" else None
-    if month is not None:
-        return month.upper() if capitals else month
+    full = month or _WEEKDAY_ABBREVIATIONS.get(word)
+    if full is not None:
+        return full.upper() if capitals else full
+    ordinal = _ORDINALS.get(word.lower())
+    if ordinal is not None and not capitals:
+        following = tokens[k + 1].text if k + 1 < len(tokens) else ""
+        previous = tokens[k - 1].text.lower() if k else ""
+        if (following.lower() in _ORDINAL_PERIODS or following[:1].isupper() or previous in MONTHS
+                or previous in _MONTH_ABBREVIATIONS):
+            return None  # 4th qtr, 5th Avenue, March 4th
+        initial = k == 0 or _breaks_sentence(text[tokens[k - 1].end:tok.start])
+        return ordinal.capitalize() if initial else ordinal
     suffix = _SPELLED_SUFFIXES.get(word)
     if suffix is not None and k and tokens[k - 1].text[:1].isupper():
         return suffix.upper() if capitals else suffix
@@ -234,7 +257,8 @@ def _format_spans(text: str, a: Analysis, found: list[Span], posterior: dict[int
         if len(w) == 1 or w in _NUMBER_WORDS:
             if not a.upper_line[k] and (form := number_style(text, a.tokens, k)) is not None:
                 forms[k] = (form, _NUMBER_REASON)
-        elif w.lower() in _MONTH_ABBREVIATIONS or w in _SPELLED_SUFFIXES:
+        elif (w.lower() in _MONTH_ABBREVIATIONS or w in _SPELLED_SUFFIXES or w in _WEEKDAY_ABBREVIATIONS
+              or w.lower() in _ORDINALS):
             if (form := abbreviation_style(text, a.tokens, k, a.upper_line[k])) is not None:
                 forms[k] = (form, _ABBREVIATION_REASON)
     if not forms:
