@@ -31,20 +31,19 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from despin.detector.decide import abbreviation_style, number_style  # noqa: E402
+from despin.detector.units import read_document  # noqa: E402
 from despin.evaluate import Pair, gold_changes, word_for_word  # noqa: E402
 from despin.tokenize import tokenize  # noqa: E402
 
 
 def fires(text: str) -> dict[int, tuple[str, str]]:
-    """Token index -> (rule, the form it proposes); numbers on capitals lines are left out as
-    `check` leaves them (a line is a capitals line here when most of its letters are)."""
-    toks = tokenize(text)
+    """Token index -> (rule, the form it proposes), as `check` reads them in a text it calls
+    spun (numbers on capitals lines left alone; `despin.detector.units.read_document`'s lines)."""
+    doc = read_document(text)
+    toks = doc.tokens
     out = {}
-    for k, t in enumerate(toks):
-        line_start = text.rfind("\n", 0, t.start) + 1
-        line_end = text.find("\n", t.end)
-        letters = [c for c in text[line_start:line_end if line_end >= 0 else len(text)] if c.isalpha()]
-        capitals = bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+    for k in range(len(toks)):
+        capitals = doc.upper_line[k]
         form = None if capitals else number_style(text, toks, k)
         if form is not None:
             out[k] = ("numbers", form)
