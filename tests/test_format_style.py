@@ -21,6 +21,7 @@ def _style(text: str, word: str) -> str | None:
     ("Talks will go on for fifteen days, officials said.", "fifteen", "15"),
     ("The index rose for seventy sessions in all.", "seventy", "70"),
     ("It said. 2 buyers had already come forward.", "2", "Two"),
+    ("Finance ministers of the Group of 7 met in Paris.", "7", "Seven"),
     # Figures edited prose writes as figures: beside units, in dates, labels and ranges.
     ("Output fell 5 pct in the quarter.", "5", None),
     ("It earned 7 mln dlrs last year.", "7", None),
