@@ -134,22 +134,18 @@ def analyse(text: str, config: Config = DEFAULT, profiles: Sequence[Substitution
         context.pool_type_odds(found)
     posterior.calibrated_posteriors(found, rho, rho_closed)  # 4. calibrated P(substituted)
     if config.explain:
-        ranking.rank_by_document_words(found, doc.low)  # 5. the document's own words rank suggestions
         ranking.document_fits(found, doc.low)  # 5. how well each candidate fits the topic
         weights = rerank_weights()
-        if weights is not None:
-            ranking.rerank(found, doc.low, weights, tuple(config.resources))  # 5. and a learned re-ranker
+        _rank(found, doc.low, weights, config)  # 5. the suggestions ranked
         if rho >= context.MIX_FROM_RATE:
             # 3 once more, each likely neighbour read by its ranking; then 5 again on those odds
-            # (the posteriors stay as calibrated: the ranking is what this round is for; stage
+            # (the posteriors and topic fits stay: the ranking is what this round is for; stage
             # 6 reads the new odds).
             context.rescore_with_mixed_neighbours(found, words, doc.sid, rho, rounds=1, ranked=True)
             for u in found:
                 u.rank = []
             context.pool_type_odds(found)
-            ranking.rank_by_document_words(found, doc.low)
-            if weights is not None:
-                ranking.rerank(found, doc.low, weights, tuple(config.resources))
+            _rank(found, doc.low, weights, config)
     a = Analysis(doc.tokens, found, rho, llr, n_eligible, rho_closed, upper_line=doc.upper_line)
     if config.explain and config.neural:
         read_with_neural_model(text, a)  # 5c. a neural model reads the likely units' context
@@ -158,6 +154,14 @@ def analyse(text: str, config: Config = DEFAULT, profiles: Sequence[Substitution
     if profiles:
         posterior.apply_profile_evidence(a)  # a learned table's rates, gated by P(spun)
     return a
+
+
+def _rank(found: list[Unit], low: list[str], weights: tuple[float, ...] | None, config: Config) -> None:
+    """Stage 5's ranking of each unit's candidates (after `ranking.document_fits`): the
+    document's own words, then the learned re-ranker where it is calibrated."""
+    ranking.rank_by_document_words(found, low)
+    if weights is not None:
+        ranking.rerank(found, low, weights, tuple(config.resources))
 
 
 # Stage 5c (off by default: ``Config(neural=True)``, ``--neural``) runs on documents at least
