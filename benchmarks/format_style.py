@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from despin.detector.decide import abbreviation_style, number_style  # noqa: E402
+from despin.detector.decide import _DIGIT_WORDS, _NUMBER_WORDS, abbreviation_style, number_style  # noqa: E402
 from despin.detector.units import read_document  # noqa: E402
 from despin.evaluate import Pair, gold_changes, word_for_word  # noqa: E402
 from despin.tokenize import tokenize  # noqa: E402
@@ -70,9 +70,8 @@ def _is_number(word: str) -> bool:
     return word.isdigit() or word.lower() in _NUMBERS
 
 
-_NUMBERS = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-            "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
-            "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+# The number words the rules know, and "ten", which they leave alone.
+_NUMBERS = {*_DIGIT_WORDS, "ten", *_NUMBER_WORDS}
 
 
 def main() -> None:

@@ -173,9 +173,9 @@ def number_style(text: str, tokens: Sequence[Token], k: int) -> str | None:
     after, after2 = text[tok.end:tok.end + 1], text[tok.end + 1:tok.end + 2]
     if before and before in ".,-/:$£#*+":
         return None  # 2.5, 1,000, 3-D, 1/2, $5
-    if after in "-/:%)*" and after or (after in ".," and after and after2 and not after2.isspace()):
+    if after and (after in "-/:%)*" or (after in ".," and after2 and not after2.isspace())):
         return None  # 2-for-1, 1/2, 5%, 1), 2.5, 6.Juli
-    initial = k == 0 or _breaks_sentence(text[tokens[k - 1].end:tok.start])
+    initial = _starts_sentence(text, tokens, k)
     following = tokens[k + 1].text.lower() if k + 1 < len(tokens) else ""
     previous = tokens[k - 1].text if k else ""
     if (following in _RANGE and _is_number(tokens, k + 2) and k + 3 < len(tokens)
@@ -188,11 +188,11 @@ def number_style(text: str, tokens: Sequence[Token], k: int) -> str | None:
                 or text[tok.end:tok.end + 5].lstrip()[:4] in ("a.m.", "p.m.")):
             return None
         label = previous[:1].isupper() and not initial
-        if label and not (k > 1 and _breaks_sentence(text[tokens[k - 2].end:tokens[k - 1].start])):
+        if label and not (k > 1 and _starts_sentence(text, tokens, k - 1)):
             return None  # Unit 1, Sismik 1: a label (not "It said. Then 2 ...")
         spelled = _DIGIT_WORDS[int(word)]
         named = (previous.lower() == "of" and k > 1 and tokens[k - 2].text[:1].isupper()
-                 and not (k > 2 and _breaks_sentence(text[tokens[k - 3].end:tokens[k - 2].start])))
+                 and not (k > 2 and _starts_sentence(text, tokens, k - 2)))
         return spelled.capitalize() if initial or named else spelled  # the Group of Seven
     if word.islower() and word in _NUMBER_WORDS and not initial:
         if following in _NUMBER_WORDS or following in _DIGIT_WORDS or previous.lower() in _NUMBER_WORDS:
@@ -215,7 +215,7 @@ def abbreviation_style(text: str, tokens: Sequence[Token], k: int, capitals: boo
     """
     tok = tokens[k]
     word = tok.text
-    if text[tok.start - 1:tok.start] in ("/", "-") and tok.start or text[tok.end:tok.end + 1] in ("/", "-"):
+    if text[tok.start - 1:tok.start] in ("/", "-") or text[tok.end:tok.end + 1] in ("/", "-"):
         return None  # Mar/Apr, Apr-Mar: a table's periods
     month = _MONTH_ABBREVIATIONS.get(word.lower()) if word.islower() or word == "Apr" else None
     full = month or _WEEKDAY_ABBREVIATIONS.get(word)
@@ -228,8 +228,7 @@ def abbreviation_style(text: str, tokens: Sequence[Token], k: int, capitals: boo
         if (following.lower() in _ORDINAL_PERIODS or following[:1].isupper() or previous in MONTHS
                 or previous in _MONTH_ABBREVIATIONS):
             return None  # 4th qtr, 5th Avenue, March 4th
-        initial = k == 0 or _breaks_sentence(text[tokens[k - 1].end:tok.start])
-        return ordinal.capitalize() if initial else ordinal
+        return ordinal.capitalize() if _starts_sentence(text, tokens, k) else ordinal
     suffix = _SPELLED_SUFFIXES.get(word)
     if suffix is not None and k and tokens[k - 1].text[:1].isupper():
         return suffix.upper() if capitals else suffix
@@ -243,8 +242,9 @@ def _is_number(tokens: Sequence[Token], i: int) -> bool:
     return w.isdigit() or w in _NUMBER_WORDS or w in _DIGIT_WORDS or w == "ten"
 
 
-def _breaks_sentence(between: str) -> bool:
-    return any(c in between for c in ".!?\n")
+def _starts_sentence(text: str, tokens: Sequence[Token], i: int) -> bool:
+    """Does token ``i`` open the text, a sentence or a line (its capital says nothing)?"""
+    return i == 0 or any(c in text[tokens[i - 1].end:tokens[i].start] for c in ".!?\n")
 
 
 def _format_spans(text: str, a: Analysis, found: list[Span], posterior: dict[int, float]) -> list[Span]:
