@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from despin.detector.decide import _DIGIT_WORDS, _NUMBER_WORDS, abbreviation_style, number_style  # noqa: E402
+from despin.detector.decide import format_forms, is_number  # noqa: E402
 from despin.detector.units import read_document  # noqa: E402
 from despin.evaluate import Pair, gold_changes, word_for_word  # noqa: E402
 from despin.tokenize import tokenize  # noqa: E402
@@ -38,18 +38,9 @@ from despin.tokenize import tokenize  # noqa: E402
 
 def fires(text: str) -> dict[int, tuple[str, str]]:
     """Token index -> (rule, the form it proposes), as `check` reads them in a text it calls
-    spun (numbers on capitals lines left alone; `despin.detector.units.read_document`'s lines)."""
+    spun (`despin.detector.decide.format_forms`, on `read_document`'s tokens and lines)."""
     doc = read_document(text)
-    toks = doc.tokens
-    out = {}
-    for k in range(len(toks)):
-        capitals = doc.upper_line[k]
-        form = None if capitals else number_style(text, toks, k)
-        if form is not None:
-            out[k] = ("numbers", form)
-        elif (form := abbreviation_style(text, toks, k, capitals)) is not None:
-            out[k] = ("abbreviations", form)
-    return out
+    return format_forms(text, doc.tokens, doc.upper_line)
 
 
 def on_pairs(pairs: list[Pair]) -> Counter[str]:
@@ -60,18 +51,10 @@ def on_pairs(pairs: list[Pair]) -> Counter[str]:
         changed, ops = gold_changes(spun, orig)
         one = word_for_word(ops, orig)
         c["number swaps"] += sum(1 for k, o in one.items()
-                                 if spun[k] != o and (_is_number(spun[k]) or _is_number(o)))
+                                 if spun[k] != o and (is_number(spun[k]) or is_number(o)))
         for k, (rule, form) in fires(p.spun).items():
             c[rule + " " + ("exact" if one.get(k) == form else ("other" if k in changed else "clean"))] += 1
     return c
-
-
-def _is_number(word: str) -> bool:
-    return word.isdigit() or word.lower() in _NUMBERS
-
-
-# The number words the rules know, and "ten", which they leave alone.
-_NUMBERS = {*_DIGIT_WORDS, "ten", *_NUMBER_WORDS}
 
 
 def main() -> None:

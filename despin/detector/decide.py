@@ -235,11 +235,17 @@ def abbreviation_style(text: str, tokens: Sequence[Token], k: int, capitals: boo
     return None
 
 
+# Every number word the rules read: theirs, and "ten", which they leave alone.
+_NUMBERS = frozenset((*_DIGIT_WORDS, "ten", *_NUMBER_WORDS))
+
+
+def is_number(word: str) -> bool:
+    """A number in figures or one of the number words the format rules read (any case)."""
+    return word.isdigit() or word.lower() in _NUMBERS
+
+
 def _is_number(tokens: Sequence[Token], i: int) -> bool:
-    if not 0 <= i < len(tokens):
-        return False
-    w = tokens[i].text.lower()
-    return w.isdigit() or w in _NUMBER_WORDS or w in _DIGIT_WORDS or w == "ten"
+    return 0 <= i < len(tokens) and is_number(tokens[i].text)
 
 
 def _starts_sentence(text: str, tokens: Sequence[Token], i: int) -> bool:
@@ -247,26 +253,36 @@ def _starts_sentence(text: str, tokens: Sequence[Token], i: int) -> bool:
     return i == 0 or any(c in text[tokens[i - 1].end:tokens[i].start] for c in ".!?\n")
 
 
+def format_forms(text: str, tokens: Sequence[Token],
+                 upper_line: Sequence[bool]) -> dict[int, tuple[str, str]]:
+    """Token index -> (rule, form) for each token `number_style` ("numbers") or
+    `abbreviation_style` ("abbreviations") would write otherwise; ``upper_line``, per token:
+    on a capitals line (`despin.detector.units.Document.upper_line`), where numbers are left
+    alone (headlines write "UP 5 PCT")."""
+    forms: dict[int, tuple[str, str]] = {}
+    for k, t in enumerate(tokens):
+        w = t.text
+        if len(w) == 1 or w in _NUMBER_WORDS:
+            if not upper_line[k] and (form := number_style(text, tokens, k)) is not None:
+                forms[k] = ("numbers", form)
+        elif (w.lower() in _MONTH_ABBREVIATIONS or w in _SPELLED_SUFFIXES or w in _WEEKDAY_ABBREVIATIONS
+              or w.lower() in _ORDINALS):
+            if (form := abbreviation_style(text, tokens, k, upper_line[k])) is not None:
+                forms[k] = ("abbreviations", form)
+    return forms
+
+
 def _format_spans(text: str, a: Analysis, found: list[Span], posterior: dict[int, float]) -> list[Span]:
     """Spans for the tokens `number_style` and `abbreviation_style` would write otherwise: a
     held single-word span over one gets that form as its first suggestion; a token no span
     covers, a span of its own (P(substituted) ``FORMAT_SPAN``; the form as likely the original
-    as the unit's posterior leaves to "the word itself"). Numbers on capitals lines are left
-    alone (headlines write "UP 5 PCT")."""
-    forms: dict[int, tuple[str, str]] = {}
-    for k, t in enumerate(a.tokens):
-        w = t.text
-        if len(w) == 1 or w in _NUMBER_WORDS:
-            if not a.upper_line[k] and (form := number_style(text, a.tokens, k)) is not None:
-                forms[k] = (form, _NUMBER_REASON)
-        elif (w.lower() in _MONTH_ABBREVIATIONS or w in _SPELLED_SUFFIXES or w in _WEEKDAY_ABBREVIATIONS
-              or w.lower() in _ORDINALS):
-            if (form := abbreviation_style(text, a.tokens, k, a.upper_line[k])) is not None:
-                forms[k] = (form, _ABBREVIATION_REASON)
+    as the unit's posterior leaves to "the word itself"), as `format_forms` reads them."""
+    forms = format_forms(text, a.tokens, a.upper_line)
     if not forms:
         return found
     out = list(found)
-    for k, (form, reason) in forms.items():
+    for k, (rule, form) in forms.items():
+        reason = _NUMBER_REASON if rule == "numbers" else _ABBREVIATION_REASON
         t = a.tokens[k]
         over = [n for n, s in enumerate(found) if s.start < t.end and t.start < s.end]
         if not over:
