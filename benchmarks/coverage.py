@@ -42,8 +42,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from despin import lexicon  # noqa: E402
-# The one import of candidate generation (it moves to despin.detector.candidates, #15).
-import despin.candidates as generation  # noqa: E402
+# The one import of candidate generation.
+import despin.detector.candidates as generation  # noqa: E402
 from despin.evaluate import gold_changes, token_strings  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
