@@ -1,0 +1,242 @@
+"""Would more lexicons raise the ceiling? What Debian's other English dictionaries add.
+
+    python benchmarks/more_lexicons.py --limit 100            # ~3 min; downloads ~35 MB of .debs
+    python benchmarks/more_lexicons.py --deb-dir DIR          # .debs already fetched there
+
+The thesauri despin ships (WordNet and its relations, Moby, LibreOffice's mythes) relate
+the original to the spun word for ~70% of a real engine's word swaps, ~38% of a Moby
+dictionary's when Moby is left out, and ~63% of the tortured phrases' word pairs. The
+other English lexicons in the registries are Debian's dictd packages, all GPL (so they
+could only be built on the user's machine, never shipped): GCIDE (Webster's 1913 with its
+"Syn." lists) and FreeDict's bilingual dictionaries, where two English words that share a
+translation are related (paraphrase by pivoting, Bannard & Callison-Burch 2005). This
+script fetches them with ``apt-get download`` (a package registry), reads their dictd files
+and prints, per proxy, the share of one-for-one word swaps whose original today's
+candidates hold (`benchmarks/coverage.py`'s definition, the detector's cut of 32), and the
+share a new relation adds on top (the original, or a lemma of it, related to the spun word
+or a lemma of it, either way); and the same for the word pairs of the tortured-phrase list
+(`../shared/data/tortured/pps-dev.tsv`, same-length phrases), against WordNet + Moby as
+`docs/papers.md` counts them. Printed only; nothing is written but the downloads.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+DATA = ROOT.parent / "shared" / "data"
+GCIDE = "dict-gcide"
+FREEDICT = ("dict-freedict-eng-deu", "dict-freedict-eng-fra", "dict-freedict-eng-spa")
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_WORD = re.compile(r"^[a-z][a-z' -]*[a-z]$")
+# A foreign word translating more English words than this is a function word or a catch-all.
+_MAX_PIVOT = 30
+
+Relation = dict[str, set[str]]
+
+
+def _b64(s: str) -> int:
+    n = 0
+    for ch in s:
+        n = n * 64 + _B64.index(ch)
+    return n
+
+
+def dictd_entries(folder: Path, name: str) -> Iterator[tuple[str, str]]:
+    """(headword, entry text) of a dictd dictionary (``NAME.index`` + ``NAME.dict.dz``, a
+    gzip-compatible dictzip file)."""
+    data = gzip.open(folder / f"{name}.dict.dz").read()
+    for line in open(folder / f"{name}.index", encoding="utf-8", errors="replace"):
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) >= 3:
+            start, length = _b64(parts[1]), _b64(parts[2])
+            yield parts[0], data[start:start + length].decode("utf-8", "replace")
+
+
+def fetch(packages: tuple[str, ...], deb_dir: Path) -> Path:
+    """Extract ``packages`` (downloaded with apt-get unless their .debs are in ``deb_dir``)."""
+    deb_dir.mkdir(parents=True, exist_ok=True)
+    missing = [p for p in packages if not list(deb_dir.glob(f"{p}_*.deb"))]
+    if missing:
+        subprocess.run(["apt-get", "download", *missing], cwd=deb_dir, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    root = deb_dir / "extracted"
+    for p in packages:
+        subprocess.run(["dpkg-deb", "-x", str(next(deb_dir.glob(f"{p}_*.deb"))), str(root)], check=True)
+    return root / "usr" / "share" / "dictd"
+
+
+def _pieces(text: str, max_words: int) -> list[str]:
+    out = []
+    for piece in re.split(r"[;,]", text):
+        piece = re.sub(r"\{|\}|\[.*?\]|\(.*?\)|--.*", "", piece).strip().strip(".").strip().lower()
+        piece = re.sub(r"\s+", " ", re.sub(r"^(to|a|an|the)\s+", "", piece))
+        if piece and _WORD.match(piece) and len(piece.split()) <= max_words:
+            out.append(piece)
+    return out
+
+
+def gcide_relation(folder: Path) -> Relation:
+    """GCIDE: each headword's "Syn." list (Webster's 1913, not the WordNet 1.5 blocks, which
+    despin has) and its one-word glosses ("Allure: ... to entice; to attract")."""
+    rel: Relation = defaultdict(set)
+    for head, text in dictd_entries(folder, "gcide"):
+        h = head.lower().strip()
+        if not _WORD.match(h) or len(h.split()) > 2:
+            continue
+        for m in re.finditer(r"Syn:(.*?)(?:\n\s*\n|\[1913|\[WordNet|Usage:|$)", text, re.S):
+            if "WordNet" in text[m.end() - 12:m.end() + 3]:
+                continue
+            block = re.sub(r"^\s*Syn\.\s*-*\s*", "", m.group(1).replace("\n", " ").strip())
+            rel[h].update(w for w in _pieces(block, 2) if w != h)
+        body = text.split("\n", 1)[1] if "\n" in text else ""
+        for para in re.split(r"\n\s*\n", body):
+            para = para.replace("\n", " ").strip()
+            if para.startswith(("[", "Syn", "Usage")) or len(para) > 300:
+                continue
+            para = re.sub(r"^\d+\.\s*(\(.*?\)\s*)?", "", re.sub(r"\[.*?\]", "", para))
+            for seg in para.split(";"):
+                words = _pieces(seg, 1)
+                if len(words) == 1 and words[0] != h and len(seg.split()) <= 3:
+                    rel[h].add(words[0])
+    return rel
+
+
+def pivot_relation(folder: Path, packages: tuple[str, ...]) -> Relation:
+    """FreeDict English→X: English words that share a translation."""
+    back: dict[str, set[str]] = defaultdict(set)
+    for package in packages:
+        name = package.removeprefix("dict-")
+        for head, text in dictd_entries(folder, name):
+            h = head.lower().strip()
+            if not _WORD.match(h):
+                continue
+            for line in text.split("\n")[1:]:
+                line = re.sub(r"^\d+\.\s*", "", line.strip())
+                if not line or line.startswith(("see:", '"', "Note", "Synonym", "(")):
+                    continue
+                for t in re.split(r"[;,]", line):
+                    t = re.sub(r"<.*?>|\(.*?\)", "", t).strip().lower()
+                    if t and len(t.split()) <= 2:
+                        back[f"{name}:{t}"].add(h)
+    rel: Relation = defaultdict(set)
+    for english in back.values():
+        if len(english) <= _MAX_PIVOT:
+            for a in english:
+                rel[a].update(english - {a})
+    return rel
+
+
+def symmetric(rel: Relation) -> Relation:
+    out: Relation = defaultdict(set)
+    for a, bs in rel.items():
+        for b in bs:
+            out[a].add(b)
+            out[b].add(a)
+    return out
+
+
+def _lemmas(word: str) -> set[str]:
+    from lemminflect import getAllLemmas
+
+    out = {word}
+    for forms in getAllLemmas(word).values():
+        out.update(forms)
+    return out
+
+
+def related(rel: Relation, spun: str, original: str) -> bool:
+    originals = _lemmas(original)
+    return any(originals & rel.get(w, set()) for w in _lemmas(spun))
+
+
+def proxy_rows(limit: int, relations: dict[str, Relation]) -> None:
+    import coverage
+    from quality_proxies import build_proxies
+
+    skipped: list[str] = []
+    proxies = build_proxies(DATA, limit, {"wp-engine", "prothemes-engine", "loro-moby", "loro-wordnet"}, skipped)
+    for s in skipped:
+        print(f"skipped: {s}")
+    names = list(relations)
+    print(f"| proxy | 1:1 swaps | today's candidates | {' | '.join('+ ' + n for n in names)} | + all |")
+    print("|---|---:|---:|" + "---:|" * (len(names) + 1))
+    for proxy in proxies:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "pairs.jsonl"
+            with open(path, "w", encoding="utf-8") as fh:
+                for p in proxy["pairs"]:
+                    fh.write(json.dumps({"original": p.original, "spun": p.spun}) + "\n")
+            blocks = [b for b in coverage.collect(path, limit, 0).blocks if b.shape == "1:1"]
+        sources = tuple(proxy["resources"])
+        today = [coverage.covered(b, sources) for b in blocks]
+        n = max(1, len(blocks))
+        added = {name: sum(1 for b, t in zip(blocks, today) if not t and related(rel, b.spun, b.orig))
+                 for name, rel in relations.items()}
+        either = sum(1 for b, t in zip(blocks, today)
+                     if not t and any(related(rel, b.spun, b.orig) for rel in relations.values()))
+        print(f"| {proxy['name']} | {len(blocks)} | {sum(today) / n:.1%} | "
+              + " | ".join(f"+{added[name] / n:.1%}" for name in names) + f" | +{either / n:.1%} |", flush=True)
+
+
+def tortured_rows(relations: dict[str, Relation]) -> None:
+    from despin import lexicon
+
+    path = DATA / "tortured" / "pps-dev.tsv"
+    if not path.exists():
+        print(f"skipped: {path} absent")
+        return
+
+    def ours(spun: str, original: str) -> bool:
+        targets = _lemmas(original)
+        for w in _lemmas(spun):
+            if targets & set(lexicon.inverse_synonyms(w, ("wordnet", "moby"))):
+                return True
+        return any(w in lexicon.inverse_synonyms(t, ("wordnet", "moby")) for t in targets for w in _lemmas(spun))
+
+    pairs = []
+    for line in open(path, encoding="utf-8"):
+        tortured, _, correct = line.rstrip("\n").partition("\t")
+        t, c = tortured.lower().split(), correct.lower().split()
+        if len(t) == len(c):
+            pairs += [(a, b) for a, b in zip(t, c) if a != b]
+    known = [ours(a, b) for a, b in pairs]
+    n = max(1, len(pairs))
+    print(f"\ntortured phrases, word pairs of same-length phrases: {len(pairs)}; WordNet + Moby relate "
+          f"{sum(known) / n:.1%}")
+    for name, rel in relations.items():
+        extra = sum(1 for (a, b), k in zip(pairs, known) if not k and related(rel, a, b))
+        print(f"  + {name}: +{extra / n:.1%}")
+    extra = sum(1 for (a, b), k in zip(pairs, known)
+                if not k and any(related(rel, a, b) for rel in relations.values()))
+    print(f"  + all: +{extra / n:.1%}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--limit", type=int, default=100, help="documents per proxy")
+    ap.add_argument("--deb-dir", type=Path, default=Path(tempfile.gettempdir()) / "despin-more-lexicons")
+    args = ap.parse_args()
+    folder = fetch((GCIDE, *FREEDICT), args.deb_dir)
+    relations = {"GCIDE": symmetric(gcide_relation(folder)),
+                 "FreeDict pivots (de, fr, es)": pivot_relation(folder, FREEDICT)}
+    for name, rel in relations.items():
+        print(f"{name}: {len(rel)} words, {sum(map(len, rel.values())) / max(1, len(rel)):.1f} related words each")
+    print()
+    proxy_rows(args.limit, relations)
+    tortured_rows(relations)
+
+
+if __name__ == "__main__":
+    main()
