@@ -122,6 +122,28 @@ class Report:
 SHORTER_SAVES = 0.95
 
 
+# Spans whose reason is evidence of their own, not a thesaurus's list: the source document,
+# a learned profile, and the detector's case and format rules (`despin.detector.decide`).
+_OWN_EVIDENCE = ("source", "profile:", "case:", "format:")
+
+
+def in_capitals(text: str) -> bool:
+    """Is ``text`` written in capitals (two letters or more, none lower-case)?
+
+    A dictionary spinner writes its dictionary's spelling: the WP engine matches a head as
+    written or capitalised, so it leaves a capitals headline alone; ProThemes writes the
+    words it touches in lower case. Of the words in capitals that `check` replaced on 100
+    documents of each dev proxy, none was a swap on the two real engines (WP 31 unchanged
+    words, ProThemes 12) and on nlpaug (20), and 20-22 swaps against 33-48 unchanged words
+    on the leave-one-resource-out dictionaries, which do write capitals (measured with
+    scratch scripts, twenty-seventh session; ``docs/eval.md``).
+
+    >>> in_capitals("NYMEX"), in_capitals("U.S."), in_capitals("I"), in_capitals("Reuters")
+    (True, True, False, False)
+    """
+    return text.isupper() and sum(ch.isalpha() for ch in text) >= 2
+
+
 def replaces(span: Span) -> bool:
     """Does `apply` replace this span? Where that is expected to bring the text closer to
     what it said, in words: with ``p = span.score`` (P(substituted)) and ``b =
@@ -137,8 +159,19 @@ def replaces(span: Span) -> bool:
     False
     >>> replaces(Span(0, 8, "get well", 0.6, (Suggestion("recover", 0.3),)))
     True
+
+    A word written in capitals (a headline's, an acronym) is flagged but never replaced on a
+    thesaurus's word alone (`in_capitals`); a source, a learned profile, or the case and
+    format rules still replace it:
+
+    >>> replaces(Span(0, 5, "QUICK", 0.9, (Suggestion("FAST", 0.8),), "moby: 'fast' lists 'quick'"))
+    False
+    >>> replaces(Span(0, 5, "QUICK", 0.9, (Suggestion("FAST", 0.8),), "source"))
+    True
     """
     if not span.suggestions:
+        return False
+    if in_capitals(span.text) and not span.reason.startswith(_OWN_EVIDENCE):
         return False
     p, b = span.score, span.suggestions[0].score
     k, m = len(tokenize(span.text)), len(tokenize(span.suggestions[0].text))

@@ -562,6 +562,22 @@ def test_lower_case_word_in_a_capitals_headline_is_restored_in_capitals() -> Non
     assert all(s.suggestions[0].text == s.text.upper() for s in case)
 
 
+def test_words_in_capitals_are_flagged_but_not_replaced_on_a_thesaurus_alone() -> None:
+    """A dictionary spinner writes its dictionary's spelling, so a word still in capitals
+    (a wire headline, an acronym) was seldom its work (`despin.report.in_capitals`): the
+    headline's odd words are flagged with their suggestions, and left as written; the same
+    words in the body are restored."""
+    text = ("INVENTORY MARKETPLACE DROPS\n\n"
+            "The inventory marketplace dropped sharply on Monday, traders aforementioned.")
+    r = check(text)
+    head, body = r.restored.split("\n\n")
+    assert head == "INVENTORY MARKETPLACE DROPS"
+    assert "stock market" in body and "said" in body
+    flagged = {s.text: s.suggestions[0].text for s in r.spans if s.text.isupper()}
+    assert flagged.get("INVENTORY") == "STOCK" and flagged.get("MARKETPLACE") == "MARKET"
+    assert r.restored == apply(text, r.spans)
+
+
 def test_lower_case_word_inside_a_name_gets_its_capital_back() -> None:
     """A spinner that matches its dictionary case-insensitively writes the entry's lower
     case into names: a word of a name WordNet writes in capitals, where the text writes the
