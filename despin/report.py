@@ -134,9 +134,9 @@ def in_capitals(text: str) -> bool:
     written or capitalised, so it leaves a capitals headline alone; ProThemes writes the
     words it touches in lower case. Of the words in capitals that `check` replaced on 100
     documents of each dev proxy, none was a swap on the two real engines (WP 31 unchanged
-    words, ProThemes 12) and on nlpaug (20), and 20-22 swaps against 33-48 unchanged words
-    on the leave-one-resource-out dictionaries, which do write capitals (measured with
-    scratch scripts, twenty-seventh session; ``docs/eval.md``).
+    words, ProThemes 12) and on nlpaug (20), and 20–22 swaps against 33–48 unchanged words
+    on the leave-one-resource-out dictionaries, which do write capitals (scratch scripts,
+    twenty-seventh session; the WER cuts in the README's "Real spinners").
 
     >>> in_capitals("NYMEX"), in_capitals("U.S."), in_capitals("I"), in_capitals("Reuters")
     (True, True, False, False)

@@ -1,8 +1,8 @@
 """The benchmarks and scripts import only what despin has.
 
 They are run by hand, not by the tests, so a module moved or a function renamed in the
-package breaks them silently (``benchmarks/coverage.py`` named the flat ``despin.candidates``
-for months after the stage split). Every ``import despin...`` and ``from despin... import
+package breaks them silently (``benchmarks/coverage.py`` still named the flat ``despin.candidates``
+after the stage split). Every ``import despin...`` and ``from despin... import
 name`` in them, those inside functions included, must resolve in today's package.
 ``benchmarks/_probe.py`` is left out: it measures older releases too, and imports their
 layout where the tree under test has it.
