@@ -166,7 +166,8 @@ def proxy_rows(limit: int, relations: dict[str, Relation]) -> None:
     from quality_proxies import build_proxies
 
     skipped: list[str] = []
-    proxies = build_proxies(DATA, limit, {"wp-engine", "prothemes-engine", "loro-moby", "loro-wordnet"}, skipped)
+    wanted = {"wp-engine", "prothemes-engine", "loro-moby", "loro-wordnet"}
+    proxies = build_proxies(DATA, limit, wanted, skipped)
     for s in skipped:
         print(f"skipped: {s}")
     names = list(relations)
@@ -186,8 +187,9 @@ def proxy_rows(limit: int, relations: dict[str, Relation]) -> None:
                  for name, rel in relations.items()}
         either = sum(1 for b, t in zip(blocks, today)
                      if not t and any(related(rel, b.spun, b.orig) for rel in relations.values()))
-        print(f"| {proxy['name']} | {len(blocks)} | {sum(today) / n:.1%} | "
-              + " | ".join(f"+{added[name] / n:.1%}" for name in names) + f" | +{either / n:.1%} |", flush=True)
+        shares = [f"{sum(today) / n:.1%}", *(f"+{added[k] / n:.1%}" for k in names), f"+{either / n:.1%}"]
+        cells = " | ".join(shares)
+        print(f"| {proxy['name']} | {len(blocks)} | {cells} |", flush=True)
 
 
 def tortured_rows(relations: dict[str, Relation]) -> None:
@@ -203,7 +205,8 @@ def tortured_rows(relations: dict[str, Relation]) -> None:
         for w in _lemmas(spun):
             if targets & set(lexicon.inverse_synonyms(w, ("wordnet", "moby"))):
                 return True
-        return any(w in lexicon.inverse_synonyms(t, ("wordnet", "moby")) for t in targets for w in _lemmas(spun))
+        spun_forms = _lemmas(spun)
+        return any(w in lexicon.inverse_synonyms(t, ("wordnet", "moby")) for t in targets for w in spun_forms)
 
     pairs = []
     for line in open(path, encoding="utf-8"):
@@ -232,7 +235,8 @@ def main() -> None:
     relations = {"GCIDE": symmetric(gcide_relation(folder)),
                  "FreeDict pivots (de, fr, es)": pivot_relation(folder, FREEDICT)}
     for name, rel in relations.items():
-        print(f"{name}: {len(rel)} words, {sum(map(len, rel.values())) / max(1, len(rel)):.1f} related words each")
+        mean = sum(map(len, rel.values())) / max(1, len(rel))
+        print(f"{name}: {len(rel)} words, {mean:.1f} related words each")
     print()
     proxy_rows(args.limit, relations)
     tortured_rows(relations)

@@ -578,6 +578,20 @@ def test_words_in_capitals_are_flagged_but_not_replaced_on_a_thesaurus_alone() -
     assert r.restored == apply(text, r.spans)
 
 
+def test_a_plural_is_not_replaced_by_a_singular_on_a_thesaurus_alone() -> None:
+    """A spinner replaces a plural by a plural (`despin.report.drops_the_plural`): a plural
+    noun whose best suggestion is singular is flagged and left as written; a plural
+    suggestion for it would be applied."""
+    text = "Officials aforementioned the shortfalls in the budget would be covered by new taxes."
+    r = check(text)
+    span = next(s for s in r.spans if s.text == "shortfalls")
+    assert span.suggestions[0].text == "deficit"
+    assert "the shortfalls in the budget" in r.restored and r.restored.startswith("Officials said")
+    best = Suggestion("deficits", span.suggestions[0].score)
+    plural = Span(span.start, span.end, span.text, span.score, (best,), span.reason)
+    assert "the deficits in the budget" in apply(text, [plural])
+
+
 def test_lower_case_word_inside_a_name_gets_its_capital_back() -> None:
     """A spinner that matches its dictionary case-insensitively writes the entry's lower
     case into names: a word of a name WordNet writes in capitals, where the text writes the
