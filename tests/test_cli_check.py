@@ -138,3 +138,18 @@ def test_readme_first_command_works_on_the_bundled_example() -> None:
     )
     assert p.returncode == 0, p.stderr
     assert "verdict: spun" in p.stdout and "→" in p.stdout
+
+
+def test_readme_before_and_after_is_the_real_output(tmp_path: Path) -> None:
+    """The README's first example says "its real output": the quoted spun text, checked, prints
+    the block shown under it, character for character."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    before = readme.split("After `despin check`")[0]
+    quoted = [line[2:] for line in before.splitlines() if line.startswith("> ")]
+    shown = readme.split("After `despin check`", 1)[1].split("```\n", 2)[1]
+    assert quoted and "verdict:" in shown
+    f = tmp_path / "before.txt"
+    f.write_text("\n".join(quoted) + "\n", encoding="utf-8")
+    r = run("check", str(f))
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == shown.strip()
