@@ -35,7 +35,7 @@ import re
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,8 +129,13 @@ def read_pairs(path: Path, limit: int) -> Iterator[tuple[str, str]]:
 
 
 def collect(path: Path, limit: int, noise_docs: int) -> FileData:
-    data = FileData(path.stem)
-    for d, (original, spun) in enumerate(read_pairs(path, limit)):
+    return collect_pairs(path.stem, read_pairs(path, limit), noise_docs)
+
+
+def collect_pairs(name: str, pairs: Iterable[tuple[str, str]], noise_docs: int) -> FileData:
+    """`collect` over (original, spun) pairs already in memory."""
+    data = FileData(name)
+    for d, (original, spun) in enumerate(pairs):
         s_tok, o_tok = token_strings(spun), token_strings(original)
         changed, ops = gold_changes(s_tok, o_tok)
         if d < noise_docs:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import re
 import subprocess
 import sys
@@ -147,13 +146,11 @@ def symmetric(rel: Relation) -> Relation:
     return out
 
 
-def _lemmas(word: str) -> set[str]:
-    from lemminflect import getAllLemmas
+def _lemmas(word: str) -> frozenset[str]:
+    """The word and its lemmas, lower-case (despin's own, cached: `despin.habits`)."""
+    from despin.habits import _lemmas as lemmas
 
-    out = {word}
-    for forms in getAllLemmas(word).values():
-        out.update(forms)
-    return out
+    return lemmas(word)
 
 
 def related(rel: Relation, spun: str, original: str) -> bool:
@@ -174,12 +171,8 @@ def proxy_rows(limit: int, relations: dict[str, Relation]) -> None:
     print(f"| proxy | 1:1 swaps | today's candidates | {' | '.join('+ ' + n for n in names)} | + all |")
     print("|---|---:|---:|" + "---:|" * (len(names) + 1))
     for proxy in proxies:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "pairs.jsonl"
-            with open(path, "w", encoding="utf-8") as fh:
-                for p in proxy["pairs"]:
-                    fh.write(json.dumps({"original": p.original, "spun": p.spun}) + "\n")
-            blocks = [b for b in coverage.collect(path, limit, 0).blocks if b.shape == "1:1"]
+        pairs = ((p.original, p.spun) for p in proxy["pairs"])
+        blocks = [b for b in coverage.collect_pairs(proxy["name"], pairs, 0).blocks if b.shape == "1:1"]
         sources = tuple(proxy["resources"])
         today = [coverage.covered(b, sources) for b in blocks]
         n = max(1, len(blocks))
@@ -201,11 +194,9 @@ def tortured_rows(relations: dict[str, Relation]) -> None:
         return
 
     def ours(spun: str, original: str) -> bool:
-        targets = _lemmas(original)
-        for w in _lemmas(spun):
-            if targets & set(lexicon.inverse_synonyms(w, ("wordnet", "moby"))):
-                return True
-        spun_forms = _lemmas(spun)
+        targets, spun_forms = _lemmas(original), _lemmas(spun)
+        if any(targets & set(lexicon.inverse_synonyms(w, ("wordnet", "moby"))) for w in spun_forms):
+            return True
         return any(w in lexicon.inverse_synonyms(t, ("wordnet", "moby")) for t in targets for w in spun_forms)
 
     pairs = []
