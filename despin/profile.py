@@ -645,6 +645,10 @@ def match(text: str, profiles: Sequence[Profile]) -> list[tuple[str, float]]:
 
 
 # -------------------------------------------------------------------------- restore
+# Pseudo-count of the times the spinner left a phrase alone, added to what the pairs showed
+# (`_lm_posterior`): half a time, the Jeffreys prior's share.
+PROFILE_KEPT_PRIOR = 0.5
+
 def restore_with_profile(
     text: str,
     profiles: Profile | Sequence[Profile],
@@ -661,10 +665,12 @@ def restore_with_profile(
     likely than the phrase as written. With ``gate`` the document is left
     alone unless the best profile's `match_score` is positive, i.e. the text looks
     like that spinner's output (this is what keeps clean text byte-identical). With
-    several profiles the best-matching one is used. With ``lm_weight`` > 0 an entry's
-    several originals are re-ranked by their probability in context times the trigram
-    language model (`despin.lm`, over the phrase and the two words after it) to that
-    power; 0 keeps the profile alone (no language model loaded).
+    several profiles the best-matching one is used. With ``lm_weight`` > 0 the
+    probabilities are posteriors (`_lm_posterior`): the profile's counts, with half a
+    time more for the phrase left alone, times the trigram language model's ratio
+    (`despin.lm`, over the phrase and the two words after it) between each original and
+    the phrase as written, to that power; so the context decides both which original and
+    whether any. 0 keeps the profile's counts alone (no language model loaded).
 
     >>> p = Profile.from_counts("t", {"in the course of": {"during": 4}, "sizable": {"big": 4}})
     >>> restore_with_profile("In the course of a sizable storm", p, gate=False).restored
@@ -699,11 +705,12 @@ def restore_with_profile(
             left = lower[i - 1] if i > 0 else None
             right = lower[i + n] if i + n < len(toks) else None
             cands = profile.context_originals(key, left, right)
+            if lm_weight > 0:
+                seen = sum(o.count for o in profile.entries[key].values()) + profile.kept.get(key, 0)
+                cands = _lm_posterior(cands, seen, key, out[-2:], lower[i + n:i + n + 2], lm_weight)
             p_sub = sum(p for _, p in cands)
             if p_sub < threshold:
                 continue
-            if lm_weight > 0 and len(cands) > 1:
-                cands = _lm_rerank(cands, p_sub, out[-2:], lower[i + n:i + n + 2], lm_weight)
             best = cands[0]
             out.extend((best[0] if best[1] > 1 - p_sub else key).split())
             surface = text[toks[i].start:toks[i + n - 1].end]
@@ -731,23 +738,37 @@ def restore_with_profile(
     return Report(score=score, verdict="spun", spans=tuple(spans), restored=apply(text, spans))
 
 
-def _lm_rerank(
-    cands: list[tuple[str, float]], p_sub: float, left: list[str], right: list[str], weight: float
+def _lm_posterior(
+    cands: list[tuple[str, float]], seen: int, spun: str, left: list[str], right: list[str], weight: float
 ) -> list[tuple[str, float]]:
-    """Re-rank several originals by profile probability x trigram LM^weight; same total mass.
+    """P(each original | the profile and the context): the profile's counts as the prior, the
+    trigram LM (`despin.lm`, over the phrase and the two words after it) to the power
+    ``weight`` as the evidence, against the phrase as written.
 
-    Only the choice *between* originals: whether the phrase is a substitution at all
-    stays the profile's call (letting the LM decide that too lost recall in our runs).
+    The prior odds of a substitution are the entry's count against the times the spinner
+    was seen leaving the phrase alone, plus half a time (``PROFILE_KEPT_PRIOR``): an entry
+    seen once and never kept is a guess, not a certainty. The context then decides, for
+    each phrase, whether an original reads better than the text as written (ProThemes,
+    100 pairs, profile spans on 100 other documents: 389 clean words changed for 2,689
+    originals restored with the counts alone, 269 for 2,852 with the context; WP 200 for
+    3,860 and 141 for 3,839; scratch scripts, twenty-eighth session). Returns the
+    originals best first, their probabilities summing to P(substituted | context).
     """
     from . import lm
 
-    scores = []
+    if not cands:
+        return cands
+    # The candidates' probabilities sum to count / seen; rescale to count / (seen + prior).
+    scale = seen / (seen + PROFILE_KEPT_PRIOR)
+    as_written = [*left, *spun.split(), *right]
+    base = lm.window_logprob(as_written, len(left), len(as_written))
+    scored = []
     for text, p in cands:
         seq = [*left, *text.split(), *right]
-        scores.append(math.log(max(p, 1e-9)) + weight * lm.window_logprob(seq, len(left), len(seq)))
-    top = max(scores)
-    z = sum(math.exp(x - top) for x in scores)
-    ranked = [(o, p_sub * math.exp(x - top) / z) for (o, _), x in zip(cands, scores)]
+        gain = lm.window_logprob(seq, len(left), len(seq)) - base
+        scored.append((text, p * scale * math.exp(weight * gain)))
+    z = sum(x for _, x in scored) + 1.0 - scale * sum(p for _, p in cands)
+    ranked = [(o, x / z) for o, x in scored]
     ranked.sort(key=lambda x: -x[1])
     return ranked
 

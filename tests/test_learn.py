@@ -134,6 +134,17 @@ def test_lowered_names_are_recapitalised() -> None:
     assert restore_with_profile("ask smith", p, gate=False).restored == "ask Smith"
 
 
+def test_context_decides_whether_an_entry_applies() -> None:
+    # Entries seen once: the language model weighs each original against the text as written.
+    p = Profile.from_counts("t", {"said": {"sofa": 1}, "sizable": {"big": 1}})
+    text = "The minister said on Tuesday that a sizable storm was coming."
+    r = restore_with_profile(text, p, gate=False)
+    assert r.restored == "The minister said on Tuesday that a big storm was coming."
+    assert [s.text for s in r.spans] == ["sizable"]
+    # The profile's counts alone (no language model) apply both.
+    assert restore_with_profile(text, p, gate=False, lm_weight=0).restored.startswith("The minister sofa")
+
+
 def test_round_trip(tmp_path: Path, profile: Profile) -> None:
     f = tmp_path / "t.profile"
     save(profile, f)
