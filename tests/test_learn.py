@@ -145,6 +145,24 @@ def test_context_decides_whether_an_entry_applies() -> None:
     assert restore_with_profile(text, p, gate=False, lm_weight=0).restored.startswith("The minister sofa")
 
 
+def test_the_detector_reading_wins_where_both_replace_by_different_originals() -> None:
+    from despin.detector.decide import merge_profile_spans
+    from despin.report import Report, Span, Suggestion
+
+    text = "A sizable storm hit the sizable town."
+    p = Profile.from_counts("t", {"sizable": {"big": 4}})
+    detector = Report(0.9, "spun", (
+        Span(2, 9, "sizable", 0.95, (Suggestion("large", 0.9), Suggestion("big", 0.05)), "moby: ..."),
+        Span(27, 34, "sizable", 0.95, (Suggestion("big", 0.9),), "moby: ..."),
+    ), text)
+    merged = merge_profile_spans(text, detector, [p])
+    assert merged.restored == "A large storm hit the big town."
+    assert [s.reason.split(":")[0] for s in merged.spans] == ["moby", "profile"]
+    # A detector span it would not replace leaves the profile's reading.
+    unsure = Report(0.9, "spun", (Span(2, 9, "sizable", 0.4, (Suggestion("large", 0.2),), "moby: ..."),), text)
+    assert merge_profile_spans(text, unsure, [p]).restored == "A big storm hit the big town."
+
+
 def test_round_trip(tmp_path: Path, profile: Profile) -> None:
     f = tmp_path / "t.profile"
     save(profile, f)

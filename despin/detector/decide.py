@@ -467,7 +467,13 @@ def merge_profile_spans(text: str, report: Report, profiles: Sequence[Substituti
     if not learned:
         return report
     found = restore_with_profile(text, learned)
-    spans = list(found.spans)
+    # Where the detector would also replace the same words, but by another original, its
+    # reading wins: its candidates hold the profile's originals and the lexicons' beside
+    # them, ranked by its context model (100 pairs, 50 held-out documents: the detector
+    # right and the profile wrong on 75 words against 22 the other way on WP, 28 against
+    # 19 on ProThemes; twenty-eighth session).
+    same = {(s.start, s.end): s for s in report.spans if replaces(s)}
+    spans = [_detector_reading(s, same.get((s.start, s.end))) for s in found.spans]
     taken = [(s.start, s.end) for s in spans]
 
     def kept_by_spinner(s: Span) -> bool:
@@ -485,3 +491,12 @@ def merge_profile_spans(text: str, report: Report, profiles: Sequence[Substituti
         restored=apply(text, spans),
         source=report.source,
     )
+
+
+def _detector_reading(learned: Span, detector: Span | None) -> Span:
+    """``detector`` where it would replace ``learned``'s words by another original, else ``learned``."""
+    if detector is None or not replaces(learned) or not detector.suggestions:
+        return learned
+    if detector.suggestions[0].text.lower() == learned.suggestions[0].text.lower():
+        return learned
+    return detector
