@@ -143,6 +143,9 @@ def test_context_decides_whether_an_entry_applies() -> None:
     assert [s.text for s in r.spans] == ["sizable"]
     # The profile's counts alone (no language model) apply both.
     assert restore_with_profile(text, p, gate=False, lm_weight=0).restored.startswith("The minister sofa")
+    # A profile learned without pairs chose its entries by the model already: not read twice.
+    p.summary["method"] = "unpaired"
+    assert restore_with_profile(text, p, gate=False).restored.startswith("The minister sofa")
 
 
 def test_the_detector_reading_wins_where_both_replace_by_different_originals() -> None:
