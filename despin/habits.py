@@ -23,7 +23,8 @@ measures that from the profile itself:
   ``phrase_lengths`` (original words > spun words: count).
 
 `Profile.candidate_weight` turns them into a prior over a detector's generic candidates
-for words the table does not hold.
+(for the words the table holds too: a known substitute may stand for a head the pairs never
+showed with it).
 
 >>> from despin.profile import Profile
 >>> p = Profile.from_counts("t", {"sizable": {"big": 8}, "tempest": {"storm": 3}}, kept={"the": 40, "big": 0})

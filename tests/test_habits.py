@@ -99,3 +99,22 @@ def test_habits_are_saved_shown_and_reestimated_after_merge(profile: Profile, tm
 def test_estimate_on_an_empty_profile() -> None:
     h = estimate(Profile.from_counts("empty", {}))
     assert h["relations"] == {} and h["new_mapping"] == 0.0 and h["alternatives_per_original"] == 0.0
+
+
+def test_habits_weigh_the_lexicon_candidates_of_a_word_the_table_holds(profile: Profile) -> None:
+    from despin.config import Config
+    from despin.detector import candidates
+    from despin.detector.units import read_document
+
+    assert profile.originals("sizable")  # the table holds it ("big")
+    doc = read_document("A sizable storm hit the town on Monday.")
+    sources = tuple(Config().resources)
+    units, _ = candidates.find_units(doc, Config(), [profile])
+    unit = next(u for u in units if u.observed == "sizable")
+    generic = [c for c in unit.cands if not c.relation.startswith("profile:")]
+    plain = {c.text: c.q for c in candidates._plausible_candidates_as_read("sizable", sources)}
+    assert generic and {c.text for c in generic} == set(plain)
+    weights = [profile.candidate_weight("sizable", c.text, c.relation) for c in generic]
+    assert any(abs(w - 1.0) > 0.01 for w in weights)
+    for c, w in zip(generic, weights):
+        assert c.q == pytest.approx(plain[c.text] * w)
