@@ -711,8 +711,8 @@ def restore_with_profile(
                 # evidence twice (it cost 4.2 / 1.6 points on the `dictionary` no-pairs sets).
                 cands = _lm_rerank(cands, sum(p for _, p in cands), out[-2:], lower[i + n:i + n + 2], lm_weight)
             elif lm_weight > 0:
-                seen = sum(o.count for o in profile.entries[key].values()) + profile.kept.get(key, 0)
-                cands = _lm_posterior(cands, seen, key, out[-2:], lower[i + n:i + n + 2], lm_weight)
+                cands = _lm_posterior(cands, sum(profile.evidence(key)), key, out[-2:], lower[i + n:i + n + 2],
+                                      lm_weight)
             p_sub = sum(p for _, p in cands)
             if p_sub < threshold:
                 continue
@@ -759,19 +759,12 @@ def _lm_posterior(
     3,860 and 141 for 3,839; scratch scripts, twenty-eighth session). Returns the
     originals best first, their probabilities summing to P(substituted | context).
     """
-    from . import lm
-
     if not cands:
         return cands
     # The candidates' probabilities sum to count / seen; rescale to count / (seen + prior).
     scale = seen / (seen + PROFILE_KEPT_PRIOR)
-    as_written = [*left, *spun.split(), *right]
-    base = lm.window_logprob(as_written, len(left), len(as_written))
-    scored = []
-    for text, p in cands:
-        seq = [*left, *text.split(), *right]
-        gain = lm.window_logprob(seq, len(left), len(seq)) - base
-        scored.append((text, p * scale * math.exp(weight * gain)))
+    base = _in_context(spun, left, right)
+    scored = [(text, p * scale * math.exp(weight * (_in_context(text, left, right) - base))) for text, p in cands]
     z = sum(x for _, x in scored) + 1.0 - scale * sum(p for _, p in cands)
     ranked = [(o, x / z) for o, x in scored]
     ranked.sort(key=lambda x: -x[1])
@@ -783,19 +776,22 @@ def _lm_rerank(
 ) -> list[tuple[str, float]]:
     """Re-rank several originals by profile probability x trigram LM^weight; same total mass
     (the choice between originals only, for a profile learned without pairs)."""
-    from . import lm
-
     if len(cands) < 2:
         return cands
-    scores = []
-    for text, p in cands:
-        seq = [*left, *text.split(), *right]
-        scores.append(math.log(max(p, 1e-9)) + weight * lm.window_logprob(seq, len(left), len(seq)))
+    scores = [math.log(max(p, 1e-9)) + weight * _in_context(text, left, right) for text, p in cands]
     top = max(scores)
     z = sum(math.exp(x - top) for x in scores)
     ranked = [(o, p_sub * math.exp(x - top) / z) for (o, _), x in zip(cands, scores)]
     ranked.sort(key=lambda x: -x[1])
     return ranked
+
+
+def _in_context(phrase: str, left: list[str], right: list[str]) -> float:
+    """The trigram model's log-probability of ``phrase`` and the words after it, given those before."""
+    from . import lm
+
+    seq = [*left, *phrase.split(), *right]
+    return lm.window_logprob(seq, len(left), len(seq))
 
 
 def _contiguous(text: str, toks: Sequence[Token]) -> bool:

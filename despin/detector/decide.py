@@ -477,7 +477,7 @@ def merge_profile_spans(text: str, report: Report, profiles: Sequence[Substituti
     taken = [(s.start, s.end) for s in spans]
 
     def kept_by_spinner(s: Span) -> bool:
-        return any(p.evidence(s.text)[0] == 0 and p.evidence(s.text)[1] >= 3 for p in learned)
+        return any(subs == 0 and kept >= 3 for subs, kept in (p.evidence(s.text) for p in learned))
 
     for s in report.spans:
         if not any(a < s.end and s.start < b for a, b in taken) and not (found.spans and kept_by_spinner(s)):
@@ -495,7 +495,8 @@ def merge_profile_spans(text: str, report: Report, profiles: Sequence[Substituti
 
 def _detector_reading(learned: Span, detector: Span | None) -> Span:
     """``detector`` where it would replace ``learned``'s words by another original, else ``learned``."""
-    if detector is None or not replaces(learned) or not detector.suggestions:
+    # The caller passes only detector spans that `replaces` (so they have suggestions).
+    if detector is None or not replaces(learned):
         return learned
     if detector.suggestions[0].text.lower() == learned.suggestions[0].text.lower():
         return learned
