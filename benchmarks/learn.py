@@ -3,6 +3,7 @@
     python benchmarks/learn.py                 # everything (about 3-4 minutes on one core)
     python benchmarks/learn.py --quick         # fewer documents, fewer spinners
     python benchmarks/learn.py --real --loop --no-match --skip-sim   # real engines, the loop
+    python benchmarks/learn.py --loop --neural --no-match --skip-sim # the loop with stage 5c
     python benchmarks/learn.py --no-pairs --no-match --skip-sim      # learning without pairs
     python benchmarks/learn.py --no-pairs --no-pairs-previous --no-match --skip-sim   # and the previous thresholds
 
@@ -329,12 +330,14 @@ def no_pairs_section(limit: int, previous: bool = False) -> list[dict[str, objec
     return rows_out
 
 
-def loop_section(limit_test: int) -> list[dict[str, object]]:
-    """`despin scan --learn` on 300 copies of a real engine, 100 sources in a 1,200-article index."""
+def loop_section(limit_test: int, neural: bool = False) -> list[dict[str, object]]:
+    """`despin scan --learn` on 300 copies of a real engine, 100 sources in a 1,200-article index
+    (``neural``: `despin scan --learn --neural`, stage 5c re-ranking the detector's suggestions)."""
     import shutil
     import tempfile
 
     import despin
+    from despin.config import Config
     from despin.evaluate import token_strings, word_edit_distance
     from despin.io.corpus import read_rows
     from despin.loop import learn_dir, run_learn_loop
@@ -343,7 +346,8 @@ def loop_section(limit_test: int) -> list[dict[str, object]]:
 
     news = [json.loads(line) for line in open(DATA / "news-dev" / "articles.jsonl", encoding="utf-8")]
     rows_out: list[dict[str, object]] = []
-    print("\nthe loop: 300 copies, sources of the first 100 in an index with 1,100 other news-dev articles")
+    print("\nthe loop: 300 copies, sources of the first 100 in an index with 1,100 other news-dev articles"
+          + (" (--neural)" if neural else ""))
     for path in sorted((DATA / "real-engines-dev").glob("*.jsonl")):
         recs = [json.loads(line) for line in open(path, encoding="utf-8")]
         ids = {r["id"] for r in recs}
@@ -357,7 +361,7 @@ def loop_section(limit_test: int) -> list[dict[str, object]]:
                     fh.write(json.dumps({"id": r["id"], "text": r["spun"]}) + "\n")
             t0 = time.perf_counter()
             summary = run_learn_loop([work / "copies.jsonl"], work / "out", index=str(work / "archive.idx"),
-                                     fmt="jsonl", workers=1)
+                                     fmt="jsonl", workers=1, neural=neural)
             took = time.perf_counter() - t0
             got = {r["id"]: r for r in read_rows(work / "out")}
             untraced = [r for r in recs[100:]][:limit_test]
@@ -368,9 +372,11 @@ def loop_section(limit_test: int) -> list[dict[str, object]]:
                 after += word_edit_distance(token_strings(got[r["id"]]["restored"]), o_t)
                 n += len(o_t)
             profiles = [load(p["path"]) for p in summary["learn"]["profiles"]]
-            false = sum(word_edit_distance(token_strings(despin.check(r["original"], profile=profiles or None).restored),
+            cfg = Config(neural=neural)
+            false = sum(word_edit_distance(token_strings(despin.check(r["original"], profile=profiles or None,
+                                                                      config=cfg).restored),
                                            token_strings(r["original"])) for r in untraced)
-            row = {"spinner": path.stem, "engine": "loop", "pairs_traced": summary["learn"]["pairs"],
+            row = {"spinner": path.stem, "engine": "loop+neural" if neural else "loop", "pairs_traced": summary["learn"]["pairs"],
                    "profiles": [(p["name"], p["pairs"]) for p in summary["learn"]["profiles"]],
                    "wer_before": before / n, "wer_after": after / n, "wer_reduction": 1 - after / max(1, before),
                    "false_change": false / n, "seconds": round(took, 1), "test_docs": len(untraced)}
@@ -393,6 +399,8 @@ def main() -> None:
                     help="real engines (real-engines-dev): profile, check, check-habits curves and the oracle")
     ap.add_argument("--real-test-docs", type=int, default=200)
     ap.add_argument("--loop", action="store_true", help="despin scan --learn on 300 copies per real engine")
+    ap.add_argument("--neural", action="store_true",
+                    help="with --loop: despin scan --learn --neural (stage 5c; needs python -m despin.neural_build)")
     ap.add_argument("--skip-sim", action="store_true", help="skip the simulator curves and the dev pairs")
     ap.add_argument("--test-docs", type=int, default=100)
     ap.add_argument("--no-match", action="store_true", help="skip the profile-match section")
@@ -426,7 +434,7 @@ def main() -> None:
     if args.real:
         all_rows += real_section(["profile", "check", "check-habits"], args.real_test_docs)
     if args.loop:
-        all_rows += loop_section(args.real_test_docs)
+        all_rows += loop_section(args.real_test_docs, args.neural)
     if args.no_pairs:
         all_rows += no_pairs_section(args.no_pairs_docs, args.no_pairs_previous)
     if args.skip_sim:

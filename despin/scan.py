@@ -79,6 +79,8 @@ MANIFEST_VERSION = 1
 # Score only: the fast path the core provides for corpora (no suggestions, no restore).
 SCREEN_CONFIG = Config(explain=False)
 CHECK_CONFIG = Config()
+# ``--neural``: stage 5c re-ranks the suggestions of spun records (seconds a spun article).
+NEURAL_CONFIG = Config(neural=True)
 
 
 # --- the per-record function shared by every engine ---------------------------------
@@ -107,15 +109,18 @@ def load_resources(profile_paths: tuple[str, ...] = (), index_path: str | None =
     return tuple(profiles), index
 
 
-def annotate(text: str, mode: str = "check", profiles: Sequence[Any] = (), index: Any = None) -> dict[str, Any]:
+def annotate(text: str, mode: str = "check", profiles: Sequence[Any] = (), index: Any = None,
+             neural: bool = False) -> dict[str, Any]:
     """The scan columns for one text: score, verdict, spans (not in screen mode), restored (restore mode).
+
+    ``neural``: check and restore with stage 5c (`despin.neural`), as ``despin check --neural``.
 
     >>> sorted(annotate("Some words.", "screen"))
     ['restored', 'score', 'spans', 'verdict']
     """
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
-    config = SCREEN_CONFIG if mode == "screen" else CHECK_CONFIG
+    config = SCREEN_CONFIG if mode == "screen" else NEURAL_CONFIG if neural else CHECK_CONFIG
     # Looked up at call time (core.check, not a bound name) so one definition serves all engines.
     report = core.check(text, profile=tuple(profiles) or None, index=index, config=config)
     spans = None
@@ -139,7 +144,8 @@ def annotate(text: str, mode: str = "check", profiles: Sequence[Any] = (), index
     }
 
 
-def row_for_record(rec: Record, mode: str = "check", profiles: Sequence[Any] = (), index: Any = None) -> dict[str, Any]:
+def row_for_record(rec: Record, mode: str = "check", profiles: Sequence[Any] = (), index: Any = None,
+                   neural: bool = False) -> dict[str, Any]:
     """One output row for one input record; a failure becomes the row's ``error``, never an exception."""
     row: dict[str, Any] = {
         "id": rec.id,
@@ -154,7 +160,7 @@ def row_for_record(rec: Record, mode: str = "check", profiles: Sequence[Any] = (
     if rec.error is not None:
         return row
     try:
-        row.update(annotate(record_text(rec), mode, profiles, index))
+        row.update(annotate(record_text(rec), mode, profiles, index, neural))
     except DespinError as e:
         row["error"] = str(e)
     except Exception as e:  # a detector bug on one document must not end a million-document scan
@@ -345,7 +351,7 @@ class RowEngine(Protocol):
 
     def __call__(self, files: Sequence[InputFile], *, mode: str, text_field: str, id_field: str,
                  profiles: tuple[str, ...], index: str | None, encoding: str | None, address: str | None,
-                 num_cpus: int | None, batch_size: int) -> Iterable[list[dict[str, Any]]]: ...
+                 num_cpus: int | None, batch_size: int, neural: bool) -> Iterable[list[dict[str, Any]]]: ...
 
 
 _ENGINES: dict[str, RowEngine] = {}
@@ -378,14 +384,14 @@ _worker_state: dict[str, Any] = {}
 
 
 def _init_worker(mode: str, profile_paths: tuple[str, ...], index_path: str | None, fields: tuple[str, str],
-                 encoding: str | None, load_here: bool) -> None:
+                 encoding: str | None, load_here: bool, neural: bool = False) -> None:
     # Ctrl-C is handled once, by the parent; workers would each print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     profiles, index = load_resources(profile_paths, index_path)  # cached from before the fork
     if load_here:  # not loaded before the fork (one screen worker), or not forked at all
         preload_mode(mode, profiles)
-    _worker_state.update(mode=mode, profiles=profiles, index=index, fields=fields, encoding=encoding)
+    _worker_state.update(mode=mode, profiles=profiles, index=index, fields=fields, encoding=encoding, neural=neural)
 
 
 def _die_with_parent() -> None:
@@ -406,9 +412,10 @@ def _die_with_parent() -> None:
 def _work(items: list[Record | RawLine]) -> tuple[list[dict[str, Any]], int, int]:
     st = _worker_state
     text_field, id_field = st["fields"]
-    mode, profiles, index, encoding = st["mode"], st["profiles"], st["index"], st["encoding"]
+    mode, profiles, index, encoding, neural = st["mode"], st["profiles"], st["index"], st["encoding"], st["neural"]
     # JSONL lines arrive unparsed: parsing is per-record work, done here in parallel.
-    rows = [row_for_record(as_record(item, text_field, id_field, encoding), mode, profiles, index) for item in items]
+    rows = [row_for_record(as_record(item, text_field, id_field, encoding), mode, profiles, index, neural)
+            for item in items]
     # ru_maxrss is in KiB on Linux: the per-worker peak reported in the summary.
     return rows, os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -451,8 +458,12 @@ def run_scan(
     engine: str = "local",
     address: str | None = None,
     progress: Progress | None = None,
+    neural: bool = False,
 ) -> dict[str, Any]:
     """Scan ``inputs`` into the folder ``output``; returns the summary (also in ``_summary.json``).
+
+    ``neural`` (check and restore modes): stage 5c re-ranks the suggestions of spun records
+    (`despin.neural`, built by ``python -m despin.neural_build``; seconds per spun article).
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -471,6 +482,13 @@ def run_scan(
         raise InputError("--shard-size must be at least 1")
     if engine != "local" and resume:
         raise InputError(f"--resume works with the local engine; {engine} retries failed tasks itself")
+    if neural:
+        from . import neural as neural_mod
+
+        if mode == "screen":
+            raise InputError("--neural re-ranks suggestions: it needs --mode check or restore")
+        if not neural_mod.available():
+            raise InputError("--neural needs the neural model: run python -m despin.neural_build first")
     workers = default_workers() if workers is None else workers
     if workers < 0:
         raise InputError("--workers must be 0 (in this process) or more")
@@ -480,7 +498,9 @@ def run_scan(
     profile_paths = tuple(str(p) for p in profiles)
     index_path = str(index) if index else None
     manifest = _manifest(files, mode=mode, fmt=fmt, text_field=text_field, id_field=id_field,
-                         profiles=profile_paths, index=index_path, encoding=encoding, shard_size=shard_size)
+                         profiles=profile_paths, index=index_path, encoding=encoding, shard_size=shard_size,
+                         # (named only when set: a scan begun before the option existed resumes)
+                         **({"neural": True} if neural else {}))
     # Load before the output is touched: a bad --profile fails cleanly; workers forked
     # later share these pages copy-on-write instead of each loading a copy.
     load_resources(profile_paths, index_path)
@@ -496,7 +516,8 @@ def run_scan(
     if remote is not None:
         for rows in remote(files, mode=mode, text_field=text_field, id_field=id_field,
                                  profiles=profile_paths, index=index_path, encoding=encoding,
-                                 address=address, num_cpus=workers or None, batch_size=chunk_size):
+                                 address=address, num_cpus=workers or None, batch_size=chunk_size,
+                                 neural=neural):
             committer.add(rows)
             processed += len(rows)
             if progress is not None:
@@ -506,7 +527,7 @@ def run_scan(
         processed, workers = _run_local(
             files, committer, done, mode=mode, text_field=text_field, id_field=id_field, encoding=encoding,
             profile_paths=profile_paths, index_path=index_path, workers=workers, shard_size=shard_size,
-            chunk_size=min(chunk_size, shard_size), progress=progress, rss=rss)
+            chunk_size=min(chunk_size, shard_size), progress=progress, rss=rss, neural=neural)
     committer.finish()
     elapsed = time.perf_counter() - started
     cpu = [round(b - a, 3) for a, b in zip(cpu_started, _cpu_seconds())]
@@ -532,6 +553,7 @@ def _run_local(
     chunk_size: int,
     progress: Progress | None,
     rss: dict[int, int],
+    neural: bool = False,
 ) -> tuple[int, int]:
     """Read records, check them in worker processes, commit shards in order; returns the records
     checked and the workers started (0: checked in this process).
@@ -553,7 +575,7 @@ def _run_local(
     chunks = _chunks(reader(files, text_field=text_field, id_field=id_field, encoding=encoding),
                      shard_size, chunk_size, done)
     if workers == 0:
-        _init_worker_inline(mode, profile_paths, index_path, fields, encoding)
+        _init_worker_inline(mode, profile_paths, index_path, fields, encoding, neural)
         executor: Any = _InlineExecutor()
     else:
         head: list[tuple[str, Any]] = []
@@ -574,7 +596,8 @@ def _run_local(
         if load_here:
             _warm_up(mode, profile_paths, index_path)
         executor = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                       initargs=(mode, profile_paths, index_path, fields, encoding, not load_here))
+                                       initargs=(mode, profile_paths, index_path, fields, encoding, not load_here,
+                                                 neural))
     # Bounded window of tasks in flight, consumed in submission order: memory stays at
     # about window x chunk records whatever the corpus size, and shards close in order.
     window = max(2, 4 * max(workers, 1))
@@ -617,11 +640,11 @@ def _run_local(
 
 
 def _init_worker_inline(mode: str, profile_paths: tuple[str, ...], index_path: str | None,
-                        fields: tuple[str, str], encoding: str | None) -> None:
+                        fields: tuple[str, str], encoding: str | None, neural: bool = False) -> None:
     profiles, index = load_resources(profile_paths, index_path)
     if _loads_little(mode, profile_paths):
         preload_mode(mode, profiles)
-    _worker_state.update(mode=mode, profiles=profiles, index=index, fields=fields, encoding=encoding)
+    _worker_state.update(mode=mode, profiles=profiles, index=index, fields=fields, encoding=encoding, neural=neural)
 
 
 def _loads_little(mode: str, profile_paths: Sequence[str]) -> bool:

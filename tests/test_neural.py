@@ -261,3 +261,54 @@ def test_the_neural_flag_runs_the_stage(monkeypatch: pytest.MonkeyPatch) -> None
     assert r.exit_code == 0 and calls
     calls.clear()
     assert CliRunner().invoke(main, ["check", "--json", "-"], input=text).exit_code == 0 and not calls
+
+
+def test_scan_neural_needs_a_checking_mode_and_the_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from despin.cli import main
+    from despin.errors import InputError
+    from despin.scan import run_scan
+
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "The town council voted on Thursday."}\n', encoding="utf-8")
+    r = CliRunner().invoke(main, ["scan", str(src), "-o", str(tmp_path / "o1"), "--mode", "screen", "--neural"])
+    assert r.exit_code == 2 and "--mode check or restore" in r.output
+    with pytest.raises(InputError, match="check or restore"):
+        run_scan([src], tmp_path / "o2", mode="screen", neural=True)
+    monkeypatch.setattr(neural, "available", lambda: False)
+    r = CliRunner().invoke(main, ["scan", str(src), "-o", str(tmp_path / "o3"), "--mode", "restore", "--neural"])
+    assert r.exit_code == 2 and "neural_build" in r.output
+    with pytest.raises(InputError, match="neural_build"):
+        run_scan([src], tmp_path / "o4", mode="check", neural=True)
+    assert not any((tmp_path / d).exists() for d in ("o1", "o2", "o3", "o4"))  # nothing written
+
+
+@pytest.mark.skipif(not neural.available(), reason="the neural model is not built (python -m despin.neural_build)")
+def test_scan_neural_restores_each_record_as_check_neural(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    import despin
+    from despin.cli import main
+
+    calls = []
+    original = neural.score_units
+    monkeypatch.setattr(neural, "score_units", lambda *a, **k: (calls.append(1), original(*a, **k))[1])
+    text = ("The corporation aforementioned on Monday that its every quarter net income roseate acutely as gross "
+            "sales of novel telephones mature in Asia and Europe, and the inventory marketplace got well swiftly.")
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": text}) + "\n", encoding="utf-8")
+
+    def restored(out: str, *flags: str) -> str:
+        r = CliRunner().invoke(main, ["scan", str(src), "-o", str(tmp_path / out), "--mode", "restore",
+                                      "--format", "jsonl", "--workers", "0", "--quiet", *flags])
+        assert r.exit_code == 0, r.output
+        row = json.loads((tmp_path / out / "part-00000.jsonl").read_text(encoding="utf-8"))
+        return str(row["restored"])
+
+    assert restored("plain") == despin.check(text).restored and not calls
+    assert restored("neural", "--neural") == despin.check(text, config=Config(neural=True)).restored and calls
+    manifest = json.loads((tmp_path / "neural" / "_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["neural"] is True  # resuming without --neural is another scan

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from ._common import encoding_option, user_errors
+from ._common import encoding_option, require_neural_model, user_errors
 
 
 class _RichProgress:
@@ -80,12 +80,16 @@ class _RichProgress:
 @click.option("--learn", is_flag=True,
               help="With --mode restore --index: trace every record, learn spinner profiles from the pairs "
                    "found (written to OUTPUT.learn/), restore the rest through them (docs/learn.md).")
+@click.option("--neural", is_flag=True,
+              help="With --mode check or restore: a neural language model re-ranks the suggestions of spun "
+                   "records (after python -m despin.neural_build; seconds per spun article; docs/neural.md).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on standard error.")
 @encoding_option
 @user_errors
 def scan(inputs: tuple[str, ...], output: str, fmt: str, mode: str, text_field: str, id_field: str,
          profiles: tuple[str, ...], index: str | None, workers: int | None, shard_size: int, resume: bool,
-         overwrite: bool, engine: str, address: str | None, learn: bool, quiet: bool, encoding: str | None) -> None:
+         overwrite: bool, engine: str, address: str | None, learn: bool, neural: bool, quiet: bool,
+         encoding: str | None) -> None:
     """Check every record of a corpus: JSONL (.gz/.zst), Parquet, or folders of .txt/.html.
 
     Writes one row per input record (id, file, line, score, verdict, spans, and with
@@ -106,6 +110,10 @@ def scan(inputs: tuple[str, ...], output: str, fmt: str, mode: str, text_field: 
     if learn and (mode != "restore" or not index or engine != "local" or profiles):
         raise click.UsageError("--learn needs --mode restore, --index ARCHIVE and the local engine (it learns "
                                "its own profiles: no --profile)")
+    if neural:
+        if mode == "screen":
+            raise click.UsageError("--neural re-ranks suggestions: it needs --mode check or restore")
+        require_neural_model()
     runner: Any = _learn_loop if learn else run_scan  # --learn: the same call, through the loop
     if engine == "ray":
         try:
@@ -115,7 +123,8 @@ def scan(inputs: tuple[str, ...], output: str, fmt: str, mode: str, text_field: 
     show = not quiet and sys.stderr.isatty()
     kwargs: dict[str, Any] = dict(mode=mode, fmt=fmt, text_field=text_field, id_field=id_field, profiles=profiles,
                                   index=index, encoding=encoding, workers=workers, shard_size=shard_size,
-                                  resume=resume, overwrite=overwrite, engine=engine, address=address)
+                                  resume=resume, overwrite=overwrite, engine=engine, address=address,
+                                  neural=neural)
     try:
         if show:
             with _RichProgress() as bar:

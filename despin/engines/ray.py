@@ -124,15 +124,16 @@ def _read_files(batch: "pa.Table", *, text_field: str, id_field: str, encoding: 
 class _RowsUDF:
     """Checks blocks of records in a long-lived actor: resources load once per actor."""
 
-    def __init__(self, mode: str, profile_paths: tuple[str, ...], index_path: str | None) -> None:
-        self.mode = mode
+    def __init__(self, mode: str, profile_paths: tuple[str, ...], index_path: str | None,
+                 neural: bool = False) -> None:
+        self.mode, self.neural = mode, neural
         self.profiles, self.index = load_resources(profile_paths, index_path)
         preload_mode(mode, self.profiles)  # as local scan workers: what the mode needs, no more
 
     def __call__(self, batch: "pa.Table") -> "pa.Table":
         rows = [
             row_for_record(Record(r["file"], r["line"], r["id"], r["text"], r["markup"], r["error"]),
-                           self.mode, self.profiles, self.index)
+                           self.mode, self.profiles, self.index, self.neural)
             for r in batch.to_pylist()
         ]
         return pa.Table.from_pylist(rows, schema=row_schema())
@@ -150,6 +151,7 @@ def scan_batches(
     address: str | None = None,
     num_cpus: int | None = None,
     batch_size: int = 64,
+    neural: bool = False,
 ) -> Iterator[list[dict[str, Any]]]:
     """Rows for every record of ``files``, in input order, computed on Ray.
 
@@ -176,7 +178,8 @@ def scan_batches(
         actors = max(1, int(ray.cluster_resources().get("CPU", 1)))
         ds = ds.map_batches(_RowsUDF, batch_size=batch_size, batch_format="pyarrow", num_cpus=1,
                             concurrency=actors,
-                            fn_constructor_kwargs={"mode": mode, "profile_paths": profiles, "index_path": index})
+                            fn_constructor_kwargs={"mode": mode, "profile_paths": profiles, "index_path": index,
+                                                   "neural": neural})
         for table in ds.iter_batches(batch_format="pyarrow", batch_size=None):
             yield table.to_pylist()  # type: ignore[union-attr]
     finally:
