@@ -312,3 +312,28 @@ def test_scan_neural_restores_each_record_as_check_neural(tmp_path: Path, monkey
     assert restored("neural", "--neural") == despin.check(text, config=Config(neural=True)).restored and calls
     manifest = json.loads((tmp_path / "neural" / "_manifest.json").read_text(encoding="utf-8"))
     assert manifest["neural"] is True  # resuming without --neural is another scan
+
+
+@pytest.mark.skipif(not neural.available(), reason="the neural model is not built (python -m despin.neural_build)")
+def test_the_ray_engine_checks_with_the_neural_model_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("ray.data")
+    pa = pytest.importorskip("pyarrow")
+    from despin.engines import ray as ray_engine
+
+    calls = []
+    original = neural.score_units
+    monkeypatch.setattr(neural, "score_units", lambda *a, **k: (calls.append(1), original(*a, **k))[1])
+    text = ("The corporation aforementioned on Monday that its every quarter net income roseate acutely as gross "
+            "sales of novel telephones mature in Asia and Europe, and the inventory marketplace got well swiftly.")
+    batch = pa.Table.from_pylist([{"file": "f", "line": 1, "id": "a", "text": text, "markup": None, "error": None}],
+                                 schema=ray_engine._RECORD_SCHEMA)
+    plain = ray_engine._RowsUDF("restore", (), None)(batch).to_pylist()[0]
+    assert not calls and plain["restored"] == despin_check(text, neural=False)
+    row = ray_engine._RowsUDF("restore", (), None, neural=True)(batch).to_pylist()[0]
+    assert calls and row["restored"] == despin_check(text, neural=True)
+
+
+def despin_check(text: str, *, neural: bool) -> str:
+    import despin
+
+    return despin.check(text, config=Config(neural=neural)).restored
