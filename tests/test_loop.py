@@ -118,3 +118,29 @@ def test_cluster_pairs_separates_two_spinners() -> None:
     n = len(paragraphs)
     assert sorted(groups, key=min) == [list(range(n)), list(range(n, 2 * n))]
     assert cluster_pairs(pairs[:n], min_pairs=5) == [list(range(n))]
+
+
+def test_the_copies_complete_the_table_only_where_the_pairs_are_silent(monkeypatch: pytest.MonkeyPatch) -> None:
+    import despin.learn
+    from despin import loop
+    from despin.profile import Profile
+
+    pairs = Profile.from_counts("spinner-1", {"sizable": {"big": 3}}, kept={"board": 4, "sizable": 0})
+    guessed = Profile.from_counts("guess", {"sizable": {"large": 9}, "board": {"council": 5},
+                                            "vessel": {"boat": 6}, "fresh fish": {"seafood": 2}})
+    seen: list[tuple[int, int]] = []
+
+    def fake(copies: list[str], clean: list[str], candidates: object, **kw: object) -> Profile:
+        seen.append((len(copies), len(clean)))
+        return guessed
+
+    monkeypatch.setattr(despin.learn, "learn_unpaired", fake)
+    copies, clean = ["a copy"] * loop.CORPUS_MIN_COPIES, ["an article"] * 3
+    assert loop.complete_from_corpus(pairs, copies[:-1], clean) == 0 and not seen  # too few copies
+    assert pairs.applied_counts == {"big": 3}
+    assert loop.complete_from_corpus(pairs, copies, clean) == 1 and seen == [(len(copies), 3)]
+    # Added: a word the pairs never showed; kept: what they saw replaced ("sizable") or left
+    # alone ("board"); and nothing longer than the profile's phrases.
+    assert pairs.originals("vessel") == [("boat", 1.0)] and pairs.originals("sizable") == [("big", 1.0)]
+    assert "board" not in pairs.entries and "fresh fish" not in pairs.entries
+    assert pairs.applied_counts == {"big": 3, "boat": 6}  # recomputed from the whole table

@@ -162,7 +162,9 @@ def _print_summary(s: dict[str, Any]) -> None:
 
 def _learn_lines(learn: dict[str, Any]) -> list[str]:
     lines = [f"learned from {learn['pairs']} traced pairs: "
-             + (", ".join(f"{p['name']} ({p['pairs']} pairs, {p['entries']} entries) -> {p['path']}"
+             + (", ".join(f"{p['name']} ({p['pairs']} pairs, {p['entries']} entries"
+                          + (f", {p['from_copies']} of them from the copies" if p.get("from_copies") else "")
+                          + f") -> {p['path']}"
                           for p in learn["profiles"]) or "no profile")]
     by_profile = ", ".join(f"{n} {k}" for k, n in sorted(learn["through_profile"].items()))
     lines.append(f"restored through source: {learn['through_source']}; through profile: {by_profile or 0}; "
