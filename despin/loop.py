@@ -7,7 +7,8 @@ traced to the archive, most cannot. `run_learn_loop`:
    source (`despin.trace.restore.MIN_SIMILARITY`) gives an (original, spun) pair, the
    original being the part of the source the copy covers (`source_excerpt`);
 2. **learns** spinner profiles from those pairs: one per spinner, the pairs grouped with
-   profile match when several spinners are mixed (`cluster_pairs`);
+   profile match when several spinners are mixed (`cluster_pairs`); a single spinner's
+   table is completed from the copies themselves (`complete_from_corpus`);
 3. **restores** every record with `despin.scan.run_scan` in restore mode with the index
    and the learned profiles: through its source where one was found, through the
    best-matching profile (and the detector) elsewhere.
