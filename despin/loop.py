@@ -23,11 +23,12 @@ Pure apart from the files named above; the per-record work is `despin.scan`'s.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from .errors import InputError
 from .io.corpus import expand_inputs, iter_records, read_rows, record_text, write_text_atomic
@@ -81,15 +82,7 @@ def trace_pairs(files: Sequence[Any], index: Any, *, text_field: str = "text", i
     from .trace.restore import MIN_SIMILARITY
 
     pairs: list[dict[str, Any]] = []
-    for seq, rec in enumerate(iter_records(files, text_field=text_field, id_field=id_field, encoding=encoding)):
-        if rec.error is not None:
-            continue
-        try:
-            text = record_text(rec)
-        except Exception:  # an unreadable record is the scan's to report
-            continue
-        if not text.strip():
-            continue
+    for seq, rec, text in _record_texts(files, text_field=text_field, id_field=id_field, encoding=encoding):
         matches = index.query(text, top=1)
         if not matches or matches[0].similarity < MIN_SIMILARITY:
             continue
@@ -98,6 +91,20 @@ def trace_pairs(files: Sequence[Any], index: Any, *, text_field: str = "text", i
         pairs.append({"seq": seq, "id": rec.id, "source_id": best.id, "similarity": round(best.similarity, 4),
                       "original": original, "spun": text})
     return pairs
+
+
+def _record_texts(files: Sequence[Any], *, text_field: str, id_field: str,
+                  encoding: str | None) -> Iterator[tuple[int, Any, str]]:
+    """(record number in input order, record, text) of every readable, non-empty record."""
+    for seq, rec in enumerate(iter_records(files, text_field=text_field, id_field=id_field, encoding=encoding)):
+        if rec.error is not None:
+            continue
+        try:
+            text = record_text(rec)
+        except Exception:  # an unreadable record is the scan's to report
+            continue
+        if text.strip():
+            yield seq, rec, text
 
 
 # ------------------------------------------------------------------------------- learn
@@ -258,19 +265,8 @@ def complete_from_corpus(profile: Any, copies: Sequence[str], clean: Sequence[st
 def corpus_texts(files: Sequence[Any], *, text_field: str, id_field: str, encoding: str | None,
                  limit: int) -> list[str]:
     """The first ``limit`` readable, non-empty texts of ``files``."""
-    out: list[str] = []
-    for rec in iter_records(files, text_field=text_field, id_field=id_field, encoding=encoding):
-        if len(out) >= limit:
-            break
-        if rec.error is not None:
-            continue
-        try:
-            text = record_text(rec)
-        except Exception:
-            continue
-        if text.strip():
-            out.append(text)
-    return out
+    texts = _record_texts(files, text_field=text_field, id_field=id_field, encoding=encoding)
+    return [text for _, _, text in itertools.islice(texts, limit)]
 
 
 # -------------------------------------------------------------------------------- loop
