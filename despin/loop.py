@@ -28,10 +28,13 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from .errors import InputError
 from .io.corpus import expand_inputs, iter_records, read_rows, record_text, write_text_atomic
+
+if TYPE_CHECKING:
+    from .profile import Profile
 
 LEARN_SUFFIX = ".learn"
 LEARNED = "learned.json"
@@ -222,7 +225,9 @@ def learn_profiles(pairs: Sequence[dict[str, Any]], folder: Path, *, min_pairs: 
         profile = learn_pairs((texts[i] for i in members), name=name)
         if not profile.entries:
             continue
-        added = complete_from_corpus(profile, copies, clean) if len(groups) == 1 else 0
+        added = 0
+        if len(groups) == 1:
+            profile, added = complete_from_corpus(profile, copies, clean)
         path = folder / f"{name}.profile"
         save(profile, path)
         out.append({"name": name, "path": str(path), "pairs": len(members), "entries": profile.n_entries,
@@ -232,34 +237,28 @@ def learn_profiles(pairs: Sequence[dict[str, Any]], folder: Path, *, min_pairs: 
     return out
 
 
-def complete_from_corpus(profile: Any, copies: Sequence[str], clean: Sequence[str]) -> int:
-    """Add to a pair-learned ``profile`` what the copies themselves say of spun words its
-    pairs never showed; returns the entries added.
+def complete_from_corpus(profile: Profile, copies: Sequence[str], clean: Sequence[str]) -> tuple[Profile, int]:
+    """``profile`` with what the copies themselves say of spun words its pairs never showed,
+    and the number of entries that added.
 
     A new copy holds substitutions the pairs never showed (Aiksaurus-based engines pick
     among ~3 substitutes per head, per article). `despin.learn.learn_unpaired` finds, from
     the copies and clean text of the same kind alone, word types over-represented against
-    the clean text whose candidates are missing; its entries for spun words the pairs saw
-    neither replaced nor left alone join the table (the pairs know better wherever they
-    saw the word). The profile is then read as any pair profile: its context posterior
-    decides each occurrence. 100 WP pairs, 300 copies, documents 100-149: `check
-    --profile` 61.1 -> 62.0% (false change 0.263 -> 0.256%); docs/learn.md.
+    the clean text whose candidates are missing; `despin.profile.with_fallback` takes its
+    entries for spun words the pairs saw neither replaced nor left alone (the pairs know
+    better wherever they saw the word). The profile is then read as any pair profile: its
+    context posterior decides each occurrence. 100 WP pairs, 300 copies, documents
+    100-149: `check --profile` 61.1 -> 62.0% (false change 0.263 -> 0.256%); docs/learn.md.
     """
     if len(copies) < CORPUS_MIN_COPIES or not clean:
-        return 0
+        return profile, 0
     from .learn import learn_unpaired, lexicon_candidates
     from .lexicon import SOURCES
+    from .profile import with_fallback
 
-    guessed = learn_unpaired(copies, clean, lexicon_candidates(SOURCES), name=profile.name)
-    added = 0
-    for key, origs in guessed.entries.items():
-        if key in profile.entries or profile.kept.get(key, 0) > 0 or key.count(" ") >= profile.max_ngram:
-            continue
-        profile.entries[key] = origs
-        added += 1
-    for cached in ("applied_counts", "habits", "_reverse_cache"):
-        profile.__dict__.pop(cached, None)  # computed from the table: read the whole one
-    return added
+    guessed = learn_unpaired(copies, clean, lexicon_candidates(SOURCES), name=f"{profile.name}-copies")
+    completed = with_fallback(profile, guessed, name=profile.name)
+    return completed, len(completed.entries) - len(profile.entries)
 
 
 def corpus_texts(files: Sequence[Any], *, text_field: str, id_field: str, encoding: str | None,

@@ -136,11 +136,12 @@ def test_the_copies_complete_the_table_only_where_the_pairs_are_silent(monkeypat
 
     monkeypatch.setattr(despin.learn, "learn_unpaired", fake)
     copies, clean = ["a copy"] * loop.CORPUS_MIN_COPIES, ["an article"] * 3
-    assert loop.complete_from_corpus(pairs, copies[:-1], clean) == 0 and not seen  # too few copies
-    assert pairs.applied_counts == {"big": 3}
-    assert loop.complete_from_corpus(pairs, copies, clean) == 1 and seen == [(len(copies), 3)]
-    # Added: a word the pairs never showed; kept: what they saw replaced ("sizable") or left
-    # alone ("board"); and nothing longer than the profile's phrases.
-    assert pairs.originals("vessel") == [("boat", 1.0)] and pairs.originals("sizable") == [("big", 1.0)]
-    assert "board" not in pairs.entries and "fresh fish" not in pairs.entries
-    assert pairs.applied_counts == {"big": 3, "boat": 6}  # recomputed from the whole table
+    assert loop.complete_from_corpus(pairs, copies[:-1], clean) == (pairs, 0) and not seen  # too few copies
+    done, added = loop.complete_from_corpus(pairs, copies, clean)
+    assert added == 2 and seen == [(len(copies), 3)] and done.name == "spinner-1"
+    # Added: what the pairs never showed (`despin.profile.with_fallback`); kept: what they saw
+    # replaced ("sizable") or left alone ("board"). The pair profile itself is not changed.
+    assert done.originals("vessel") == [("boat", 1.0)] and done.originals("sizable") == [("big", 1.0)]
+    assert done.originals("fresh fish") == [("seafood", 1.0)] and done.max_ngram == 2
+    assert "board" not in done.entries and set(pairs.entries) == {"sizable"}
+    assert done.applied_counts == {"big": 3, "boat": 6, "seafood": 2}  # read from the whole table
