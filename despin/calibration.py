@@ -80,6 +80,16 @@ def neural_weight() -> float | None:
     return float(w) if w is not None else None
 
 
+def neural_margin_weights() -> tuple[float, float, float] | None:
+    """Stage 5c's reading of the words as written: (a, b, c) in P(substituted) =
+    σ(a · logit(posterior) + b · margin + c), the margin being how much likelier the neural
+    model reads the best candidate than the words as written (`despin.core.
+    weigh_neural_margins`); None: not fitted, the posteriors stand."""
+    d = _load()
+    w = d.get("neural_margin") if d else None
+    return (float(w[0]), float(w[1]), float(w[2])) if w else None
+
+
 @lru_cache(maxsize=2)
 def refine_models(neural: bool = False) -> tuple[Any, Any] | None:
     """Stage 6's fitted trees (unit posterior, best suggestion), from ``despin/data/refine.json``

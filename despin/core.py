@@ -6,10 +6,11 @@ segments, and a learned profile's spans.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 from . import lm
-from .calibration import neural_weight, rerank_weights
+from .calibration import neural_margin_weights, neural_weight, rerank_weights
 from .config import DEFAULT, Config, SubstitutionSource
 from .detector import candidates, context, posterior, ranking, refine, units
 from .detector.decide import build_report, merge_profile_spans
@@ -151,6 +152,8 @@ def analyse(text: str, config: Config = DEFAULT, profiles: Sequence[Substitution
         read_with_neural_model(text, a)  # 5c. a neural model reads the likely units' context
     if config.explain:
         refine.refine(a)  # 6. a second look with the neighbours and the document
+    if config.explain and config.neural:
+        weigh_neural_margins(a, neural_margin_weights())  # 6c. ... and the words as written
     if profiles:
         posterior.apply_profile_evidence(a)  # a learned table's rates, gated by P(spun)
     return a
@@ -177,24 +180,62 @@ def units_for_neural_model(a: Analysis) -> list[Unit]:
     return chosen if chosen and posterior.document_score(a) >= NEURAL_FROM else []
 
 
+def units_read_as_written(a: Analysis) -> list[Unit]:
+    """The units whose words as written stage 5c also reads (for `weigh_neural_margins`):
+    every unit at least ``NEURAL_FLOOR`` likely with a candidate, in a document at least
+    ``NEURAL_FROM`` likely spun (where the margins are fitted)."""
+    if neural_margin_weights() is None or posterior.document_score(a) < NEURAL_FROM:
+        return []
+    return [u for u in a.units if u.posterior >= ranking.NEURAL_FLOOR and u.cands and u.odds]
+
+
 def read_with_neural_model(text: str, a: Analysis) -> None:
     """Stage 5c (`despin.neural`): where a neural model is built and calibrated, and the
     document is likely spun, it scores the best candidates of the likely units in their
-    whole left context and the next words, and the re-ranker's order is revised by it."""
+    whole left context and the next words, and the re-ranker's order is revised by it; it
+    also scores the words as written, for `weigh_neural_margins` after stage 6."""
     weight = neural_weight()
     if weight is None:
         return
     chosen = units_for_neural_model(a)
-    if not chosen:
+    as_written = units_read_as_written(a)
+    if not chosen and not as_written:
         return
     from . import neural
 
     model = neural.model()
     if model is None:
         return
-    neural.score_units(model, text, a.tokens, chosen, top=ranking.NEURAL_TOP)
-    ranking.neural_rerank(chosen, weight)
-    a.neural = True
+    neural.score_units(model, text, a.tokens, chosen, top=ranking.NEURAL_TOP, observed=as_written)
+    if chosen:
+        ranking.neural_rerank(chosen, weight)
+        a.neural = True
+
+
+def weigh_neural_margins(a: Analysis, weights: tuple[float, float, float] | None) -> None:
+    """Stage 6c: the posterior of each unit stage 5c read as written (``u.neural_margin``),
+    revised by how much likelier the neural model reads its best candidate than the words
+    themselves: σ(a · logit(posterior) + b · margin + c), with (a, b, c) fitted by
+    ``scripts/calibrate_neural.py --margins`` on the calibration recipe (a spun word reads
+    worse than its original in the model's whole left context; the author's own word as
+    well as or better than its synonyms). None: nothing changes.
+
+    >>> from despin.detector.records import Unit
+    >>> u = Unit(0, 1, "sizable", (), posterior=0.6, neural_margin=8.0)
+    >>> a = Analysis([], [u], 0.3, 0.0, 10, 0.0)
+    >>> weigh_neural_margins(a, (1.0, 0.1, 0.0)); round(u.posterior, 3)
+    0.769
+    """
+    if weights is None:
+        return
+    wa, wb, wc = weights
+    for u in a.units:
+        m = u.neural_margin
+        if m != m:
+            continue
+        p = min(max(u.posterior, 1e-6), 1.0 - 1e-6)
+        z = wa * math.log(p / (1.0 - p)) + wb * m + wc
+        u.posterior = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
 
 def _check_long(text: str, config: Config, profiles: tuple[SubstitutionSource, ...]) -> Report:

@@ -31,6 +31,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -209,11 +210,15 @@ def _continuations(model: Model, prefix: list[tuple[np.ndarray, np.ndarray]], st
 
 
 def score_units(model: Model, text: str, tokens: list[Token], units: list[Unit],
-                top: int = TOP, right_words: int = RIGHT_WORDS) -> None:
+                top: int = TOP, right_words: int = RIGHT_WORDS, observed: Sequence[Unit] = ()) -> None:
     """Set ``u.neural`` for each unit in ``units``: log P(candidate, then the next words | the
     text before the unit) for its ``top`` best candidates by ``u.ranking`` (NaN for the rest),
     from one forward pass over the document and one batched pass per ~BATCH_TOKENS tokens of
-    continuations. Units past the model's first ``MAX_TOKENS`` tokens are left unscored."""
+    continuations. Units past the model's first ``MAX_TOKENS`` tokens are left unscored.
+
+    For each unit of ``observed`` the words as written are scored too, and ``u.neural_margin``
+    is set to how much likelier its best scored candidate reads than they do (nats; for a unit
+    not in ``units``, its best candidate alone is scored, and ``u.neural`` is left as it is)."""
     ids: list[int] = []
     first: list[int] = []
     last: list[int] = []
@@ -224,41 +229,48 @@ def score_units(model: Model, text: str, tokens: list[Token], units: list[Unit],
         ids.extend(model.word_ids(t.text, spaced[-1]))
         last.append(len(ids))
     n = min(len(ids), MAX_TOKENS)
-    work = []
+    # (unit, its first model token, candidate indices scored, sequences, set u.neural, the
+    # words as written scored last)
+    work: list[tuple[Unit, int, list[int], list[list[int]], bool, bool]] = []
     memo = MEMO
-    for u in units:
+    reranked = {id(u) for u in units}
+    read_as_written = {id(u) for u in observed}
+    jobs = [(u, True) for u in units] + [(u, False) for u in observed if id(u) not in reranked]
+    for u, rerank in jobs:
         a = first[u.i]
-        if a < 1 or last[u.j - 1] >= n or len(u.cands) < 2:
+        if a < 1 or last[u.j - 1] >= n or len(u.cands) < (2 if rerank else 1):
             continue
-        order = sorted(range(len(u.cands)), key=lambda k: -u.ranking[k])[:top]
+        order = sorted(range(len(u.cands)), key=lambda k: -u.ranking[k])[:top if rerank else 1]
+        as_written = id(u) in read_as_written
+        texts = [u.cands[k].text for k in order] + ([_RAW + text[tokens[u.i].start:tokens[u.j - 1].end]]
+                                                     if as_written else [])
         if memo is not None:
-            known = [memo.get((text, u.i, u.j, k, u.cands[k].text)) for k in order]
+            known = [memo.get((text, u.i, u.j, k, t)) for k, t in zip([*order, -1], texts)]
             if all(x is not None for x in known):
-                scores = [math.nan] * len(u.cands)
-                for k, x in zip(order, known):
-                    scores[k] = float(x)  # type: ignore[arg-type]
-                u.neural = scores
+                _store(u, order, [float(x) for x in known], rerank, as_written)  # type: ignore[arg-type]
                 continue
-        observed = tokens[u.i].text
+        first_word = tokens[u.i].text
         space = spaced[u.i]
         right = ids[last[u.j - 1]:last[min(len(tokens), u.j + right_words) - 1]]
         seqs = []
         for k in order:
             words = u.cands[k].text.split(" ")
-            if observed[:1].isupper():
+            if first_word[:1].isupper():
                 words[0] = words[0][:1].upper() + words[0][1:]
             cid: list[int] = []
             for m, word in enumerate(words):
                 cid.extend(model.word_ids(word, space if m == 0 else True))
             seqs.append(cid + right)
-        work.append((u, a, order, seqs))
+        if as_written:
+            seqs.append(ids[first[u.i]:last[u.j - 1]] + right)
+        work.append((u, a, order, seqs, rerank, as_written))
     if not work:
         return
     with model._lock:
         hidden, prefix = model.run(ids[:n], np.arange(n, dtype=np.float32), None, None)
         # Rows whose next token is scored (state, target token, the score it adds to): each
         # sequence's first token from the document pass, the rest from its continuation.
-        flat = [(a, s) for _, a, _, seqs in work for s in seqs]
+        flat = [(a, s) for _, a, _, seqs, _, _ in work for s in seqs]
         states = [hidden[np.array([a - 1 for a, _ in flat])]]
         targets = [s[0] for _, s in flat]
         owner = list(range(len(flat)))
@@ -279,14 +291,31 @@ def score_units(model: Model, text: str, tokens: list[Token], units: list[Unit],
         lp = model.logprobs(np.concatenate(states), np.array(targets))
         totals = np.bincount(np.array(owner), weights=lp, minlength=len(flat))
     q = 0  # the scores are in the order of ``flat``: unit by unit, candidate by candidate
-    for u, _, order, _ in work:
+    for u, _, order, seqs, rerank, as_written in work:
+        got = [float(x) for x in totals[q:q + len(seqs)]]
+        q += len(seqs)
+        if memo is not None:
+            keys = [*order, -1] if as_written else order
+            for k, x in zip(keys, got):
+                memo[(text, u.i, u.j, k, _RAW + text[tokens[u.i].start:tokens[u.j - 1].end] if k < 0
+                      else u.cands[k].text)] = x
+        _store(u, order, got, rerank, as_written)
+
+
+# (The memo's key for the words as written, apart from any candidate's text.)
+_RAW = "\x00"
+
+
+def _store(u: Unit, order: list[int], got: list[float], rerank: bool, as_written: bool) -> None:
+    """Scores in the order of ``order`` (then the words as written) into the unit."""
+    cands = got[:len(order)]
+    if rerank:
         scores = [math.nan] * len(u.cands)
-        for k in order:
-            scores[k] = float(totals[q])
-            q += 1
-            if memo is not None:
-                memo[(text, u.i, u.j, k, u.cands[k].text)] = scores[k]
+        for k, x in zip(order, cands):
+            scores[k] = x
         u.neural = scores
+    if as_written and cands:
+        u.neural_margin = max(cands) - got[len(order)]
 
 
 # --------------------------------------------------------------------------- files

@@ -12,6 +12,14 @@ original under softmax(log share + w · neural score) over the scored candidates
 neural model (``python -m despin.neural_build``).
 
     python scripts/calibrate_neural.py --docs 80
+
+``--margins``: instead, stage 6c's revision of the posteriors by the words as written
+(`despin.core.weigh_neural_margins`): on the same documents, each analysed with stage 5c
+and 6 as shipped, every unit stage 5c reads as written (`despin.core.units_read_as_written`)
+gives (logit of its posterior, its neural margin) and whether it covers a substitution; a
+logistic regression of that on those is written as ``"neural_margin"``: (a, b, c).
+
+    python scripts/calibrate_neural.py --margins --docs 120
 """
 from __future__ import annotations
 
@@ -57,6 +65,70 @@ def rows_for(spun: str, original: str, cfg: Config, model: neural.Model) -> list
     return out
 
 
+def margin_rows(spun: str, original: str, cfg: Config) -> list[tuple[float, float, int]]:
+    """(logit posterior, neural margin, covers a substitution) per unit stage 5c reads as
+    written, the posteriors as stages 5c and 6 leave them (stage 6c held at the identity)."""
+    import despin.core as core
+
+    a = analyse(spun, cfg.replace(neural=True))
+    changed = {k for i1, i2 in calibrate.originals_by_span(spun, original) for k in range(i1, i2)}
+    out = []
+    for u in a.units:
+        m = u.neural_margin
+        if m != m:
+            continue
+        p = min(max(u.posterior, 1e-6), 1 - 1e-6)
+        out.append((math.log(p / (1 - p)), m, int(any(k in changed for k in range(u.i, u.j)))))
+    assert core.neural_margin_weights() == (1.0, 0.0, 0.0)
+    return out
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1e-3, steps: int = 50) -> np.ndarray:
+    """Weights (one per column of ``x``, then the intercept) of a logistic regression, by
+    Newton's method with a small ridge."""
+    X = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(X.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(X @ w)))
+        g = X.T @ (p - y) + ridge * w
+        H = (X * (p * (1 - p))[:, None]).T @ X + ridge * np.eye(len(w))
+        step = np.linalg.solve(H, g)
+        w -= step
+        if np.abs(step).max() < 1e-9:
+            break
+    return w
+
+
+def fit_margins(docs: list, out: Path) -> None:
+    import despin.core as core
+
+    core.neural_margin_weights = lambda: (1.0, 0.0, 0.0)  # read as written, change nothing
+    t0 = time.time()
+    rows: list[tuple[float, float, int]] = []
+    for k, (spun, text, cfg, _) in enumerate(docs):
+        rows += margin_rows(spun, text, cfg)
+        if k % 10 == 0:
+            print(f"{k}/{len(docs)} docs, {len(rows)} units, {time.time() - t0:.0f}s", file=sys.stderr)
+    data = np.array(rows, dtype=float)
+    x, y = data[:, :2], data[:, 2]
+    w = fit_logistic(x, y)
+    before = fit_logistic(x[:, :1], y)
+
+    def nll(cols: np.ndarray, wt: np.ndarray) -> float:
+        z = np.hstack([cols, np.ones((len(cols), 1))]) @ wt
+        return float(np.sum(np.logaddexp(0, z) - y * z))
+
+    print(f"neural margins: a {w[0]:.4f}, b {w[1]:.4f}, c {w[2]:.4f} on {len(rows)} units "
+          f"({y.mean():.1%} substituted); negative log-likelihood {nll(x, w):.1f}, "
+          f"posterior alone refitted {nll(x[:, :1], before):.1f}", file=sys.stderr)
+    cal = json.loads(out.read_text())
+    cal["neural_margin"] = [round(float(v), 6) for v in w]
+    cal.setdefault("recipe", {})["neural_margin_units"] = len(rows)
+    cal["recipe"]["neural_margin_docs"] = len(docs)
+    out.write_text(json.dumps(cal, indent=1) + "\n")
+    print(f"wrote {out}", file=sys.stderr)
+
+
 def log_likelihood(w: float, rows: list[tuple[np.ndarray, np.ndarray, int]]) -> float:
     total = 0.0
     for share, score, gold in rows:
@@ -76,6 +148,8 @@ def main() -> None:
                     help="only the recipe's leave-one-resource-out rows (the proxy for a dictionary despin "
                          "does not have): 0.52 on the first 300 of them (1,900 units), against the shipped 0.38 "
                          "from both kinds; not shipped (stage 6's neural trees would need refitting)")
+    ap.add_argument("--margins", action="store_true",
+                    help="fit stage 6c's revision of the posteriors by the words as written instead")
     args = ap.parse_args()
     model = neural.model()
     if model is None:
@@ -85,6 +159,9 @@ def main() -> None:
     # The same documents calibrate.py spins (its recipe over its first 600 rows), the first --docs.
     docs = [d for d in calibrate.cases(rows[:600], args.seed, Config())
             if not args.dictionary_only or d[3].startswith("dictionary-")][: args.docs]
+    if args.margins:
+        fit_margins(docs, args.out)
+        return
     t0 = time.time()
     data: list[tuple[np.ndarray, np.ndarray, int]] = []
     for k, (spun, text, cfg, _) in enumerate(docs):

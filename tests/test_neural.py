@@ -124,6 +124,53 @@ def test_scores_are_log_probabilities_of_the_candidate_and_the_right_context(tin
         assert u.neural[k] == pytest.approx(expected, abs=1e-3)
 
 
+def test_the_words_as_written_are_scored_for_the_margin(tiny: neural.Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "the market sat on the mat"
+    toks = tokenize(text)
+    cands = (Candidate("mar", 0.5, "moby"), Candidate("stall", 0.3, "moby"), Candidate("bazaar", 0.2, "moby"))
+    reranked, sure = Unit(1, 2, "market", cands), Unit(4, 5, "the", cands[:2])
+    reranked.odds, sure.odds = [0.5, 0.3, 0.2], [0.9, 0.1]
+
+    def seq(words: list[str]) -> list[int]:
+        return [t for k, w in enumerate(words) for t in tiny.word_ids(w, k > 0)]
+
+    def score(words: list[str], at: int) -> float:
+        return tiny.sequence_logprob(seq(words)) - tiny.sequence_logprob(seq(words[:at]))
+
+    monkeypatch.setattr(neural, "MEMO", {})
+    neural.score_units(tiny, text, toks, [reranked], top=2, right_words=2, observed=[reranked, sure])
+    # A unit the stage re-ranks: the best of its scored candidates against the words as written.
+    best = max(score(["the", c, "sat", "on"], 1) for c in ("mar", "stall"))
+    assert reranked.neural_margin == pytest.approx(best - score(["the", "market", "sat", "on"], 1), abs=1e-3)
+    assert math.isnan(reranked.neural[2])
+    # A unit read only as written: its best candidate alone, and no re-ranking scores.
+    assert sure.neural == []
+    words = "the market sat on".split()
+    assert sure.neural_margin == pytest.approx(
+        score([*words, "mar", "mat"], 4) - score([*words, "the", "mat"], 4), abs=1e-3)
+    # The memo answers the words as written too.
+    again = Unit(4, 5, "the", cands[:2])
+    again.odds = [0.9, 0.1]
+    monkeypatch.setattr(tiny, "run", lambda *a, **k: (_ for _ in ()).throw(AssertionError("the model ran again")))
+    neural.score_units(tiny, text, toks, [], observed=[again])
+    assert again.neural_margin == sure.neural_margin
+
+
+def test_the_margin_revises_the_posterior_where_fitted() -> None:
+    from despin.core import weigh_neural_margins
+    from despin.detector.records import Analysis
+
+    units = [Unit(0, 1, "x", ()), Unit(1, 2, "y", ()), Unit(2, 3, "z", ())]
+    for u, m in zip(units, (6.0, -6.0, math.nan)):
+        u.posterior, u.neural_margin = 0.6, m
+    a = Analysis([], units, 0.3, 0.0, 10)
+    weigh_neural_margins(a, None)
+    assert [u.posterior for u in units] == [0.6, 0.6, 0.6]  # not fitted: nothing changes
+    weigh_neural_margins(a, (1.0, 0.2, 0.0))
+    assert units[0].posterior > 0.6 > units[1].posterior  # likelier than written: more likely spun
+    assert units[2].posterior == 0.6  # not read as written
+
+
 def test_the_rerank_moves_the_share_of_the_scored_candidates_and_keeps_the_total() -> None:
     u = Unit(0, 1, "x", (Candidate("a", 0.5, "moby"), Candidate("b", 0.3, "moby"), Candidate("c", 0.2, "moby")))
     u.odds = [5.0, 3.0, 2.0]

@@ -83,6 +83,9 @@ class Unit:
     # log P(candidate, then the next words | the text before) from the neural model
     # (`despin.neural.score_units`), NaN for candidates it did not score; empty: not scored.
     neural: list[float] = field(default_factory=list)
+    # How much likelier the neural model reads the best scored candidate than the words as
+    # written (nats; `despin.neural.score_units`), NaN: not read.
+    neural_margin: float = float("nan")
 
     @property
     def ranking(self) -> list[float]:
