@@ -293,8 +293,10 @@ def main() -> None:
         args.refine_out = args.refine_out.with_name("refine-neural.json")
     # Stage 6 is fitted on what stages 1-5 give with the weights fitted here: without it.
     args.refine_out.unlink(missing_ok=True)
-    # Stage 5c's weight is scripts/calibrate_neural.py's: kept through the rewrite below.
-    neural_weight = json.loads(args.out.read_text()).get("neural") if args.out.exists() else None
+    # Stage 5c's weight and stage 6c's are scripts/calibrate_neural.py's: kept through the
+    # rewrite below (refit them after a full recalibration: `--docs 80`, then `--margins`).
+    previous = json.loads(args.out.read_text()) if args.out.exists() else {}
+    neural_weights = {k: previous[k] for k in ("neural", "neural_margin") if k in previous}
     if not args.stage6_only and args.out.exists():
         # The re-ranker is fitted on the ranking without it (and old weights may not fit
         # today's features).
@@ -341,8 +343,7 @@ def main() -> None:
     data = json.loads(args.out.read_text())
     data["final"] = [round(float(x), 6) for x in final]
     data["phrase_length_share"] = [round(share, 4), n]
-    if neural_weight is not None:
-        data["neural"] = neural_weight
+    data.update(neural_weights)
     args.out.write_text(json.dumps(data, indent=1) + "\n")
     print(f"phrase length share {share:.3f} over {n} spans (despin.report.SHORTER_SAVES)", file=sys.stderr)
 

@@ -83,22 +83,6 @@ def margin_rows(spun: str, original: str, cfg: Config) -> list[tuple[float, floa
     return out
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1e-3, steps: int = 50) -> np.ndarray:
-    """Weights (one per column of ``x``, then the intercept) of a logistic regression, by
-    Newton's method with a small ridge."""
-    X = np.hstack([x, np.ones((len(x), 1))])
-    w = np.zeros(X.shape[1])
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-(X @ w)))
-        g = X.T @ (p - y) + ridge * w
-        H = (X * (p * (1 - p))[:, None]).T @ X + ridge * np.eye(len(w))
-        step = np.linalg.solve(H, g)
-        w -= step
-        if np.abs(step).max() < 1e-9:
-            break
-    return w
-
-
 def fit_margins(docs: list, out: Path) -> None:
     import despin.core as core
 
@@ -111,15 +95,17 @@ def fit_margins(docs: list, out: Path) -> None:
             print(f"{k}/{len(docs)} docs, {len(rows)} units, {time.time() - t0:.0f}s", file=sys.stderr)
     data = np.array(rows, dtype=float)
     x, y = data[:, :2], data[:, 2]
-    w = fit_logistic(x, y)
-    before = fit_logistic(x[:, :1], y)
+    # (calibrate.fit_logistic: the intercept first; a small ridge, the units are thousands)
+    c, a, b = calibrate.fit_logistic(x, y, l2=1e-3, iters=50)
+    before = calibrate.fit_logistic(x[:, :1], y, l2=1e-3, iters=50)
+    w = np.array([a, b, c])
 
     def nll(cols: np.ndarray, wt: np.ndarray) -> float:
-        z = np.hstack([cols, np.ones((len(cols), 1))]) @ wt
+        z = np.hstack([np.ones((len(cols), 1)), cols]) @ wt
         return float(np.sum(np.logaddexp(0, z) - y * z))
 
-    print(f"neural margins: a {w[0]:.4f}, b {w[1]:.4f}, c {w[2]:.4f} on {len(rows)} units "
-          f"({y.mean():.1%} substituted); negative log-likelihood {nll(x, w):.1f}, "
+    print(f"neural margins: a {a:.4f}, b {b:.4f}, c {c:.4f} on {len(rows)} units "
+          f"({y.mean():.1%} substituted); negative log-likelihood {nll(x, np.array([c, a, b])):.1f}, "
           f"posterior alone refitted {nll(x[:, :1], before):.1f}", file=sys.stderr)
     cal = json.loads(out.read_text())
     cal["neural_margin"] = [round(float(v), 6) for v in w]
