@@ -229,9 +229,10 @@ def score_units(model: Model, text: str, tokens: list[Token], units: list[Unit],
         ids.extend(model.word_ids(t.text, spaced[-1]))
         last.append(len(ids))
     n = min(len(ids), MAX_TOKENS)
-    # (unit, its first model token, candidate indices scored, sequences, set u.neural, the
-    # words as written scored last)
-    work: list[tuple[Unit, int, list[int], list[list[int]], bool, bool]] = []
+    # (unit, its first model token, candidate indices scored, what each sequence scores: the
+    # candidates' texts, then the words as written where read (the memo's keys), the
+    # sequences, set u.neural)
+    work: list[tuple[Unit, int, list[int], list[str], list[list[int]], bool]] = []
     memo = MEMO
     reranked = {id(u) for u in units}
     read_as_written = {id(u) for u in observed}
@@ -241,13 +242,13 @@ def score_units(model: Model, text: str, tokens: list[Token], units: list[Unit],
         if a < 1 or last[u.j - 1] >= n or len(u.cands) < (2 if rerank else 1):
             continue
         order = sorted(range(len(u.cands)), key=lambda k: -u.ranking[k])[:top if rerank else 1]
-        as_written = id(u) in read_as_written
-        texts = [u.cands[k].text for k in order] + ([_RAW + text[tokens[u.i].start:tokens[u.j - 1].end]]
-                                                     if as_written else [])
+        texts = [u.cands[k].text for k in order]
+        if id(u) in read_as_written:
+            texts.append(_RAW + text[tokens[u.i].start:tokens[u.j - 1].end])
         if memo is not None:
             known = [memo.get((text, u.i, u.j, k, t)) for k, t in zip([*order, -1], texts)]
             if all(x is not None for x in known):
-                _store(u, order, [float(x) for x in known], rerank, as_written)  # type: ignore[arg-type]
+                _store(u, order, [float(x) for x in known], rerank)  # type: ignore[arg-type]
                 continue
         first_word = tokens[u.i].text
         space = spaced[u.i]
@@ -261,16 +262,16 @@ def score_units(model: Model, text: str, tokens: list[Token], units: list[Unit],
             for m, word in enumerate(words):
                 cid.extend(model.word_ids(word, space if m == 0 else True))
             seqs.append(cid + right)
-        if as_written:
+        if len(texts) > len(order):  # the words as written
             seqs.append(ids[first[u.i]:last[u.j - 1]] + right)
-        work.append((u, a, order, seqs, rerank, as_written))
+        work.append((u, a, order, texts, seqs, rerank))
     if not work:
         return
     with model._lock:
         hidden, prefix = model.run(ids[:n], np.arange(n, dtype=np.float32), None, None)
         # Rows whose next token is scored (state, target token, the score it adds to): each
         # sequence's first token from the document pass, the rest from its continuation.
-        flat = [(a, s) for _, a, _, seqs, _, _ in work for s in seqs]
+        flat = [(a, s) for _, a, _, _, seqs, _ in work for s in seqs]
         states = [hidden[np.array([a - 1 for a, _ in flat])]]
         targets = [s[0] for _, s in flat]
         owner = list(range(len(flat)))
@@ -291,30 +292,29 @@ def score_units(model: Model, text: str, tokens: list[Token], units: list[Unit],
         lp = model.logprobs(np.concatenate(states), np.array(targets))
         totals = np.bincount(np.array(owner), weights=lp, minlength=len(flat))
     q = 0  # the scores are in the order of ``flat``: unit by unit, candidate by candidate
-    for u, _, order, seqs, rerank, as_written in work:
+    for u, _, order, texts, seqs, rerank in work:
         got = [float(x) for x in totals[q:q + len(seqs)]]
         q += len(seqs)
         if memo is not None:
-            keys = [*order, -1] if as_written else order
-            for k, x in zip(keys, got):
-                memo[(text, u.i, u.j, k, _RAW + text[tokens[u.i].start:tokens[u.j - 1].end] if k < 0
-                      else u.cands[k].text)] = x
-        _store(u, order, got, rerank, as_written)
+            for k, t, x in zip([*order, -1], texts, got):
+                memo[(text, u.i, u.j, k, t)] = x
+        _store(u, order, got, rerank)
 
 
 # (The memo's key for the words as written, apart from any candidate's text.)
 _RAW = "\x00"
 
 
-def _store(u: Unit, order: list[int], got: list[float], rerank: bool, as_written: bool) -> None:
-    """Scores in the order of ``order`` (then the words as written) into the unit."""
+def _store(u: Unit, order: list[int], got: list[float], rerank: bool) -> None:
+    """Scores in the order of ``order``, then those of the words as written where read
+    (``got`` one longer), into the unit."""
     cands = got[:len(order)]
     if rerank:
         scores = [math.nan] * len(u.cands)
         for k, x in zip(order, cands):
             scores[k] = x
         u.neural = scores
-    if as_written and cands:
+    if len(got) > len(order) and cands:
         u.neural_margin = max(cands) - got[len(order)]
 
 

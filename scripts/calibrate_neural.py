@@ -96,19 +96,19 @@ def fit_margins(docs: list, out: Path) -> None:
     data = np.array(rows, dtype=float)
     x, y = data[:, :2], data[:, 2]
     # (calibrate.fit_logistic: the intercept first; a small ridge, the units are thousands)
-    c, a, b = calibrate.fit_logistic(x, y, l2=1e-3, iters=50)
+    fit = calibrate.fit_logistic(x, y, l2=1e-3, iters=50)
     before = calibrate.fit_logistic(x[:, :1], y, l2=1e-3, iters=50)
-    w = np.array([a, b, c])
+    c, a, b = fit
 
     def nll(cols: np.ndarray, wt: np.ndarray) -> float:
         z = np.hstack([np.ones((len(cols), 1)), cols]) @ wt
         return float(np.sum(np.logaddexp(0, z) - y * z))
 
     print(f"neural margins: a {a:.4f}, b {b:.4f}, c {c:.4f} on {len(rows)} units "
-          f"({y.mean():.1%} substituted); negative log-likelihood {nll(x, np.array([c, a, b])):.1f}, "
+          f"({y.mean():.1%} substituted); negative log-likelihood {nll(x, fit):.1f}, "
           f"posterior alone refitted {nll(x[:, :1], before):.1f}", file=sys.stderr)
     cal = json.loads(out.read_text())
-    cal["neural_margin"] = [round(float(v), 6) for v in w]
+    cal["neural_margin"] = [round(float(v), 6) for v in (a, b, c)]
     cal.setdefault("recipe", {})["neural_margin_units"] = len(rows)
     cal["recipe"]["neural_margin_docs"] = len(docs)
     out.write_text(json.dumps(cal, indent=1) + "\n")
