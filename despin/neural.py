@@ -296,8 +296,8 @@ def score_units(model: Model, text: str, tokens: list[Token], units: list[Unit],
         got = [float(x) for x in totals[q:q + len(seqs)]]
         q += len(seqs)
         if memo is not None:
-            for k, t, x in zip([*order, -1], texts, got):
-                memo[(text, u.i, u.j, k, t)] = x
+            for k, scored, x in zip([*order, -1], texts, got):
+                memo[(text, u.i, u.j, k, scored)] = x
         _store(u, order, got, rerank)
 
 
