@@ -267,6 +267,19 @@ def test_bad_lines_and_empty_texts_are_reported_counted_and_skipped(tmp_path: Pa
     assert got["wer_before"] == pytest.approx(reference(PAIRS[:2], fake_check)["wer_before"], abs=6e-5)
 
 
+def test_a_file_without_a_usable_pair_is_an_error_not_a_row_of_zeros(tmp_path: Path, fake: Any) -> None:
+    pairs = _write(tmp_path / "pairs.jsonl", ["{not json", {"text": "no pair here"}, {"original": "", "spun": "y"}])
+    for args in ([], ["--json"]):
+        res = CliRunner().invoke(main, ["eval", str(pairs), *args])
+        assert res.exit_code == 1, res.output
+        assert "no usable pairs" in res.stderr and "2 malformed, 1 empty" in res.stderr
+        assert res.stdout == ""
+    assert not fake  # nothing was checked
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    assert CliRunner().invoke(main, ["eval", str(empty)]).exit_code == 1
+
+
 def test_missing_file_and_usage_errors(tmp_path: Path, fake: Any) -> None:
     runner = CliRunner()
     res = runner.invoke(main, ["eval", str(tmp_path / "nope.jsonl")])

@@ -261,6 +261,11 @@ def eval_(
     if neural:
         name = "despin --neural"
     metrics, docs = run_eval(pairs, checker, name=name, resources=res, limit=limit)
+    if metrics.n == 0:
+        # Zero pairs would print zeros that read like a measurement.
+        d = metrics.to_dict()
+        raise InputError(f"{pairs}: no usable pairs (each line needs non-empty string fields \"original\" and "
+                         f"\"spun\"; skipped: {d['skipped_malformed']} malformed, {d['skipped_empty']} empty)")
     if as_json:
         click.echo(json.dumps(metrics.to_dict()))
     else:
