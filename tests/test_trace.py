@@ -385,6 +385,22 @@ def test_cli_build_add_info_trace_pairs(tmp_path: Path) -> None:
     assert r.exit_code == 0 and "source choir" in r.output
 
 
+def test_cli_build_from_input_without_a_usable_document_writes_nothing(tmp_path: Path) -> None:
+    runner = CliRunner()
+    idx = tmp_path / "idx"
+    good = _write_jsonl(tmp_path / "src.jsonl", [{"id": k, "text": v} for k, v in DOCS.items()])
+    assert runner.invoke(main, ["index", "build", str(good), "-o", str(idx)]).exit_code == 0
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{not json\n{"id": "x"}\n', encoding="utf-8")
+    # Even with --force, an index is never replaced by an empty one.
+    r = runner.invoke(main, ["index", "build", str(bad), "-o", str(idx), "--force"])
+    assert r.exit_code == 1 and "no usable documents (2 unusable records skipped)" in r.output
+    r = runner.invoke(main, ["index", "info", str(idx), "--json"])
+    assert json.loads(r.output)["documents"] == len(DOCS)
+    r = runner.invoke(main, ["index", "build", str(bad), "-o", str(tmp_path / "new")])
+    assert r.exit_code == 1 and not (tmp_path / "new").exists()
+
+
 def test_cli_cluster(tmp_path: Path) -> None:
     rows = [{"id": "a", "text": DOCS["ferry"]}, {"id": "b", "text": DOCS["bridge"]},
             {"id": "c", "text": spin(DOCS["ferry"], 0.5, 4)}]

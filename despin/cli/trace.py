@@ -1,6 +1,7 @@
 """`despin index`, `despin trace`, `despin cluster`: thin adapters over `despin.trace`."""
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from typing import Any, Iterator, TextIO
@@ -78,6 +79,13 @@ def _index_build(sources: tuple[str, ...], output: str, force: bool, shingles: s
 
     stats: dict[str, int] = {}
     docs = _documents(sources, text_field, id_field, encoding, stats)
+    # Read up to the first usable document before touching OUTPUT: input with none would
+    # otherwise replace an index given with --force by an empty one.
+    first = next(docs, None)
+    if first is None:
+        raise InputError(f"{', '.join(sources)}: no usable documents ({stats.get('skipped', 0)} unusable records "
+                         f"skipped); {output} not written")
+    docs = itertools.chain([first], docs)
     with Index.build(output, docs, overwrite=force, shingles=shingles) as ix:
         n = len(ix)
     dup = stats.get("read", 0) - n
