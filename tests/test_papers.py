@@ -119,7 +119,8 @@ def test_query_precedence_not_and_or() -> None:
 @pytest.mark.parametrize(
     "line, message",
     [('"unclosed AND "x"\tfix', "fp.txt:1"), ('"a" AND\tfix', "ends too early"),
-     ('NOT "a"\tx', "not negated"), ('"a" XOR "b"\tx', "double-quoted"), ('""\tx', "empty")],
+     ('NOT "a"\tx', "not negated"), ('"a" XOR "b"\tx', "double-quoted"), ('""\tx', "empty"),
+     ('{"tortured": "a b", "correct": "c d"}', "looks like JSON"), ('["a b", "c d"]', "looks like JSON")],
 )
 def test_bad_fingerprint_names_file_and_line(line: str, message: str) -> None:
     with pytest.raises(DataError, match=message):

@@ -260,6 +260,10 @@ def parse_list_text(text: str, name: str = "<list>") -> list[Fingerprint]:
             continue
         first = False
         where = f"{name}:{lineno}"
+        if left.startswith(("{", "[")):
+            # A JSONL or JSON file passed as a list: its lines would become "phrases" silently.
+            raise DataError(f"{where}: looks like JSON, not a list line (tortured phrase<TAB>correct term, "
+                            "or a fingerprint query)")
         if left.startswith(('"', "(", "NOT ")):
             try:
                 query = parse_query(left)
