@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, TypeVar
+import os
+from typing import Any, Callable, Iterable, TypeVar
 
 import click
 
-from ..errors import DespinError
+from ..errors import DespinError, InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,3 +39,18 @@ def require_neural_model() -> None:
 
     if not neural.available():
         raise click.UsageError("--neural needs the neural model: run python -m despin.neural_build first")
+
+
+def refuse_output_over_input(output: str | None, inputs: Iterable[str | None]) -> None:
+    """An output file that is also one of the input files would be truncated before it is
+    read (or replaced after): a usage mistake that loses the input, refused before anything
+    is opened for writing (`InputError`). Standard streams and outputs that do not exist yet
+    pass; a folder given as input is not searched.
+
+    >>> refuse_output_over_input("-", ["-"])
+    """
+    if not output or output == "-" or not os.path.isfile(output):
+        return
+    for path in inputs:
+        if path and path != "-" and os.path.isfile(path) and os.path.samefile(path, output):
+            raise InputError(f"{output}: is also an input; write the output to another file")

@@ -10,7 +10,7 @@ import click
 from ..errors import InputError
 from ..io.text import iter_jsonl, read_text_file
 from ..lexicon import SOURCES
-from ._common import encoding_option, user_errors
+from ._common import encoding_option, refuse_output_over_input, user_errors
 
 # Report the first few malformed lines one by one, then only count them.
 MAX_LINE_MESSAGES = 20
@@ -111,6 +111,7 @@ def learn(
     from .. import learn as L
     from ..profile import save
 
+    refuse_output_over_input(output, [pairs, spun_path, clean_path])
     name = name or Path(output).stem
     report = _LineReporter()
     if pairs is not None:

@@ -11,7 +11,7 @@ import click
 
 from ..errors import DataError, InputError
 from ..papers.beyond import MARGIN as DEFAULT_MARGIN
-from ._common import encoding_option, user_errors
+from ._common import encoding_option, refuse_output_over_input, user_errors
 
 FORMATS = ("html", "csv", "parquet", "json")
 
@@ -96,6 +96,7 @@ def papers(
         raise click.UsageError("missing FILES_OR_DIR: the papers to screen (or --update-list FILE)")
     if not output:
         raise click.UsageError("missing -o/--output: the report file to write")
+    refuse_output_over_input(output, [*inputs, *lists])
     if not lists and not beyond and not default_list:
         raise click.UsageError("nothing to look for: pass --list FILE, or leave --beyond or the default list on")
     fmt = fmt or _format_from_suffix(output)

@@ -13,7 +13,7 @@ import click
 from ..errors import InputError
 from ..io.text import iter_jsonl, read_text_file
 from ..lexicon import SOURCES
-from ._common import encoding_option, user_errors
+from ._common import encoding_option, refuse_output_over_input, user_errors
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson")
 # Report the first few malformed lines one by one, then only count them.
@@ -94,6 +94,7 @@ def spin(
     for name in inputs:
         if name != "-" and not Path(name).exists():
             raise InputError(f"{name}: no such file")
+    refuse_output_over_input(output, inputs)
     thesaurus = Thesaurus.from_lexicon(resource)
     spinner: Spinner | DictionarySpinner
     if preset == "dictionary":

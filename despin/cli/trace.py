@@ -9,7 +9,7 @@ from typing import Any, Iterator, TextIO
 import click
 
 from ..errors import InputError
-from ._common import encoding_option, user_errors
+from ._common import encoding_option, refuse_output_over_input, user_errors
 
 # Report the first few unusable records one by one, then only count them.
 MAX_LINE_MESSAGES = 20
@@ -188,6 +188,7 @@ def _trace(files: tuple[str, ...], jsonl: str | None, index_dir: str, top: int, 
 
     if not files and jsonl is None:
         raise click.UsageError("give FILE arguments, '-' for standard input, or --jsonl PATH")
+    refuse_output_over_input(emit_pairs, [*files, jsonl])
     stats: dict[str, int] = {}
     pairs: TextIO | None = None
     with Index.open(index_dir) as ix:
@@ -261,6 +262,7 @@ def _cluster(corpus: tuple[str, ...], output: str, min_similarity: float | None,
     from ..trace import cluster as cluster_texts
     from ..trace.cluster import MIN_SIMILARITY
 
+    refuse_output_over_input(output, corpus)
     stats: dict[str, int] = {}
     docs = list(_documents(corpus, text_field, id_field, encoding, stats))
     ids = cluster_texts([t for _, t in docs], min_similarity=MIN_SIMILARITY if min_similarity is None else min_similarity)
