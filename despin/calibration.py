@@ -21,6 +21,14 @@ def logistic(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
+def logit(p: float, eps: float = 1e-6) -> float:
+    """log(p / (1 − p)) with p clipped to [eps, 1 − eps]: a posterior as stage 6c
+    (`despin.core.weigh_neural_margins`) and its fit (`scripts/calibrate_neural.py --margins`)
+    both read it."""
+    p = min(max(p, eps), 1.0 - eps)
+    return math.log(p / (1.0 - p))
+
+
 @lru_cache(maxsize=1)
 def _load() -> dict[str, Any] | None:
     try:

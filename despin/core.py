@@ -6,11 +6,10 @@ segments, and a learned profile's spans.
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 from . import lm
-from .calibration import neural_margin_weights, neural_weight, rerank_weights
+from .calibration import logistic, logit, neural_margin_weights, neural_weight, rerank_weights
 from .config import DEFAULT, Config, SubstitutionSource
 from .detector import candidates, context, posterior, ranking, refine, units
 from .detector.decide import build_report, merge_profile_spans
@@ -231,11 +230,8 @@ def weigh_neural_margins(a: Analysis, weights: tuple[float, float, float] | None
     wa, wb, wc = weights
     for u in a.units:
         m = u.neural_margin
-        if m != m:
-            continue
-        p = min(max(u.posterior, 1e-6), 1.0 - 1e-6)
-        z = wa * math.log(p / (1.0 - p)) + wb * m + wc
-        u.posterior = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+        if m == m:
+            u.posterior = logistic(wa * logit(u.posterior) + wb * m + wc)
 
 
 def _check_long(text: str, config: Config, profiles: tuple[SubstitutionSource, ...]) -> Report:

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import calibrate  # noqa: E402
 from despin import neural  # noqa: E402
+from despin.calibration import logit  # noqa: E402
 from despin.config import Config  # noqa: E402
 from despin.core import analyse, units_for_neural_model  # noqa: E402
 from despin.detector import ranking  # noqa: E402
@@ -75,10 +76,8 @@ def margin_rows(spun: str, original: str, cfg: Config) -> list[tuple[float, floa
     out = []
     for u in a.units:
         m = u.neural_margin
-        if m != m:
-            continue
-        p = min(max(u.posterior, 1e-6), 1 - 1e-6)
-        out.append((math.log(p / (1 - p)), m, int(any(k in changed for k in range(u.i, u.j)))))
+        if m == m:
+            out.append((logit(u.posterior), m, int(any(k in changed for k in range(u.i, u.j)))))
     assert core.neural_margin_weights() == (1.0, 0.0, 0.0)
     return out
 
