@@ -26,7 +26,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Container, Iterable, Sequence
 
 from .profile import Original, Profile
 from .tokenize import tokenize
@@ -285,7 +285,9 @@ def trigram_gain(original: str, spun: str, contexts: Sequence[tuple[Sequence[str
     if not contexts:
         return 0.0
     total = 0.0
-    o, s = [lm.read_for_model(original)], [lm.read_for_model(spun)]
+    # A spun phrase ("get over") is read word by word, as the text has it.
+    o = [lm.read_for_model(w) for w in original.split(" ")]
+    s = [lm.read_for_model(w) for w in spun.split(" ")]
     for left, right in contexts:
         lr, rr = lm.words_read_for_model(left), lm.words_read_for_model(right)
         total += lm.context_logprob(lr, o, rr) - lm.context_logprob(lr, s, rr)
@@ -377,6 +379,14 @@ class UnpairedSettings:
     # words away as well, no better (docs/learn.md).
     clean_bigram_weight: float = 1.0
     bigram_smoothing: float = 10.0
+    # Spun phrases of up to this many words are learned as one type ("get over" for
+    # "share"): a run of letters-only words that some lexicon lists as a synonym, seen at
+    # least ``phrase_min_occurrences`` times and over-represented against the clean text
+    # by the tests a word passes (``min_share``, the document test). Such phrases are joined
+    # into one token in both corpora before anything is counted (`_join_phrases`), so they
+    # compete with the words for their originals in `_decipher`. 1 learns words only.
+    phrase_words: int = 3
+    phrase_min_occurrences: int = 3
 
 
 @dataclass(frozen=True)
@@ -450,12 +460,41 @@ def learn_unpaired(
     st = settings
     gain_fn = gain or trigram_gain
     features = _ContextFeatures(st.context_vocabulary) if st.corpus_candidates > 0 else None
+    spun_words = [[t.text.lower() for t in tokenize(text)] for text in spun_texts]
+    # The clean text is read once, as a stream (it may be large): its counts, its phrases'
+    # counts, and the words of its first ``context_tokens`` tokens, which the context
+    # features and the word pairs read once the phrases are known.
+    spun_phrases = _phrase_counts(spun_words, st) if st.phrase_words > 1 else _PhraseCounts()
+    clean_counts: Counter[str] = Counter()
+    clean_docs: Counter[str] = Counter()
+    clean_phrases = _PhraseCounts()
+    clean_head: list[list[str]] = []
+    n_clean_docs = clean_tokens = 0
+    for text in clean_texts:
+        words = [t.text.lower() for t in tokenize(text)]
+        clean_counts.update(words)
+        clean_docs.update(set(words))
+        n_clean_docs += 1
+        if spun_phrases.counts:
+            clean_phrases.add(words, st.phrase_words, spun_phrases.counts)
+        if clean_tokens < st.context_tokens:
+            clean_head.append(words)
+            clean_tokens += len(words)
+    phrases = _select_phrases(spun_phrases, clean_phrases, len(spun_words), n_clean_docs, sum(map(len, spun_words)),
+                              sum(clean_counts.values()), candidates, st)
+    if phrases:
+        spun_words = [_join_phrases(ws, phrases, st.phrase_words) for ws in spun_words]
+        clean_head = [_join_phrases(ws, phrases, st.phrase_words) for ws in clean_head]
+        for g in phrases:  # a joined phrase's words are no longer counted as words
+            clean_counts[g], clean_docs[g] = clean_phrases.counts[g], clean_phrases.docs[g]
+            for w in g.split(" "):
+                clean_counts[w] = max(0, clean_counts[w] - clean_phrases.counts[g])
     spun_counts: Counter[str] = Counter()
     spun_docs: Counter[str] = Counter()
     contexts: dict[str, list[tuple[list[str], list[str]]]] = defaultdict(list)
-    n_spun_docs = spun_tokens = clean_tokens = 0
-    for text in spun_texts:
-        words = ["<s>", "<s>"] + [t.text.lower() for t in tokenize(text)] + ["</s>", "</s>"]
+    n_spun_docs = spun_tokens = 0
+    for doc in spun_words:
+        words = ["<s>", "<s>"] + doc + ["</s>", "</s>"]
         n_spun_docs += 1
         spun_docs.update(set(words[2:-2]))
         for i in range(2, len(words) - 2):
@@ -463,25 +502,20 @@ def learn_unpaired(
             spun_counts[w] += 1
             ctx = contexts[w]
             if len(ctx) < st.max_contexts:
-                ctx.append((words[i - 2:i], words[i + 1:i + 3]))
+                if phrases:  # the two words each side, a joined phrase read as its words
+                    ctx.append((" ".join(words[max(0, i - 2):i]).split(" ")[-2:],
+                                " ".join(words[i + 1:i + 3]).split(" ")[:2]))
+                else:
+                    ctx.append((words[i - 2:i], words[i + 1:i + 3]))
         if features and spun_tokens < st.context_tokens:
             features.add(words[2:-2], features.spun)
             spun_tokens += len(words) - 4
-    clean_counts: Counter[str] = Counter()
-    clean_docs: Counter[str] = Counter()
     bigrams = _CleanBigrams() if st.clean_bigram_weight > 0 else None
-    n_clean_docs = 0
-    for text in clean_texts:
-        words = [t.text.lower() for t in tokenize(text)]
-        clean_counts.update(words)
-        clean_docs.update(set(words))
-        n_clean_docs += 1
-        if clean_tokens < st.context_tokens:
-            if features:
-                features.add(words, features.clean)
-            if bigrams:
-                bigrams.add(words)
-            clean_tokens += len(words)
+    for words in clean_head:
+        if features:
+            features.add(words, features.clean)
+        if bigrams:
+            bigrams.add(words)
     n_spun, n_clean = sum(spun_counts.values()), sum(clean_counts.values())
     if not n_spun or not n_clean:
         return _unpaired_profile(name, {}, {}, n_spun, n_clean, 0, 0.0)
@@ -502,7 +536,7 @@ def learn_unpaired(
     over: list[str] = []
     for s, n_s in spun_counts.items():
         e_s = expected(s)
-        if s.isalpha() and n_s > e_s:
+        if _letters(s) and n_s > e_s:
             excess_total += n_s - e_s
         if n_s < st.min_occurrences or not _word_like(s) or 1.0 - e_s / n_s < st.min_share:
             continue
@@ -527,7 +561,7 @@ def learn_unpaired(
             originals.append(o)
         # Only for a word the lexicons know: a spinner writes its dictionary's words, and a
         # name or code over-represented in a few copies is the copies' topic.
-        nearest = alike.get(s, []) if listed and s.isalpha() else []
+        nearest = alike.get(s, []) if listed and _letters(s) else []
         from_corpus = [o for o in nearest if o != s and o not in originals]
         originals += from_corpus
         if originals:
@@ -776,8 +810,98 @@ class _ContextFeatures:
 
 
 def _word_like(w: str) -> bool:
-    """A word (letters) or a number written in digits ("5" for "five")."""
-    return w.isalpha() or w.isdigit()
+    """A word (letters), a phrase of such words, or a number written in digits ("5" for "five")."""
+    return _letters(w) or w.isdigit()
+
+
+def _letters(w: str) -> bool:
+    """Letters only: a word, or a phrase of such words joined by single spaces."""
+    return all(part.isalpha() for part in w.split(" "))
+
+
+class _PhraseCounts:
+    """Occurrences and documents of runs of 2 to ``phrase_words`` words (letters only)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.docs: Counter[str] = Counter()
+
+    def add(self, words: Sequence[str], longest: int, only: Container[str] | None = None) -> None:
+        """Count one document's phrases (only those in ``only``, when given)."""
+        seen: set[str] = set()
+        for i in range(len(words) - 1):
+            if not words[i].isalpha():
+                continue
+            for k in range(2, min(longest, len(words) - i) + 1):
+                if not words[i + k - 1].isalpha():
+                    break
+                g = " ".join(words[i:i + k])
+                if only is None or g in only:
+                    self.counts[g] += 1
+                    seen.add(g)
+        self.docs.update(seen)
+
+
+def _phrase_counts(spun: Sequence[Sequence[str]], st: UnpairedSettings) -> _PhraseCounts:
+    """The spun corpus's phrases seen at least ``st.phrase_min_occurrences`` times."""
+    found = _PhraseCounts()
+    for words in spun:
+        found.add(words, st.phrase_words)
+    for g in [g for g, n in found.counts.items() if n < st.phrase_min_occurrences]:
+        del found.counts[g], found.docs[g]
+    return found
+
+
+def _select_phrases(spun: _PhraseCounts, clean: _PhraseCounts, n_spun_docs: int, n_clean_docs: int,
+                    n_spun: int, n_clean: int, candidates: CandidateFn, st: UnpairedSettings) -> set[str]:
+    """The phrases of 2 to ``st.phrase_words`` words that `learn_unpaired` reads as one spun
+    type: letters only, seen ``st.phrase_min_occurrences`` times or more, over-represented
+    against the clean text as a substitute word is (``min_share`` of the occurrences
+    unexplained, spread over documents), and listed as a synonym by some lexicon
+    (``candidates`` proposes an original for it): a dictionary spinner writes its
+    dictionary's phrases, and a run of words that merely follows a spun word ("sizable
+    house") is no lexicon's phrase.
+
+    >>> spun, clean = _PhraseCounts(), _PhraseCounts()
+    >>> for _ in range(4):
+    ...     spun.add(["we", "get", "over", "it"], 3)
+    ...     clean.add(["we", "share", "it"], 3)
+    >>> sorted(_select_phrases(spun, clean, 4, 4, 16, 12, lambda p: ["share"] if p == "get over" else [],
+    ...                        UnpairedSettings()))
+    ['get over']
+    """
+    out: set[str] = set()
+    for g, n in spun.counts.items():
+        e = n_spun * clean.counts[g] / max(1, n_clean)  # expected from the clean text
+        if 1.0 - e / n < st.min_share:
+            continue
+        if spun.docs[g] < st.doc_factor * n_spun_docs * clean.docs[g] / max(1, n_clean_docs) + st.doc_slack:
+            continue
+        if candidates(g):
+            out.add(g)
+    return out
+
+
+def _join_phrases(words: list[str], phrases: set[str], longest: int) -> list[str]:
+    """``words`` with every phrase of ``phrases`` joined into one token, longest first, left
+    to right.
+
+    >>> _join_phrases("we get over it".split(), {"get over"}, 3)
+    ['we', 'get over', 'it']
+    """
+    out: list[str] = []
+    i, n = 0, len(words)
+    while i < n:
+        for k in range(min(longest, n - i), 1, -1):
+            g = " ".join(words[i:i + k])
+            if g in phrases:
+                out.append(g)
+                i += k
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
 
 
 def _decipher(types: dict[str, _SpunType], expected: Callable[[str], float], seen: Counter[str],
@@ -835,7 +959,8 @@ def _decipher(types: dict[str, _SpunType], expected: Callable[[str], float], see
 
 def _unpaired_profile(name: str, entries: dict[str, dict[str, Original]], kept: dict[str, int],
                       n_spun: int, n_clean: int, considered: int, excess: float) -> Profile:
-    p = Profile(name=name, max_ngram=1, entries=entries, kept=dict(sorted(kept.items())))
+    longest = max([1] + [len(s.split(" ")) for s in entries])
+    p = Profile(name=name, max_ngram=longest, entries=entries, kept=dict(sorted(kept.items())))
     subs = sum(o.count for e in entries.values() for o in e.values())
     p.summary = {
         "method": "unpaired",

@@ -252,11 +252,15 @@ def complete_from_corpus(profile: Profile, copies: Sequence[str], clean: Sequenc
     """
     if len(copies) < CORPUS_MIN_COPIES or not clean:
         return profile, 0
-    from .learn import learn_unpaired, lexicon_candidates
+    from .learn import UnpairedSettings, learn_unpaired, lexicon_candidates
     from .lexicon import SOURCES
     from .profile import with_fallback
 
-    guessed = learn_unpaired(copies, clean, lexicon_candidates(SOURCES), name=f"{profile.name}-copies")
+    # Words only: the spun phrases `learn_unpaired` learns by default added nothing behind 100
+    # WP pairs (the pairs hold the frequent ones) and cost ProThemes 0.5 points (the loop's
+    # 200 untraced copies, 48.6 -> 48.1 %; docs/learn.md, thirty-second session).
+    guessed = learn_unpaired(copies, clean, lexicon_candidates(SOURCES), name=f"{profile.name}-copies",
+                             settings=UnpairedSettings(phrase_words=1))
     completed = with_fallback(profile, guessed, name=profile.name)
     return completed, len(completed.entries) - len(profile.entries)
 

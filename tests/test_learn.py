@@ -344,6 +344,28 @@ def test_unpaired_finds_an_original_no_lexicon_lists_by_its_contexts() -> None:
     assert learn_unpaired(spun, clean, cands, settings=UnpairedSettings(context_tokens=0)).entries == {}
 
 
+def test_unpaired_learns_a_spun_phrase_as_one_type() -> None:
+    spun, clean = _unpaired_corpora()
+    # "during" -> "in the course of" in five paragraphs: the phrase, over-represented against
+    # the clean text and listed by the lexicon, competes as one type for the vanished head.
+    cands = {"in the course of": ["during", "while"]}
+    four = UnpairedSettings(phrase_words=4)
+    p = learn_unpaired(spun, clean, lambda w: cands.get(w, []), gain=_flat_gain, settings=four)
+    assert p.originals("in the course of") == [("during", 1.0)]
+    assert p.max_ngram == 4
+    # Restoring with it puts the head back where the phrase stands.
+    from despin.profile import restore_with_profile
+
+    assert "during the night" in restore_with_profile(table_spin(PARAGRAPHS[0]), p, gate=False).restored.lower()
+    # Longer than ``phrase_words``, or a phrase no lexicon lists: never one type.
+    assert p.originals("course") == []
+    assert learn_unpaired(spun, clean, lambda w: cands.get(w, []), gain=_flat_gain).originals("in the course of") == []
+    assert learn_unpaired(spun, clean, lambda w: [], gain=_flat_gain, settings=four).entries == {}
+    words_only = UnpairedSettings(phrase_words=1)
+    assert learn_unpaired(spun, clean, lambda w: cands.get(w, []), gain=_flat_gain,
+                          settings=words_only).entries == {}
+
+
 def test_unpaired_takes_no_candidate_from_the_corpus_for_a_word_no_lexicon_knows() -> None:
     spun, clean = _unpaired_corpora()
     # A name or a code over-represented in the copies is their topic, not a substitute.
