@@ -22,11 +22,12 @@ Pure: callers do the reading (`despin.io.text.iter_jsonl`) and writing (`despin.
 """
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING, Callable, Container, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Container, Iterable, Iterator, Sequence
 
 from .profile import Original, Profile
 from .tokenize import tokenize
@@ -460,11 +461,20 @@ def learn_unpaired(
     st = settings
     gain_fn = gain or trigram_gain
     features = _ContextFeatures(st.context_vocabulary) if st.corpus_candidates > 0 else None
-    spun_words = [[t.text.lower() for t in tokenize(text)] for text in spun_texts]
-    # The clean text is read once, as a stream (it may be large): its counts, its phrases'
-    # counts, and the words of its first ``context_tokens`` tokens, which the context
-    # features and the word pairs read once the phrases are known.
-    spun_phrases = _phrase_counts(spun_words, st) if st.phrase_words > 1 else _PhraseCounts()
+    # Both corpora are read once, as streams (they may be large). The spun corpus's first
+    # ``context_tokens`` words are held to find its phrases; the clean text gives its counts,
+    # its phrases' counts and its first ``context_tokens`` words, which the context features
+    # and the word pairs read once the phrases are known.
+    spun_iter = iter(spun_texts)
+    spun_head: list[list[str]] = []
+    head_tokens = 0
+    if st.phrase_words > 1:
+        for text in spun_iter:
+            spun_head.append([t.text.lower() for t in tokenize(text)])
+            head_tokens += len(spun_head[-1])
+            if head_tokens >= st.context_tokens:
+                break
+    spun_phrases = _phrase_counts(spun_head, st) if spun_head else _PhraseCounts()
     clean_counts: Counter[str] = Counter()
     clean_docs: Counter[str] = Counter()
     clean_phrases = _PhraseCounts()
@@ -480,20 +490,24 @@ def learn_unpaired(
         if clean_tokens < st.context_tokens:
             clean_head.append(words)
             clean_tokens += len(words)
-    phrases = _select_phrases(spun_phrases, clean_phrases, len(spun_words), n_clean_docs, sum(map(len, spun_words)),
+    phrases = _select_phrases(spun_phrases, clean_phrases, len(spun_head), n_clean_docs, head_tokens,
                               sum(clean_counts.values()), candidates, st)
     if phrases:
-        spun_words = [_join_phrases(ws, phrases, st.phrase_words) for ws in spun_words]
         clean_head = [_join_phrases(ws, phrases, st.phrase_words) for ws in clean_head]
         for g in phrases:  # a joined phrase's words are no longer counted as words
             clean_counts[g], clean_docs[g] = clean_phrases.counts[g], clean_phrases.docs[g]
             for w in g.split(" "):
                 clean_counts[w] = max(0, clean_counts[w] - clean_phrases.counts[g])
+
+    def spun_documents() -> Iterator[list[str]]:
+        for words in itertools.chain(spun_head, ([t.text.lower() for t in tokenize(text)] for text in spun_iter)):
+            yield _join_phrases(words, phrases, st.phrase_words) if phrases else words
+
     spun_counts: Counter[str] = Counter()
     spun_docs: Counter[str] = Counter()
     contexts: dict[str, list[tuple[list[str], list[str]]]] = defaultdict(list)
     n_spun_docs = spun_tokens = 0
-    for doc in spun_words:
+    for doc in spun_documents():
         words = ["<s>", "<s>"] + doc + ["</s>", "</s>"]
         n_spun_docs += 1
         spun_docs.update(set(words[2:-2]))

@@ -366,6 +366,18 @@ def test_unpaired_learns_a_spun_phrase_as_one_type() -> None:
                           settings=words_only).entries == {}
 
 
+def test_unpaired_reads_each_corpus_once() -> None:
+    spun, clean = _unpaired_corpora()
+    cands = {"in the course of": ["during"], "sizable": ["big"], "tempest": ["storm"]}
+    four = UnpairedSettings(phrase_words=4)
+    from_lists = learn_unpaired(spun, clean, lambda w: cands.get(w, []), gain=_flat_gain, settings=four)
+    # One-pass streams (a CLI reading JSONL lines) learn the same table.
+    streamed = learn_unpaired(iter(spun), (t for t in clean), lambda w: cands.get(w, []), gain=_flat_gain,
+                              settings=four)
+    assert streamed.entries == from_lists.entries and streamed.kept == from_lists.kept
+    assert {"in the course of", "sizable", "tempest"} <= set(from_lists.entries)
+
+
 def test_unpaired_takes_no_candidate_from_the_corpus_for_a_word_no_lexicon_knows() -> None:
     spun, clean = _unpaired_corpora()
     # A name or a code over-represented in the copies is their topic, not a substitute.
