@@ -90,8 +90,9 @@ def learn(
     """Learn a spinner profile from PAIRS.jsonl ({"id","original","spun"} per line).
 
     Or, without pairs, from --spun SPUN.jsonl (many documents of one spinner) and --clean
-    CLEAN.jsonl (unrelated clean text of the same kind): spun words over-represented against
-    the clean text, whose lexicon candidates (or the missing word whose clean-text contexts
+    CLEAN.jsonl (unrelated clean text of the same kind): spun words, and spun phrases of up
+    to three words that some lexicon lists, over-represented against the clean text, whose
+    lexicon candidates (or the missing word whose clean-text contexts
     are most like theirs) the spinner made disappear and which fit their contexts (trigram
     model and the clean text's word pairs), become entries.
 
