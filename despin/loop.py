@@ -256,11 +256,13 @@ def complete_from_corpus(profile: Profile, copies: Sequence[str], clean: Sequenc
     from .lexicon import SOURCES
     from .profile import with_fallback
 
-    # Words only: the spun phrases `learn_unpaired` learns by default added nothing behind 100
-    # WP pairs (the pairs hold the frequent ones) and cost ProThemes 0.5 points (the loop's
-    # 200 untraced copies, 48.6 -> 48.1 %; docs/learn.md, thirty-second session).
+    # The settings this completion was measured with (twenty-ninth session), not the no-pairs
+    # learner's newer defaults: its spun phrases added nothing behind 100 WP pairs (the pairs
+    # hold the frequent ones) and cost ProThemes 0.5 points (the loop's 200 untraced copies,
+    # 48.6 -> 48.1 %), and its context bar of 2.5 nats cost WP 0.2 (60.1 -> 59.9 %;
+    # ProThemes 48.6 -> 48.7 %; docs/learn.md, thirty-second session).
     guessed = learn_unpaired(copies, clean, lexicon_candidates(SOURCES), name=f"{profile.name}-copies",
-                             settings=UnpairedSettings(phrase_words=1))
+                             settings=UnpairedSettings(phrase_words=1, min_gain=1.5))
     completed = with_fallback(profile, guessed, name=profile.name)
     return completed, len(completed.entries) - len(profile.entries)
 
