@@ -522,7 +522,7 @@ def learn_unpaired(
             ctx = contexts[w]
             if len(ctx) < st.max_contexts:
                 if phrases:  # the two words each side, a joined phrase read as its words
-                    ctx.append((" ".join(words[max(0, i - 2):i]).split(" ")[-2:],
+                    ctx.append((" ".join(words[i - 2:i]).split(" ")[-2:],
                                 " ".join(words[i + 1:i + 3]).split(" ")[:2]))
                 else:
                     ctx.append((words[i - 2:i], words[i + 1:i + 3]))
@@ -557,11 +557,10 @@ def learn_unpaired(
         e_s = expected(s)
         if _letters(s) and n_s > e_s:
             excess_total += n_s - e_s
-        if n_s < st.min_occurrences or not _word_like(s) or 1.0 - e_s / n_s < st.min_share:
+        if n_s < st.min_occurrences or not _word_like(s):
             continue
-        if spun_docs[s] < st.doc_factor * n_spun_docs * clean_docs.get(s, 0) / n_clean_docs + st.doc_slack:
-            continue  # over-represented in a few documents only: a topic word, not a substitute
-        over.append(s)
+        if _over_represented(n_s, e_s, spun_docs[s], clean_docs.get(s, 0), n_spun_docs, n_clean_docs, st):
+            over.append(s)
     alike: dict[str, list[str]] = {}
     if features:
         heads = [o for o in features.clean
@@ -889,16 +888,26 @@ def _select_phrases(spun: _PhraseCounts, clean: _PhraseCounts, n_spun_docs: int,
     ...                        UnpairedSettings()))
     ['get over']
     """
-    out: set[str] = set()
-    for g, n in spun.counts.items():
-        e = n_spun * clean.counts[g] / max(1, n_clean)  # expected from the clean text
-        if 1.0 - e / n < st.min_share:
-            continue
-        if spun.docs[g] < st.doc_factor * n_spun_docs * clean.docs[g] / max(1, n_clean_docs) + st.doc_slack:
-            continue
-        if candidates(g):
-            out.add(g)
-    return out
+    return {g for g, n in spun.counts.items()
+            if _over_represented(n, n_spun * clean.counts[g] / max(1, n_clean), spun.docs[g], clean.docs[g],
+                                 n_spun_docs, n_clean_docs, st)
+            and candidates(g)}
+
+
+def _over_represented(n: int, expected: float, docs: int, clean_docs: int, n_spun_docs: int, n_clean_docs: int,
+                      st: UnpairedSettings) -> bool:
+    """Over-represented as a spinner's substitute is: ``min_share`` or more of its ``n``
+    occurrences unexplained by the ``expected`` count, and spread over documents (in at least
+    ``doc_factor`` times as many spun documents as the clean text's document frequency
+    predicts, plus ``doc_slack``): a topic word repeated in a few copies is over-represented
+    by its tokens only, a substitute shows up wherever its head would.
+
+    >>> st = UnpairedSettings()
+    >>> _over_represented(10, 2.0, 8, 1, 10, 10, st), _over_represented(10, 2.0, 2, 1, 10, 10, st)
+    (True, False)
+    """
+    return (1.0 - expected / n >= st.min_share
+            and docs >= st.doc_factor * n_spun_docs * clean_docs / max(1, n_clean_docs) + st.doc_slack)
 
 
 def _join_phrases(words: list[str], phrases: set[str], longest: int) -> list[str]:
