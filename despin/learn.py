@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Callable, Container, Iterable, Iterator, Sequence
 
-from .profile import Original, Profile
+from .profile import CAPITALS_KEPT, CAPITALS_SUBSTITUTE, Original, Profile, is_capitals
 from .tokenize import tokenize
 
 if TYPE_CHECKING:
@@ -74,6 +74,10 @@ class Learner:
     runs: list[str] = field(default_factory=list)
     case_forms: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     case_same: Counter[str] = field(default_factory=Counter)
+    # Spun words written in capitals: left as the original wrote them, and those the
+    # spinner wrote as substitutes, by surface ("OK" for "approval").
+    capitals_kept: int = 0
+    capitals_substituted: Counter[str] = field(default_factory=Counter)
     pairs: int = 0
     skipped: int = 0
     tokens_original: int = 0
@@ -106,7 +110,10 @@ class Learner:
                         self.substituted_tokens += 1
                     elif _is_cap(o) is False:
                         self.case_same[s_low[j1 + k]] += 1
+                    if o == s and is_capitals(s):
+                        self.capitals_kept += 1
                 continue
+            self.capitals_substituted.update(w for w in s_tok[j1:j2] if is_capitals(w))
             self.substituted_tokens += j2 - j1
             if tag != "replace":
                 continue  # pure insertions/deletions carry no substitution to learn
@@ -149,6 +156,10 @@ class Learner:
             else:
                 del entries[key]
         kept = self._kept_counts(entries)
+        if self.capitals_kept or self.capitals_substituted:
+            casing[CAPITALS_KEPT] = self.capitals_kept
+            for w, n in self.capitals_substituted.items():
+                casing[CAPITALS_SUBSTITUTE + w] = n
         recase = {w: dict(c) for w, c in self.case_forms.items() if sum(c.values()) >= self.min_count}
         p = Profile(
             name=self.name,

@@ -52,6 +52,16 @@ VERSION = 1
 # Context words kept per original and side for entries with one original (only a
 # merge can make them ambiguous); entries with several originals keep all of theirs.
 MAX_CONTEXT_WORDS = 12
+# Casing counts (``Profile.casing``) of the spun words written in capitals: how many the
+# spinner left as the original wrote them, and per surface how many it wrote as
+# substitutes ("capitals_substitute:OK"). See `Profile.capitals_evidence`.
+CAPITALS_KEPT = "capitals_kept"
+CAPITALS_SUBSTITUTE = "capitals_substitute:"
+
+
+def is_capitals(word: str) -> bool:
+    """A word written in capitals ("MARKET", "OK"): two letters or more, all upper case."""
+    return len(word) >= 2 and word.isalpha() and word.isupper()
 
 
 @dataclass
@@ -298,6 +308,40 @@ class Profile:
     @property
     def n_entries(self) -> int:
         return len(self.entries)
+
+    def capitals_counts(self) -> tuple[int, dict[str, int]]:
+        """Spun words in capitals seen in training: left as the original wrote them, and
+        written as substitutes, per surface (``casing``'s capitals counts)."""
+        subs = {k[len(CAPITALS_SUBSTITUTE):]: n for k, n in self.casing.items() if k.startswith(CAPITALS_SUBSTITUTE)}
+        return self.casing.get(CAPITALS_KEPT, 0), subs
+
+    def capitals_evidence(self, surface: str) -> tuple[float, float] | None:
+        """For a spun word (or phrase) written in capitals that the spinner never wrote as a
+        substitute in training: (P(it is a substitute), how many capitals words that rests
+        on). None where the profile holds no such counts, or where the spinner did write
+        this surface as a substitute (its entry's own rate stands).
+
+        A spinner that matches its dictionary's words case-sensitively never touches a
+        wire headline in capitals ("MARKET" stays); one that writes its dictionary's
+        lower-case spelling leaves capitals only where it did not touch the word. Either
+        way a word in capitals is a substitute only as one of the few capitals entries of
+        its dictionary ("OK"), whose surfaces training showed; an unseen one is as likely
+        as the surfaces seen once (Good-Turing).
+
+        >>> p = Profile.from_counts("t", {"scheme": {"plan": 3}})
+        >>> p.casing = {"capitals_kept": 398, "capitals_substitute:OK": 1}
+        >>> p.capitals_evidence("SCHEME"), p.capitals_evidence("OK"), p.capitals_evidence("scheme")
+        ((0.00375, 399.0), None, None)
+        """
+        words = surface.split()
+        if not words or not all(is_capitals(w) for w in words):
+            return None
+        kept, subs = self.capitals_counts()
+        n = kept + sum(subs.values())
+        if not n or any(w in subs for w in words):
+            return None
+        once = sum(1 for c in subs.values() if c == 1)
+        return (once + 0.5) / (n + 1), float(n)
 
     def lowered_share(self) -> float:
         """Share of capitalised originals that the spinner wrote in lower case."""
@@ -705,6 +749,13 @@ def restore_with_profile(
             left = lower[i - 1] if i > 0 else None
             right = lower[i + n] if i + n < len(toks) else None
             cands = profile.context_originals(key, left, right)
+            surface = text[toks[i].start:toks[i + n - 1].end]
+            capitals = profile.capitals_evidence(surface)
+            if capitals is not None and cands:
+                # Written in capitals: the spinner's rate for capitals words, not this
+                # word's (learned where it stood in lower case); see capitals_evidence.
+                total = sum(p for _, p in cands)
+                cands = [(o, p * capitals[0] / total) for o, p in cands]
             if lm_weight > 0 and profile.summary.get("method") == "unpaired":
                 # Learned without pairs: its entries were chosen by the trigram model's
                 # reading of their contexts; reading it again per occurrence would count that
@@ -718,7 +769,6 @@ def restore_with_profile(
                 continue
             best = cands[0]
             out.extend((best[0] if best[1] > 1 - p_sub else key).split())
-            surface = text[toks[i].start:toks[i + n - 1].end]
             sugg = tuple(
                 Suggestion(_recase(profile, key, o, surface), p) for o, p in cands[:5]
             )

@@ -10,6 +10,8 @@ from typing import Sequence
 import pytest
 from click.testing import CliRunner
 
+import despin
+
 from despin.cli import main
 from despin.errors import ProfileError
 from despin.learn import Learner, UnpairedSettings, learn_pairs, learn_unpaired
@@ -132,6 +134,38 @@ def test_lowered_names_are_recapitalised() -> None:
     assert p.lowered_share() == 1.0
     assert restore_with_profile("the exchequer said", p, gate=False).restored == "the Treasury said"
     assert restore_with_profile("ask smith", p, gate=False).restored == "ask Smith"
+
+
+def test_a_spinner_that_leaves_capitals_alone_is_learned_and_its_headlines_kept(tmp_path: Path) -> None:
+    # A dictionary matched case-sensitively: headlines in capitals pass through untouched,
+    # the body's words are replaced; one capitals entry ("OK") is written as a substitute.
+    pairs = [
+        ("HARBOUR PLAN APPROVED AFTER BIG STORM\n\nThe council approved the plan for the big harbour.",
+         "HARBOUR PLAN APPROVED AFTER BIG STORM\n\nThe council OK the scheme for the sizable harbour."),
+    ] * 3
+    p = learn_pairs(pairs)
+    assert p.casing["capitals_kept"] == 18 and p.casing["capitals_substitute:OK"] == 3
+    assert p.originals("scheme")[0][0] == "plan"
+    # A capitals word the spinner never wrote as a substitute: its rate, not "scheme"'s.
+    rate, support = p.capitals_evidence("SCHEME")
+    assert rate < 0.05 and support == 21
+    assert p.capitals_evidence("OK") is None and p.capitals_evidence("scheme") is None
+    # Kept in the file, merged by adding, and shown.
+    save(p, tmp_path / "caps.profile")
+    assert load(tmp_path / "caps.profile").capitals_evidence("SCHEME") == (rate, support)
+    assert merge([p, p]).capitals_evidence("SCHEME")[1] == 42
+    r = CliRunner().invoke(main, ["profile", "show", str(tmp_path / "caps.profile")])
+    assert "words in capitals: 21 seen, 3 written as substitutes (OK 3)" in r.output, r.output
+    text = "SCHEME FOR SIZABLE HARBOUR\n\nThe council backed the scheme for the sizable harbour."
+    for restored in (restore_with_profile(text, p, gate=False).restored,
+                     despin.check(text, profile=p).restored):
+        assert restored.startswith("SCHEME FOR SIZABLE HARBOUR\n\n")
+        assert "the plan for the big harbour" in restored
+    # Without the capitals counts (a profile from before, or learned without pairs) the
+    # entry's own rate applies in the headline as well.
+    p.casing = {}
+    assert restore_with_profile(text, p, gate=False).restored.startswith("PLAN FOR BIG HARBOUR")
+    assert despin.check(text, profile=p).restored.startswith("PLAN FOR BIG HARBOUR")
 
 
 def test_context_decides_whether_an_entry_applies() -> None:

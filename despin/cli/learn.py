@@ -196,6 +196,11 @@ def show(path: str, top: int, as_json: bool) -> None:
     click.echo(f"  ambiguous entries {s.get('ambiguous_entries', 0)}; multiword entries {s.get('multiword_entries', 0)}")
     if p.casing:
         click.echo(f"  capitalised originals lowered by the spinner: {p.lowered_share():.1%}")
+        kept, subs = p.capitals_counts()
+        if kept or subs:
+            written = ", ".join(f"{w} {n}" for w, n in sorted(subs.items(), key=lambda kv: (-kv[1], kv[0]))[:8])
+            click.echo(f"  words in capitals: {kept + sum(subs.values())} seen, {sum(subs.values())} written as "
+                       f"substitutes{' (' + written + ')' if written else ''}; unseen ones stay as written")
     _show_habits(p.habits)
     if rows:
         width = max(len(r[0]) for r in rows)

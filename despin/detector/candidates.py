@@ -405,6 +405,7 @@ def find_units(
                 continue
             if profiles:
                 pcands, pprob, psupport = _profile_candidates(phrase, profiles)
+                pprob, psupport = _capitals_evidence(doc, i, j, profiles, pprob, psupport)
                 generic = _plausible_candidates_as_read(phrase, sources)
                 if generic:
                     # Beside a table's own originals too: a spinner that draws among several
@@ -512,6 +513,27 @@ def _profile_candidates(
         if n > support:
             prob, support = sum(pr for _, pr in origs), n
     return tuple(out), prob, support
+
+
+def _capitals_evidence(doc: Document, i: int, j: int, profiles: Sequence[SubstitutionSource],
+                       prob: float, support: float) -> tuple[float, float]:
+    """A unit written in capitals (a wire headline's words, an acronym): what the profiles
+    learned of the spinner's capitals words (`despin.profile.Profile.capitals_evidence`)
+    instead of the word's own rate, which was learned where it stood in lower case. With
+    100 pairs of the WP dev engine (it matches its dictionary case-sensitively and never
+    touches a headline in capitals) the table's entries changed 41 headline words of 60
+    held-out documents, all of them wrongly."""
+    words = [t.text for t in doc.tokens[i:j]]
+    if not words[0].isupper():
+        return prob, support  # the common case, decided without joining the words
+    surface = " ".join(words)
+    best: tuple[float, float] | None = None
+    for p in profiles:
+        evidence = getattr(p, "capitals_evidence", None)
+        found = evidence(surface) if evidence is not None else None
+        if found is not None and (best is None or found[1] > best[1]):
+            best = found
+    return best if best is not None else (prob, support)
 
 
 def _weighted_by_habits(
