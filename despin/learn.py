@@ -484,9 +484,11 @@ def learn_unpaired(
     spun_iter = iter(spun_texts)
     spun_head: list[list[str]] = []
     head_tokens = 0
+    spun_capitals: Counter[str] = Counter()
+    clean_capitals: Counter[str] = Counter()
     if st.phrase_words > 1:
         for text in spun_iter:
-            spun_head.append([t.text.lower() for t in tokenize(text)])
+            spun_head.append(_lower_words(text, spun_capitals))
             head_tokens += len(spun_head[-1])
             if head_tokens >= st.context_tokens:
                 break
@@ -497,7 +499,7 @@ def learn_unpaired(
     clean_head: list[list[str]] = []
     n_clean_docs = clean_tokens = 0
     for text in clean_texts:
-        words = [t.text.lower() for t in tokenize(text)]
+        words = _lower_words(text, clean_capitals)
         clean_counts.update(words)
         clean_docs.update(set(words))
         n_clean_docs += 1
@@ -516,7 +518,7 @@ def learn_unpaired(
                 clean_counts[w] = max(0, clean_counts[w] - clean_phrases.counts[g])
 
     def spun_documents() -> Iterator[list[str]]:
-        for words in itertools.chain(spun_head, ([t.text.lower() for t in tokenize(text)] for text in spun_iter)):
+        for words in itertools.chain(spun_head, (_lower_words(text, spun_capitals) for text in spun_iter)):
             yield _join_phrases(words, phrases, st.phrase_words) if phrases else words
 
     spun_counts: Counter[str] = Counter()
@@ -631,7 +633,41 @@ def learn_unpaired(
     for origs in entries.values():
         for o in origs:
             kept[o] = spun_counts.get(o, 0)
-    return _unpaired_profile(name, entries, kept, n_spun, n_clean, len(types), excess_total)
+    out = _unpaired_profile(name, entries, kept, n_spun, n_clean, len(types), excess_total)
+    out.casing = _capitals_from_corpora(entries, spun_capitals, clean_capitals, n_spun / max(1, n_clean))
+    return out
+
+
+def _lower_words(text: str, capitals: Counter[str]) -> list[str]:
+    """The lower-case words of ``text``; its words written in capitals counted into ``capitals``."""
+    toks = [t.text for t in tokenize(text)]
+    capitals.update(w for w in toks if is_capitals(w))
+    return [w.lower() for w in toks]
+
+
+def _capitals_from_corpora(entries: dict[str, dict[str, Original]], spun: Counter[str], clean: Counter[str],
+                           scale: float) -> dict[str, int]:
+    """The capitals counts of a profile (`Profile.capitals_evidence`), without pairs: an
+    entry's spun word written in capitals more often than clean text has it (beyond Poisson
+    noise, two standard deviations) is a surface the spinner writes as a substitute; every
+    other capitals word of the spun corpus counts as left. A spinner that matches its
+    dictionary case-sensitively (or writes lower case) leaves its entries' words in
+    capitals at their natural rate; one that keeps capitals writes them in excess."""
+    out: dict[str, int] = {}
+    written = 0
+    for s in entries:
+        w = s.upper()
+        if " " in s or w not in spun:
+            continue
+        expected = clean.get(w, 0) * scale
+        excess = spun[w] - expected
+        if excess > 2 * math.sqrt(expected + 1):
+            out[CAPITALS_SUBSTITUTE + w] = round(excess)
+            written += round(excess)
+    total = sum(spun.values())
+    if total:
+        out[CAPITALS_KEPT] = max(0, total - written)
+    return out
 
 
 def _choose(types: dict[str, _SpunType], tables: dict[str, list[float]],

@@ -168,6 +168,28 @@ def test_a_spinner_that_leaves_capitals_alone_is_learned_and_its_headlines_kept(
     assert despin.check(text, profile=p).restored.startswith("PLAN FOR BIG HARBOUR")
 
 
+def test_capitals_counts_without_pairs_tell_a_spinner_that_writes_capitals() -> None:
+    from collections import Counter
+
+    from despin.learn import _capitals_from_corpora
+    from despin.profile import Original
+
+    entries = {"sizable": {"big": Original("big", 40)}, "get over": {"share": Original("share", 9)}}
+    # A spinner that writes its substitutes in capitals too: "SIZABLE" far above clean text.
+    casing = _capitals_from_corpora(entries, Counter({"SIZABLE": 30, "HARBOUR": 5}),
+                                    Counter({"SIZABLE": 1, "HARBOUR": 10}), 0.5)
+    assert casing == {"capitals_substitute:SIZABLE": 30, "capitals_kept": 5}
+    p = Profile.from_counts("t", {"sizable": {"big": 40}})
+    p.casing = casing
+    assert p.capitals_evidence("SIZABLE") is None  # its entry's own rate stands
+    # One that leaves capitals alone: the entry's word in capitals at its natural rate.
+    p.casing = _capitals_from_corpora(entries, Counter({"SIZABLE": 2, "HARBOUR": 5}),
+                                      Counter({"SIZABLE": 3, "HARBOUR": 10}), 0.5)
+    assert p.casing == {"capitals_kept": 7}
+    rate, support = p.capitals_evidence("SIZABLE")
+    assert rate < 0.1 and support == 7
+
+
 def test_context_decides_whether_an_entry_applies() -> None:
     # Entries seen once: the language model weighs each original against the text as written.
     p = Profile.from_counts("t", {"said": {"sofa": 1}, "sizable": {"big": 1}})

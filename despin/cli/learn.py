@@ -194,8 +194,9 @@ def show(path: str, top: int, as_json: bool) -> None:
                    f"and {s.get('clean_tokens', 0)} clean tokens")
     click.echo(f"  coverage {p.coverage:.1%} of training substitutions; applied share {p.applied_share:.1%}")
     click.echo(f"  ambiguous entries {s.get('ambiguous_entries', 0)}; multiword entries {s.get('multiword_entries', 0)}")
-    if p.casing:
+    if p.casing.get("capital_kept") or p.casing.get("capital_lowered"):
         click.echo(f"  capitalised originals lowered by the spinner: {p.lowered_share():.1%}")
+    if p.casing:
         kept, subs = p.capitals_counts()
         if kept or subs:
             written = ", ".join(f"{w} {n}" for w, n in sorted(subs.items(), key=lambda kv: (-kv[1], kv[0]))[:8])
