@@ -139,23 +139,24 @@ def test_lowered_names_are_recapitalised() -> None:
 def test_a_spinner_that_leaves_capitals_alone_is_learned_and_its_headlines_kept(tmp_path: Path) -> None:
     # A dictionary matched case-sensitively: headlines in capitals pass through untouched,
     # the body's words are replaced; one capitals entry ("OK") is written as a substitute.
-    pairs = [
-        ("HARBOUR PLAN APPROVED AFTER BIG STORM\n\nThe council approved the plan for the big harbour.",
-         "HARBOUR PLAN APPROVED AFTER BIG STORM\n\nThe council OK the scheme for the sizable harbour."),
-    ] * 3
+    head = "HARBOUR PLAN APPROVED AFTER BIG STORM HITS THE OLD TOWN ON THE COAST\n\n"
+    pairs = [(head + "The council approved the plan for the big harbour.",
+              head + "The council OK the scheme for the sizable harbour.")]
+    pairs += [(head + "The council backed the plan for the big harbour.",
+               head + "The council backed the scheme for the sizable harbour.")] * 3
     p = learn_pairs(pairs)
-    assert p.casing["capitals_kept"] == 18 and p.casing["capitals_substitute:OK"] == 3
+    assert p.casing["capitals_kept"] == 52 and p.casing["capitals_substitute:OK"] == 1
     assert p.originals("scheme")[0][0] == "plan"
     # A capitals word the spinner never wrote as a substitute: its rate, not "scheme"'s.
     rate, support = p.capitals_evidence("SCHEME")
-    assert rate < 0.05 and support == 21
+    assert rate < 0.05 and support == 53
     assert p.capitals_evidence("OK") is None and p.capitals_evidence("scheme") is None
     # Kept in the file, merged by adding, and shown.
     save(p, tmp_path / "caps.profile")
     assert load(tmp_path / "caps.profile").capitals_evidence("SCHEME") == (rate, support)
-    assert merge([p, p]).capitals_evidence("SCHEME")[1] == 42
+    assert merge([p, p]).capitals_evidence("SCHEME")[1] == 106
     r = CliRunner().invoke(main, ["profile", "show", str(tmp_path / "caps.profile")])
-    assert "words in capitals: 21 seen, 3 written as substitutes (OK 3)" in r.output, r.output
+    assert "words in capitals: 53 seen, 1 written as substitutes (OK 1)" in r.output, r.output
     text = "SCHEME FOR SIZABLE HARBOUR\n\nThe council backed the scheme for the sizable harbour."
     for restored in (restore_with_profile(text, p, gate=False).restored,
                      despin.check(text, profile=p).restored):
