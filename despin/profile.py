@@ -319,6 +319,15 @@ class Profile:
         subs = {k[len(CAPITALS_SUBSTITUTE):]: n for k, n in self.casing.items() if k.startswith(CAPITALS_SUBSTITUTE)}
         return self.casing.get(CAPITALS_KEPT, 0), subs
 
+    def leaves_capitals_alone(self) -> bool:
+        """Did training see words in capitals, and the spinner write them as substitutes at
+        under ``CAPITALS_ALONE`` of its overall rate?"""
+        kept, subs = self.capitals_counts()
+        written = sum(subs.values())
+        n = kept + written
+        share = float(self.summary.get("substituted_share") or 0.0)
+        return bool(n) and not (written and written >= CAPITALS_ALONE * share * n)
+
     def capitals_evidence(self, surface: str) -> tuple[float, float] | None:
         """For a spun word (or phrase) written in capitals that the spinner never wrote as a
         substitute in training: (P(it is a substitute), how many capitals words that rests
@@ -346,12 +355,9 @@ class Profile:
         if not words or not all(is_capitals(w) for w in words):
             return None
         kept, subs = self.capitals_counts()
-        written = sum(subs.values())
-        n = kept + written
-        if not n or any(w in subs for w in words):
+        n = kept + sum(subs.values())
+        if not self.leaves_capitals_alone() or any(w in subs for w in words):
             return None
-        if written and written >= CAPITALS_ALONE * float(self.summary.get("substituted_share") or 0.0) * n:
-            return None  # it writes capitals substitutes: their surfaces are no guide
         once = sum(1 for c in subs.values() if c == 1)
         return (once + 0.5) / (n + 1), float(n)
 

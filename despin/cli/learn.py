@@ -201,7 +201,8 @@ def show(path: str, top: int, as_json: bool) -> None:
         if kept or subs:
             written = ", ".join(f"{w} {n}" for w, n in sorted(subs.items(), key=lambda kv: (-kv[1], kv[0]))[:8])
             click.echo(f"  words in capitals: {kept + sum(subs.values())} seen, {sum(subs.values())} written as "
-                       f"substitutes{' (' + written + ')' if written else ''}; unseen ones stay as written")
+                       f"substitutes{' (' + written + ')' if written else ''}; "
+                       + ("others stay as written" if p.leaves_capitals_alone() else "their entries' rates stand"))
     _show_habits(p.habits)
     if rows:
         width = max(len(r[0]) for r in rows)
