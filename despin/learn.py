@@ -29,8 +29,8 @@ from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Callable, Container, Iterable, Iterator, Sequence
 
-from .profile import CAPITALS_KEPT, CAPITALS_SUBSTITUTE, Original, Profile, is_capitals
-from .tokenize import tokenize
+from .profile import CAPITALS_KEPT, CAPITALS_SUBSTITUTE, HYPHENED_KEPT, HYPHENED_SUBSTITUTE, Original, Profile, is_capitals
+from .tokenize import hyphen_compounds, tokenize
 
 if TYPE_CHECKING:
     import numpy as np
@@ -78,6 +78,10 @@ class Learner:
     # spinner wrote as substitutes, by surface ("OK" for "approval").
     capitals_kept: int = 0
     capitals_substituted: Counter[str] = field(default_factory=Counter)
+    # Spun words joined to a neighbour by a hyphen: left as written, and the compounds the
+    # spinner wrote as substitutes, per compound ("ready-made" for "prepared").
+    hyphened_kept: int = 0
+    hyphened_substituted: Counter[str] = field(default_factory=Counter)
     pairs: int = 0
     skipped: int = 0
     tokens_original: int = 0
@@ -87,7 +91,9 @@ class Learner:
     def add(self, original: str, spun: str) -> None:
         """Align one pair and keep what it teaches."""
         o_tok = [t.text for t in tokenize(original)]
-        s_tok = [t.text for t in tokenize(spun)]
+        s_tokens = tokenize(spun)
+        s_tok = [t.text for t in s_tokens]
+        compounds = hyphen_compounds(spun, s_tokens)
         if not o_tok or not s_tok:
             self.skipped += 1
             return
@@ -112,8 +118,10 @@ class Learner:
                         self.case_same[s_low[j1 + k]] += 1
                     if o == s and is_capitals(s):
                         self.capitals_kept += 1
+                self.hyphened_kept += sum(1 for c in compounds[j1:j2] if c)
                 continue
             self.capitals_substituted.update(w for w in s_tok[j1:j2] if is_capitals(w))
+            self.hyphened_substituted.update({c for c in compounds[j1:j2] if c})
             self.substituted_tokens += j2 - j1
             if tag != "replace":
                 continue  # pure insertions/deletions carry no substitution to learn
@@ -160,6 +168,10 @@ class Learner:
             casing[CAPITALS_KEPT] = self.capitals_kept
             for w, n in self.capitals_substituted.items():
                 casing[CAPITALS_SUBSTITUTE + w] = n
+        if self.hyphened_kept or self.hyphened_substituted:
+            casing[HYPHENED_KEPT] = self.hyphened_kept
+            for c, n in self.hyphened_substituted.items():
+                casing[HYPHENED_SUBSTITUTE + c] = n
         recase = {w: dict(c) for w, c in self.case_forms.items() if sum(c.values()) >= self.min_count}
         p = Profile(
             name=self.name,

@@ -169,6 +169,28 @@ def test_a_spinner_that_leaves_capitals_alone_is_learned_and_its_headlines_kept(
     assert despin.check(text, profile=p).restored.startswith("PLAN FOR BIG HARBOUR")
 
 
+def test_a_spinner_that_leaves_hyphenated_compounds_alone_is_learned(tmp_path: Path) -> None:
+    # An engine that matches whole words between spaces: "state-owned" is never touched,
+    # the lone words are replaced.
+    body = "The state-owned, well-run and long-term bank held the {} vote in the {} hall."
+    pairs = [(body.format("big", "old"), body.format("sizable", "ancient"))] * 40
+    p = learn_pairs(pairs)
+    assert p.casing["hyphened_kept"] == 240 and not any(k.startswith("hyphened_substitute:") for k in p.casing)
+    rate, support = p.hyphened_evidence("sizable-scale")
+    assert rate < 0.005 and support == 240
+    text = "The sizable bank made a sizable-scale loan in the ancient hall."
+    for restored in (restore_with_profile(text, p, gate=False).restored, despin.check(text, profile=p).restored):
+        assert "sizable-scale" in restored and restored.startswith("The big bank")
+    save(p, tmp_path / "h.profile")
+    r = CliRunner().invoke(main, ["profile", "show", str(tmp_path / "h.profile")])
+    assert "words in hyphenated compounds: 240 left, 0 compounds written as substitutes; other compounds stay" in r.output
+    # A compound the spinner did write as a substitute keeps its entry's rate.
+    p.casing["hyphened_substitute:sizable-scale"] = 1
+    assert p.hyphened_evidence("sizable-scale") is None
+    p.casing = {}
+    assert "big-scale" in restore_with_profile(text, p, gate=False).restored
+
+
 def test_capitals_counts_without_pairs_tell_a_spinner_that_writes_capitals() -> None:
     from collections import Counter
 

@@ -203,6 +203,13 @@ def show(path: str, top: int, as_json: bool) -> None:
             click.echo(f"  words in capitals: {kept + sum(subs.values())} seen, {sum(subs.values())} written as "
                        f"substitutes{' (' + written + ')' if written else ''}; "
                        + ("others stay as written" if p.leaves_capitals_alone() else "their entries' rates stand"))
+        kept, compounds = p.hyphened_counts()
+        if kept or compounds:
+            top = ", ".join(f"{c} {n}" for c, n in sorted(compounds.items(), key=lambda kv: (-kv[1], kv[0]))[:5])
+            alone = p.unseen_compound_rate() is not None
+            click.echo(f"  words in hyphenated compounds: {kept} left, {sum(compounds.values())} compounds written as "
+                       f"substitutes{' (' + top + ')' if top else ''}; "
+                       + ("other compounds stay as written" if alone else "their entries' rates stand"))
     _show_habits(p.habits)
     if rows:
         width = max(len(r[0]) for r in rows)

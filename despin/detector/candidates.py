@@ -406,6 +406,9 @@ def find_units(
             if profiles:
                 pcands, pprob, psupport = _profile_candidates(phrase, profiles)
                 pprob, psupport = _capitals_evidence(doc, i, j, profiles, pprob, psupport)
+                if doc.compound and (doc.compound[i] or doc.compound[j - 1]):
+                    pprob, psupport = _hyphened_evidence(doc.compound[i] or doc.compound[j - 1], profiles,
+                                                         pprob, psupport)
                 generic = _plausible_candidates_as_read(phrase, sources)
                 if generic:
                     # Beside a table's own originals too: a spinner that draws among several
@@ -531,6 +534,20 @@ def _capitals_evidence(doc: Document, i: int, j: int, profiles: Sequence[Substit
     for p in profiles:
         evidence = getattr(p, "capitals_evidence", None)
         found = evidence(surface) if evidence is not None else None
+        if found is not None and (best is None or found[1] > best[1]):
+            best = found
+    return best if best is not None else (prob, support)
+
+
+def _hyphened_evidence(compound: str, profiles: Sequence[SubstitutionSource], prob: float,
+                       support: float) -> tuple[float, float]:
+    """A unit inside a hyphenated compound, for a spinner that seldom writes such words as
+    substitutes (`despin.profile.Profile.hyphened_evidence`): that rate instead of the
+    word's own."""
+    best: tuple[float, float] | None = None
+    for p in profiles:
+        evidence = getattr(p, "hyphened_evidence", None)
+        found = evidence(compound) if evidence is not None else None
         if found is not None and (best is None or found[1] > best[1]):
             best = found
     return best if best is not None else (prob, support)

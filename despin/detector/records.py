@@ -48,6 +48,7 @@ class Document:
     sid: list[int]  # sentence number
     upper_line: list[bool]
     ok: list[bool]  # may be (part of) a substitute
+    compound: list[str] = field(default_factory=list)  # the hyphenated compound it is part of, or ""
 
 
 @dataclass

@@ -14,7 +14,7 @@ import re
 from typing import Sequence
 
 from .. import lm
-from ..tokenize import Token, tokenize
+from ..tokenize import Token, hyphen_compounds, tokenize
 from .records import Document, Unit
 
 # Spans a spinner never touches and we must never "restore".
@@ -87,7 +87,7 @@ def read_document(text: str) -> Document:
         if ok[k] and len(t.text) > 1 and t.text.isupper() and not upper_line[k]:
             ok[k] = False
     _mask_foreign_sentences(low, sid, ok)
-    return Document(tokens, low, sid, upper_line, ok)
+    return Document(tokens, low, sid, upper_line, ok, hyphen_compounds(text, tokens))
 
 
 def mark_names_and_headlines(units: Sequence[Unit], doc: Document) -> None:
