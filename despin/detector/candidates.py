@@ -407,8 +407,9 @@ def find_units(
                 pcands, pprob, psupport = _profile_candidates(phrase, profiles)
                 pprob, psupport = _capitals_evidence(doc, i, j, profiles, pprob, psupport)
                 if doc.compound and (doc.compound[i] or doc.compound[j - 1]):
-                    pprob, psupport = _hyphened_evidence(doc.compound[i] or doc.compound[j - 1], profiles,
-                                                         pprob, psupport)
+                    # Inside a hyphenated compound, for a spinner that seldom writes one.
+                    pprob, psupport = _position_evidence("hyphened_evidence", doc.compound[i] or doc.compound[j - 1],
+                                                         profiles, pprob, psupport)
                 generic = _plausible_candidates_as_read(phrase, sources)
                 if generic:
                     # Beside a table's own originals too: a spinner that draws among several
@@ -529,25 +530,19 @@ def _capitals_evidence(doc: Document, i: int, j: int, profiles: Sequence[Substit
     words = [t.text for t in doc.tokens[i:j]]
     if not words[0].isupper():
         return prob, support  # the common case, decided without joining the words
-    surface = " ".join(words)
-    best: tuple[float, float] | None = None
-    for p in profiles:
-        evidence = getattr(p, "capitals_evidence", None)
-        found = evidence(surface) if evidence is not None else None
-        if found is not None and (best is None or found[1] > best[1]):
-            best = found
-    return best if best is not None else (prob, support)
+    return _position_evidence("capitals_evidence", " ".join(words), profiles, prob, support)
 
 
-def _hyphened_evidence(compound: str, profiles: Sequence[SubstitutionSource], prob: float,
+def _position_evidence(method: str, key: str, profiles: Sequence[SubstitutionSource], prob: float,
                        support: float) -> tuple[float, float]:
-    """A unit inside a hyphenated compound, for a spinner that seldom writes such words as
-    substitutes (`despin.profile.Profile.hyphened_evidence`): that rate instead of the
-    word's own."""
+    """What the profiles say of a unit in a position their spinner treats apart (in
+    capitals, inside a hyphenated compound: `Profile.capitals_evidence`,
+    `Profile.hyphened_evidence`, asked by ``method`` for ``key``): the best-supported
+    answer replaces the word's own (prob, support); none keeps it."""
     best: tuple[float, float] | None = None
     for p in profiles:
-        evidence = getattr(p, "hyphened_evidence", None)
-        found = evidence(compound) if evidence is not None else None
+        evidence = getattr(p, method, None)
+        found = evidence(key) if evidence is not None else None
         if found is not None and (best is None or found[1] > best[1]):
             best = found
     return best if best is not None else (prob, support)
