@@ -42,6 +42,16 @@ def _is_cap(word: str) -> bool:
     return word[:1].isupper()
 
 
+def _add_surface_counts(casing: Counter[str], kept_key: str, kept: int, prefix: str, written: Counter[str]) -> None:
+    """Write a position's counts into a profile's ``casing`` (`Profile.capitals_counts`,
+    `Profile.hyphened_counts` read them back): the words left, and per surface those
+    written as substitutes; nothing where training saw no such word."""
+    if kept or written:
+        casing[kept_key] = kept
+        for surface, n in written.items():
+            casing[prefix + surface] = n
+
+
 @dataclass
 class _Block:
     """A replace block of one pair: original and spun surface tokens with spun-side context."""
@@ -164,14 +174,8 @@ class Learner:
             else:
                 del entries[key]
         kept = self._kept_counts(entries)
-        if self.capitals_kept or self.capitals_substituted:
-            casing[CAPITALS_KEPT] = self.capitals_kept
-            for w, n in self.capitals_substituted.items():
-                casing[CAPITALS_SUBSTITUTE + w] = n
-        if self.hyphened_kept or self.hyphened_substituted:
-            casing[HYPHENED_KEPT] = self.hyphened_kept
-            for c, n in self.hyphened_substituted.items():
-                casing[HYPHENED_SUBSTITUTE + c] = n
+        _add_surface_counts(casing, CAPITALS_KEPT, self.capitals_kept, CAPITALS_SUBSTITUTE, self.capitals_substituted)
+        _add_surface_counts(casing, HYPHENED_KEPT, self.hyphened_kept, HYPHENED_SUBSTITUTE, self.hyphened_substituted)
         recase = {w: dict(c) for w, c in self.case_forms.items() if sum(c.values()) >= self.min_count}
         p = Profile(
             name=self.name,

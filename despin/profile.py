@@ -320,14 +320,17 @@ class Profile:
     def capitals_counts(self) -> tuple[int, dict[str, int]]:
         """Spun words in capitals seen in training: left as the original wrote them, and
         written as substitutes, per surface (``casing``'s capitals counts)."""
-        subs = {k[len(CAPITALS_SUBSTITUTE):]: n for k, n in self.casing.items() if k.startswith(CAPITALS_SUBSTITUTE)}
-        return self.casing.get(CAPITALS_KEPT, 0), subs
+        return self._surface_counts(CAPITALS_KEPT, CAPITALS_SUBSTITUTE)
 
     def hyphened_counts(self) -> tuple[int, dict[str, int]]:
         """Spun words in hyphenated compounds seen in training: left as written, and the
         compounds written as substitutes, with their counts (``casing``'s hyphen counts)."""
-        subs = {k[len(HYPHENED_SUBSTITUTE):]: n for k, n in self.casing.items() if k.startswith(HYPHENED_SUBSTITUTE)}
-        return self.casing.get(HYPHENED_KEPT, 0), subs
+        return self._surface_counts(HYPHENED_KEPT, HYPHENED_SUBSTITUTE)
+
+    def _surface_counts(self, kept_key: str, prefix: str) -> tuple[int, dict[str, int]]:
+        """``casing[kept_key]`` and the ``prefix + SURFACE`` counts, by surface."""
+        subs = {k[len(prefix):]: n for k, n in self.casing.items() if k.startswith(prefix)}
+        return self.casing.get(kept_key, 0), subs
 
     def hyphened_evidence(self, compound: str) -> tuple[float, float] | None:
         """For a spun word inside a hyphenated compound the spinner never wrote as a
@@ -348,8 +351,7 @@ class Profile:
         >>> p.hyphened_evidence("state-owned") is None  # it writes new compounds: a third
         True
         """
-        kept, subs = self.hyphened_counts()
-        return None if compound in subs else self.unseen_compound_rate()
+        return None if compound in self.hyphened_counts()[1] else self.unseen_compound_rate()
 
     def unseen_compound_rate(self) -> tuple[float, float] | None:
         """(P(a compound training never showed is a substitute), the hyphened words it rests
@@ -366,7 +368,9 @@ class Profile:
     def leaves_capitals_alone(self) -> bool:
         """Did training see words in capitals, and the spinner write them as substitutes at
         under ``CAPITALS_ALONE`` of its overall rate?"""
-        kept, subs = self.capitals_counts()
+        return self._capitals_alone(*self.capitals_counts())
+
+    def _capitals_alone(self, kept: int, subs: dict[str, int]) -> bool:
         written = sum(subs.values())
         n = kept + written
         share = float(self.summary.get("substituted_share") or 0.0)
@@ -400,7 +404,7 @@ class Profile:
             return None
         kept, subs = self.capitals_counts()
         n = kept + sum(subs.values())
-        if not self.leaves_capitals_alone() or any(w in subs for w in words):
+        if not self._capitals_alone(kept, subs) or any(w in subs for w in words):
             return None
         once = sum(1 for c in subs.values() if c == 1)
         return (once + 0.5) / (n + 1), float(n)
@@ -813,14 +817,15 @@ def restore_with_profile(
             right = lower[i + n] if i + n < len(toks) else None
             cands = profile.context_originals(key, left, right)
             surface = text[toks[i].start:toks[i + n - 1].end]
-            capitals = profile.capitals_evidence(surface)
-            if capitals is None and (compounds[i] or compounds[i + n - 1]):
-                capitals = profile.hyphened_evidence(compounds[i] or compounds[i + n - 1])
-            if capitals is not None and cands:
-                # Written in capitals: the spinner's rate for capitals words, not this
-                # word's (learned where it stood in lower case); see capitals_evidence.
+            position = profile.capitals_evidence(surface)
+            if position is None and (compounds[i] or compounds[i + n - 1]):
+                position = profile.hyphened_evidence(compounds[i] or compounds[i + n - 1])
+            if position is not None and cands:
+                # In capitals, or inside a compound, where the spinner seldom substitutes: its
+                # rate for such words, not this word's (learned where it stood in lower case,
+                # alone); see capitals_evidence and hyphened_evidence.
                 total = sum(p for _, p in cands)
-                cands = [(o, p * capitals[0] / total) for o, p in cands]
+                cands = [(o, p * position[0] / total) for o, p in cands]
             if lm_weight > 0 and profile.summary.get("method") == "unpaired":
                 # Learned without pairs: its entries were chosen by the trigram model's
                 # reading of their contexts; reading it again per occurrence would count that
