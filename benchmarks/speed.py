@@ -7,6 +7,10 @@ baseline (`despin.baselines`), so the figure reads as a ratio. Pin to one core w
 ``taskset -c 0`` for a per-core figure.
 
     taskset -c 0 python benchmarks/speed.py --docs 200
+
+"New documents" right after `despin.preload()` pay for the first use of each word type
+(candidates parsed, windows built); ``--after N`` also times new documents once N others
+have filled those caches, as they are in a long scan or a server that has run a while.
 """
 from __future__ import annotations
 
@@ -24,14 +28,14 @@ NEWS = ROOT.parent / "shared" / "data" / "news-dev" / "articles.jsonl"
 ENGINE = ROOT.parent / "shared" / "data" / "real-engines-dev" / "wp-auto-spinner-engine-aiksaurus.jsonl"
 
 
-def documents(n: int, words: int = 400) -> list[str]:
+def documents(n: int, words: int = 400, start: int = 0) -> list[str]:
     if NEWS.exists():
         texts = [json.loads(line)["text"] for line in open(NEWS, encoding="utf-8")]
     else:
         texts = [(ROOT / "examples" / "spun-news.txt").read_text(encoding="utf-8")] * 50
     stream = " ".join(texts).split(" ")
     out = []
-    for k in range(n):
+    for k in range(start, start + n):
         chunk = stream[(k * words) % max(1, len(stream) - words):][:words]
         out.append(" ".join(chunk))
     return out
@@ -60,6 +64,9 @@ def main() -> None:
     ap.add_argument("--spun", type=int, default=0,
                     help="also time this many real-engine spun documents (dev data), with and without stage 5c, "
                          "and count the clean documents stage 5c would read")
+    ap.add_argument("--after", type=int, default=0,
+                    help="also time --docs further new documents after checking this many others (the "
+                         "per-word-type caches filled, as in a long scan or a server that has run a while)")
     ap.add_argument("--batch", action=argparse.BooleanOptionalAction, default=True,
                     help="load the batch language model first (despin.preload), as long-running jobs do")
     args = ap.parse_args()
@@ -80,6 +87,11 @@ def main() -> None:
     cold = rate(despin.check, docs)  # new word types: candidate generation included
     warm = rate(despin.check, docs)  # the same documents again: per-type caches hot
     base = rate(make_baseline("thesaurus-unigram"), docs)
+    steady = None
+    if args.after:
+        # Documents never checked before, after `--after` others (all disjoint windows).
+        rate(despin.check, documents(args.after, start=args.docs))
+        steady = rate(despin.check, documents(args.docs, start=args.docs + args.after))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     from despin._native import compiled_modules
 
@@ -90,6 +102,9 @@ def main() -> None:
     mode = "batch language model (despin.preload)" if args.batch else "pocketsphinx calls only (--no-batch)"
     print(f"| check, 400-word docs, new documents, {mode} | {cold:.1f} docs/s |")
     print(f"| check, same documents again (caches warm) | {warm:.1f} docs/s |")
+    if steady is not None:
+        print(f"| check, {args.docs} new documents after {args.after} others (caches filled, as in a long scan) "
+              f"| {steady:.1f} docs/s |")
     print(f"| screen (`Config(explain=False)`), fresh process (loading included) / warm | {screen_cold:.0f} / {screen:.0f} docs/s |")
     print(f"| baseline thesaurus-unigram, same docs | {base:.1f} docs/s (check/baseline = {cold / base:.2f}) |")
     print(f"| peak RSS | {rss:.0f} MB |")

@@ -611,6 +611,24 @@ def test_lower_case_word_inside_a_name_gets_its_capital_back() -> None:
     assert not [s for s in check(clean).spans if s.reason.startswith("case:")]
 
 
+
+def test_lower_case_words_before_a_company_suffix_get_their_capitals_back() -> None:
+    """The lower-case words right before a company's capitalised suffix ("waste management
+    Inc") are words of its name a spinner wrote in lower case: they come back capitalised, up
+    to a function word or punctuation; a suffix in lower case, or written names, change
+    nothing."""
+    text = ("Shares of waste management Inc rose two pct on Tuesday, while general electric Co "
+            "fell, and Smith and Co said the company would sell its unit to Acme Foods Corp.")
+    r = check(text)
+    assert "Shares of Waste Management Inc rose" in r.restored
+    assert "while General Electric Co fell, and Smith and Co said" in r.restored
+    case = [(s.text, s.suggestions[0].text) for s in r.spans if s.reason.startswith("case: a lower-case word of a company")]
+    assert case == [("waste", "Waste"), ("management", "Management"), ("general", "General"),
+                    ("electric", "Electric")]
+    clean = ("Waste Management Inc said on Tuesday that the waste management inc. division and "
+             "its rival, General Electric Co, would merge.")
+    assert not [s for s in check(clean).spans if s.reason.startswith("case:")]
+
 def test_half_lowered_capitals_headline_is_still_a_headline() -> None:
     """A spinner that lowers every word it touches can leave a wire headline under half
     capitals: two common words still in capitals ("DENIES", "OF") mark it as one, and its
