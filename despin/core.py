@@ -53,6 +53,7 @@ def preload(config: Config = DEFAULT, *, batch: bool = True) -> None:
     candidates.compute_candidates("said", ("wordnet",))  # lemminflect's lemma and inflection tables
     candidates._table()
     candidates.listed_phrases(tuple(config.resources))
+    lexicon.capitalised_names()  # the names WordNet writes in capitals (the report's case rules)
     screen.screen_features("the", tuple(config.resources))
     vectors.unit_rows([0])  # the word vectors of the re-ranker (~0.1 s)
     unit_weights(), doc_weights(), screen_weights(), suggestion_weights()
