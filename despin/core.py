@@ -123,7 +123,7 @@ def restore(text: str, **kwargs: Any) -> str:
 def analyse(text: str, config: Config = DEFAULT, profiles: Sequence[SubstitutionSource] = ()) -> Analysis:
     """The detector's stages in order (`despin.detector`): each unit's odds, posterior and
     ranking, and the document's spin rate; `despin.detector.decide` makes the report."""
-    doc = units.read_document(text, compounds=bool(profiles))  # 1. tokens, sentences, the words that may be substitutes
+    doc = units.read_document(text)  # 1. tokens, sentences, the words that may be substitutes, compounds
     found, n_eligible = candidates.find_units(doc, config, profiles)  # 2. candidate originals
     words = lm.words_read_for_model(doc.low)  # (as the model reads them: "colour" color, "pct" percent)
     context.score_units(found, words, doc.sid)  # 3. odds in context (language model)

@@ -672,3 +672,26 @@ def test_capitals_inside_names_are_read_on_the_restored_words() -> None:
     assert _name_fixes(text, a, view)[k][0] == "Bank"
     view[k] = None  # a phrase of another length stands there: no name is read across it
     assert k not in _name_fixes(text, a, view)
+
+
+def test_a_hyphenated_compound_is_one_unit_with_the_compounds_candidates() -> None:
+    """Thesauri list compounds under their hyphenated spelling ("ready-made" for *made*), and
+    dictionary spinners write them: a whole compound in the text is a unit with those
+    candidates, less the compound's variants that keep one of its parts ("long-run" for
+    "long-term"); the same words apart, or part of a compound, are not."""
+    from despin.core import analyse
+
+    def unit(text: str, words: str) -> list[str] | None:
+        a = analyse(text)
+        low = [t.text.lower() for t in a.tokens]
+        for u in a.units:
+            if " ".join(low[u.i:u.j]) == words and u.j - u.i == len(words.split(" ")):
+                return [c.text for c in u.cands]
+        return None
+
+    cands = unit("The deals have been ready-made with the donors for a long time.", "ready made")
+    assert cands is not None and "made" in cands
+    long_term = unit("The bank made a long-term loan to the city last year.", "long term")
+    assert long_term is not None and "long-run" not in long_term
+    assert unit("The deals were ready made with the donors for a long time.", "ready made") is None
+    assert unit("The ready-made-up deals were signed with the donors last year.", "ready made") is None

@@ -378,11 +378,13 @@ def find_units(
         if not ok[i]:
             continue
         skeleton = is_function_word(low[i])
+        in_compound = bool(doc.compound) and bool(doc.compound[i])
         for length in range(1, config.max_ngram + 1):
             j = i + length
             if j > n or not ok[j - 1] or sid[j - 1] != sid[i]:
                 break
             phrase = " ".join(low[i:j])
+            compound: tuple[Candidate, ...] = ()
             if length == 1:
                 if skeleton:
                     # The skeleton: a unit only through the grammar table (real dictionaries
@@ -396,13 +398,16 @@ def find_units(
                         break
                     continue
                 n_eligible += 1
-            elif low[j - 1] in NEVER_AN_EDGE or (phrase not in listed and (
-                not profiles or skeleton or is_function_word(low[j - 1])
-            )):
-                # A phrase no lexicon lists has no candidates (skip the cache look-ups); one
-                # with a skeleton word at its edge is a unit only where a lexicon lists it
-                # ("get over", "in general": spinners' phrasal verbs and adverbials).
-                continue
+            else:
+                if in_compound:
+                    compound = _compound_candidates(_compound_key(doc, i, j), sources)
+                if not compound and (low[j - 1] in NEVER_AN_EDGE or (phrase not in listed and (
+                    not profiles or skeleton or is_function_word(low[j - 1])
+                ))):
+                    # A phrase no lexicon lists has no candidates (skip the cache look-ups); one
+                    # with a skeleton word at its edge is a unit only where a lexicon lists it
+                    # ("get over", "in general": spinners' phrasal verbs and adverbials).
+                    continue
             if profiles:
                 pcands, pprob, psupport = _profile_candidates(phrase, profiles)
                 pprob, psupport = _capitals_evidence(doc, i, j, profiles, pprob, psupport)
@@ -410,7 +415,7 @@ def find_units(
                     # Inside a hyphenated compound, for a spinner that seldom writes one.
                     pprob, psupport = _position_evidence("hyphened_evidence", doc.compound[i] or doc.compound[j - 1],
                                                          profiles, pprob, psupport)
-                generic = _plausible_candidates_as_read(phrase, sources)
+                generic = compound or _plausible_candidates_as_read(phrase, sources)
                 if generic:
                     # Beside a table's own originals too: a spinner that draws among several
                     # substitutes per head writes a known substitute for heads the pairs never
@@ -420,10 +425,37 @@ def find_units(
                 cands = pcands + generic
             else:
                 pprob = psupport = 0.0
-                cands = _plausible_candidates_as_read(phrase, sources)
+                cands = compound or _plausible_candidates_as_read(phrase, sources)
             if cands or psupport:
                 units.append(Unit(i, j, phrase, cands, profile_prob=pprob, profile_support=psupport))
     return units, n_eligible
+
+
+def _compound_key(doc: Document, i: int, j: int) -> str:
+    """The hyphenated compound ("ready-made") that tokens [i, j) are, whole; "" if they are not
+    one. Thesauri list such compounds under the hyphenated spelling, not as the words the
+    tokenizer reads apart, and dictionaries write them for single words ("ready-made",
+    "well-made" for *made*: on the WP dev engine's first 100 spins the original of 38 of the 54
+    compounds it wrote is among the compound's candidates, and none of them was a unit)."""
+    compound = doc.compound
+    if j - i < 2 or not compound:
+        return ""
+    key = compound[i]
+    if not key or compound[j - 1] != key or key.count("-") != j - i - 1:
+        return ""
+    return key
+
+
+def _compound_candidates(key: str, sources: tuple[str, ...]) -> tuple[Candidate, ...]:
+    """The lexicons' candidates of a whole hyphenated compound ``key`` (`_compound_key`; none
+    for ""), less its variants that keep one of its parts ("long-run" for "long-term",
+    "hi-tech" for "high-tech": spellings and near-synonyms a thesaurus lists side by side, not
+    a spinner's swaps). A unit's words apart get theirs as any phrase does."""
+    if not key:
+        return ()
+    parts = set(key.split("-"))
+    return tuple(c for c in _plausible_candidates_as_read(key, sources)
+                 if "-" not in c.text or not parts.intersection(c.text.split("-")))
 
 
 # Skeleton words that begin or end no phrase a spinner writes for a word: articles,

@@ -71,7 +71,8 @@ def eligible_word(low: str) -> bool:
 
 def read_document(text: str, compounds: bool = True) -> Document:
     """Tokens, sentences, capitals lines and the tokens that may be substitutes; with
-    ``compounds``, each token's hyphenated compound (only a learned profile reads them)."""
+    ``compounds``, each token's hyphenated compound (the candidates of a whole compound, and a
+    learned profile's habits, read them)."""
     tokens = tokenize(text)
     low = [t.text.lower() for t in tokens]
     n = len(tokens)
