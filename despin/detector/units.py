@@ -69,10 +69,10 @@ def eligible_word(low: str) -> bool:
     return low.isascii() and low.replace("'", "").isalpha() and len(low) > 1 and not _VOWELS.isdisjoint(low)
 
 
-def read_document(text: str, compounds: bool = True) -> Document:
-    """Tokens, sentences, capitals lines and the tokens that may be substitutes; with
-    ``compounds``, each token's hyphenated compound (the candidates of a whole compound, and a
-    learned profile's habits, read them)."""
+def read_document(text: str) -> Document:
+    """Tokens, sentences, capitals lines, the tokens that may be substitutes, and each token's
+    hyphenated compound (the candidates of a whole compound, and a learned profile's habits,
+    read them)."""
     tokens = tokenize(text)
     low = [t.text.lower() for t in tokens]
     n = len(tokens)
@@ -89,7 +89,7 @@ def read_document(text: str, compounds: bool = True) -> Document:
         if ok[k] and len(t.text) > 1 and t.text.isupper() and not upper_line[k]:
             ok[k] = False
     _mask_foreign_sentences(low, sid, ok)
-    return Document(tokens, low, sid, upper_line, ok, hyphen_compounds(text, tokens) if compounds else [])
+    return Document(tokens, low, sid, upper_line, ok, hyphen_compounds(text, tokens))
 
 
 def mark_names_and_headlines(units: Sequence[Unit], doc: Document) -> None:
