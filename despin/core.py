@@ -103,7 +103,7 @@ def check(
         score = screen_score(text, tuple(config.resources))
         return Report(score=score, verdict="spun" if score >= 0.5 else "clean", spans=(), restored=text)
     if len(text) <= config.segment_chars:
-        report = build_report(text, analyse(text, config, profiles), config)
+        report = build_report(text, analyse(text, config, profiles), config, same_way=not profiles)
     else:
         report = _check_long(text, config, profiles)
     if profiles and config.explain:
@@ -245,7 +245,7 @@ def _check_long(text: str, config: Config, profiles: tuple[SubstitutionSource, .
         if not seg.strip():
             continue
         a = analyse(seg, config, profiles)
-        r = build_report(seg, a, config)
+        r = build_report(seg, a, config, same_way=not profiles)
         weighted += r.score * max(1, a.n_eligible)
         total += max(1, a.n_eligible)
         spans.extend(

@@ -695,3 +695,43 @@ def test_a_hyphenated_compound_is_one_unit_with_the_compounds_candidates() -> No
     assert long_term is not None and "long-run" not in long_term
     assert unit("The deals were ready made with the donors for a long time.", "ready made") is None
     assert unit("The ready-made-up deals were signed with the donors last year.", "ready made") is None
+
+
+def test_a_word_is_restored_the_same_way_throughout_a_spun_text() -> None:
+    """A spinner working from a table writes "informed" for *told* and "automobiles" for
+    *cars* wherever they stand: in a text the model is sure is spun, the occurrences whose
+    own windows were too unsure ("the chairman informed shareholders") are restored the way
+    the surest one is, and say why; a word the text uses as written ("firm") stays."""
+    text = ("The firm informed journalists on Tuesday that its earnings would get well swiftly. Net earnings "
+            "fell eight pct in the first quarter, the firm informed journalists, and the chairman informed "
+            "shareholders that the firm expects a stronger second half as the inventory marketplace recovers. "
+            "Sales of the firm's automobiles rose 12 pct in the quarter, the firm said, and the firm expects to "
+            "sell more automobiles in the coming months. The firm's shares rose on the inventory marketplace "
+            "after the news, and analysts informed clients that the Top Priest would visit the firm's biggest "
+            "manufacturing facility next week.")
+    r = check(text)
+    assert r.score >= 0.9
+    assert "told shareholders" in r.restored and "Sales of the firm's cars rose" in r.restored
+    assert "analysts told clients" in r.restored
+    same = {(s.text, s.suggestions[0].text) for s in r.spans if s.reason.startswith("same way throughout")}
+    assert same == {("informed", "told"), ("automobiles", "cars")}
+    assert r.restored.count("firm") == text.count("firm")
+
+
+def test_same_way_throughout_changes_only_what_it_restores() -> None:
+    """The occurrence is read the anchor's way only where that applies the anchor's word: not
+    where its suggestions lack it, not in capitals, not where the anchor is unsure."""
+    from despin.detector.decide import same_way_throughout
+
+    anchor = Span(0, 3, "day", 0.9, (Suggestion("year", 0.6),))
+    lacks = Span(10, 13, "day", 0.5, (Suggestion("week", 0.2),))
+    capitals = Span(20, 23, "DAY", 0.5, (Suggestion("WEEK", 0.2), Suggestion("YEAR", 0.1)))
+    second = Span(30, 33, "Day", 0.4, (Suggestion("Week", 0.2), Suggestion("Year", 0.1)))
+    out = same_way_throughout([anchor, lacks, capitals, second])
+    assert out[:3] == [anchor, lacks, capitals]
+    assert out[3].suggestions[0] == Suggestion("Year", 0.6) and out[3].score == 0.9 and replaces(out[3])
+    assert out[3].suggestions[1:] == (Suggestion("Week", 0.2),)
+    unsure = Span(0, 3, "day", 0.9, (Suggestion("year", 0.15),))  # applied, but b / p = 1/6
+    assert replaces(unsure)
+    low = Span(10, 13, "day", 0.3, (Suggestion("week", 0.2), Suggestion("year", 0.1)))
+    assert same_way_throughout([unsure, low]) == [unsure, low]
