@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from ..config import Config, SubstitutionSource
-from ..report import Report, Span, Suggestion, apply, in_capitals, replaces
+from ..report import Report, Span, Suggestion, apply, replaces
 from ..tokenize import Token
 from .posterior import final_score
 from .ranking import calibrated_shares, suggestion_context
@@ -473,9 +473,10 @@ def same_way_throughout(spans: list[Span]) -> list[Span]:
     where one occurrence of a flagged word is restored as ``w``, the others whose suggestions
     hold ``w`` are read the same way: P(substituted) is that of the surest such occurrence
     (the *anchor*, the one whose best suggestion holds the largest share of its substituted
-    mass, ``b / p``, at least `SAME_WAY_ANCHOR`), and ``w``'s score is that share times it. Such an occurrence is changed
-    only where that makes `replaces` apply ``w``; every other span is returned as it was.
-    One-word spans only; never a word in capitals (`in_capitals`).
+    mass, ``b / p``, at least `SAME_WAY_ANCHOR`), and ``w``'s score is that share times it.
+    Such an occurrence is changed only where that makes `replaces` apply ``w`` (so never a
+    word in capitals or a plural whose suggestion is none: `replaces` refuses them on a
+    thesaurus's word); every other span is returned as it was. One-word spans only.
 
     Why: of the occurrences left as written beside a restored one, with ``w`` first among
     their suggestions, 85 of 261 were that substitution and 24 the author's own word (WP dev
@@ -492,41 +493,39 @@ def same_way_throughout(spans: list[Span]) -> list[Span]:
     >>> same_way_throughout([a, b])[1].suggestions[0]
     Suggestion(text='year', score=0.6)
     """
-    anchors: dict[str, tuple[str, float, float, str]] = {}
+    anchors: dict[str, tuple[float, Span]] = {}  # word type -> (b / p, the anchor)
     for s in spans:
         if " " in s.text or not replaces(s):
             continue
-        key, best = s.text.lower(), s.suggestions[0]
-        share = best.score / s.score if s.score > 0 else 0.0
-        if share < SAME_WAY_ANCHOR:
-            continue
-        if key not in anchors or share > anchors[key][1]:
-            anchors[key] = (best.text.lower(), share, s.score, s.text)
+        share = s.suggestions[0].score / s.score if s.score > 0 else 0.0
+        key = s.text.lower()
+        if share >= SAME_WAY_ANCHOR and (key not in anchors or share > anchors[key][0]):
+            anchors[key] = (share, s)
     if not anchors:
         return spans
     out: list[Span] = []
     for s in spans:
-        anchor = anchors.get(s.text.lower())
-        if anchor is None or " " in s.text or in_capitals(s.text):
+        found = anchors.get(s.text.lower())
+        texts = [x.text.lower() for x in s.suggestions]
+        if found is None or " " in s.text:
             out.append(s)
             continue
-        w, share, p_anchor, written = anchor
-        texts = [x.text.lower() for x in s.suggestions]
-        if w not in texts:
-            out.append(s)
+        share, anchor = found
+        w = anchor.suggestions[0].text.lower()
+        if w not in texts or (texts[0] == w and replaces(s)):
+            out.append(s)  # no such suggestion, or already applied
             continue
         k = texts.index(w)
-        p = max(s.score, p_anchor)
+        p = max(s.score, anchor.score)
         x = s.suggestions[k]
         b = max(x.score, share * p)
         if k > 0 and b <= s.suggestions[0].score:
             out.append(s)
             continue
         moved = replace(s, score=p, suggestions=(replace(x, score=b), *s.suggestions[:k], *s.suggestions[k + 1:]),
-                        reason=f"same way throughout: '{written}' is restored as '{x.text}' elsewhere in this text"
+                        reason=f"same way throughout: '{anchor.text}' is restored as '{x.text}' elsewhere in this text"
                                + (f"; {s.reason}" if k == 0 else ""))
-        changed = replaces(moved) and (k > 0 or not replaces(s))
-        out.append(moved if changed else s)
+        out.append(moved if replaces(moved) else s)
     return out
 
 
