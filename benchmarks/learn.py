@@ -285,12 +285,16 @@ PREVIOUS_UNPAIRED = {"phrase_words": 1, "min_gain": 1.5}
 
 def no_pairs_section(limit: int, previous: bool = False) -> list[dict[str, object]]:
     """`despin learn --spun COPIES --clean CLEAN` then `check --profile` on the same copies,
-    against `check` alone; false change = check --profile on the clean originals. With
-    ``previous``, also the learner's earlier settings (`PREVIOUS_UNPAIRED`), as a row each."""
+    against `check` alone; false change = check --profile on the clean originals. Each
+    spinner three times: the profile as `despin learn --spun --clean` writes it (with the
+    corpus anchors of a first `check` pass over the copies); "[no anchors]", without them
+    (the learner of the releases before); and "[anchors alone]", what `despin learn --spun`
+    writes without clean text. With ``previous``, also the learner's earlier settings
+    (`PREVIOUS_UNPAIRED`), as a row each."""
     import despin
     from despin.config import Config
     from despin.lexicon import DEFAULT_SOURCES, SOURCES, without_family
-    from despin.learn import UnpairedSettings, learn_unpaired, lexicon_candidates
+    from despin.learn import UnpairedSettings, corpus_anchors, learn_unpaired, lexicon_candidates
 
     variants = [("", UnpairedSettings())]
     if previous:
@@ -298,7 +302,7 @@ def no_pairs_section(limit: int, previous: bool = False) -> list[dict[str, objec
     rows_out: list[dict[str, object]] = []
     print(f"\nno pairs: {limit} copies of one spinner + the other news-dev articles as clean text; "
           "learn, then check --profile on the same copies")
-    print(f"{'spinner':54s} {'entries':>7s} {'precision':>9s} {'tok_prec':>8s} {'check':>7s} {'+profile':>8s} "
+    print(f"{'spinner':54s} {'entries':>7s} {'anchors':>8s} {'precision':>9s} {'tok_prec':>8s} {'check':>7s} {'+profile':>8s} "
           f"{'gain':>6s} {'fc_check':>8s} {'fc_prof':>8s} {'learn_s':>7s}")
     for name, pairs, clean, family in no_pairs_sets(limit):
         detector = without_family(DEFAULT_SOURCES, family) if family else DEFAULT_SOURCES
@@ -312,21 +316,40 @@ def no_pairs_section(limit: int, previous: bool = False) -> list[dict[str, objec
             prof = learn_unpaired([s for _, s in pairs], clean, lexicon_candidates(learner), name="guessed",
                                   settings=settings)
             t_learn = time.perf_counter() - t0
+            # What `despin learn --spun` adds by default: a first `check` pass over the copies,
+            # whose restorations made the same way in several copies become the anchors.
+            t0 = time.perf_counter()
+            anchors = corpus_anchors(despin.check(s, config=cfg) for _, s in pairs)
+            t_anchors = time.perf_counter() - t0
             right = sum(1 for s, origs in prof.entries.items() for o in origs if o in gold.entries.get(s, {}))
             subs = sum(o.count for origs in prof.entries.values() for o in origs.values())
             right_tok = sum(o.count for s, origs in prof.entries.items() for o in origs.values()
                             if o.text in gold.entries.get(s, {}))
-            withp, _ = evaluate(test, lambda t: despin.check(t, profile=prof, config=cfg))
-            row = {"spinner": name + suffix, "entries": prof.n_entries, "precision": right / max(1, prof.n_entries),
-                   "token_precision": right_tok / max(1, subs), "check_wer_reduction": alone.wer_reduction,
-                   "check_false_change": alone.false_change, "profile_wer_reduction": withp.wer_reduction,
-                   "profile_false_change": withp.false_change, "wer_before": alone.wer_before,
-                   "learn_s": round(t_learn, 1), "docs": len(pairs)}
-            rows_out.append(row)
-            print(f"{name + suffix:54s} {prof.n_entries:7d} {row['precision']:9.1%} {row['token_precision']:8.1%} "
-                  f"{alone.wer_reduction:7.1%} {withp.wer_reduction:8.1%} "
-                  f"{100 * (withp.wer_reduction - alone.wer_reduction):+6.2f} {alone.false_change:8.3%} "
-                  f"{withp.false_change:8.3%} {t_learn:7.0f}", flush=True)
+            alone_anchors = Profile(name="anchors", max_ngram=1, entries={}, anchors=anchors)
+            anchors_right = sum(1 for w, a in anchors.items() if a.word in gold.entries.get(w, {}))
+            for label, kept in (" [no anchors]", {}), ("", anchors), (" [anchors alone: no clean text]", anchors):
+                if suffix and label != " [no anchors]":
+                    continue  # the previous learner is measured as it was, without anchors
+                prof.anchors = kept
+                only = label.startswith(" [anchors alone")
+                used = alone_anchors if only else prof
+                withp, _ = evaluate(test, lambda t: despin.check(t, profile=used, config=cfg))
+                row = {"spinner": name + suffix + label, "entries": used.n_entries, "anchors": len(kept),
+                       "anchor_precision": anchors_right / max(1, len(anchors)) if kept else None,
+                       "precision": None if only else right / max(1, prof.n_entries),
+                       "token_precision": None if only else right_tok / max(1, subs), "check_wer_reduction": alone.wer_reduction,
+                       "check_false_change": alone.false_change, "profile_wer_reduction": withp.wer_reduction,
+                       "profile_false_change": withp.false_change, "wer_before": alone.wer_before,
+                       "learn_s": round((0.0 if only else t_learn) + (t_anchors if kept else 0.0), 1),
+                       "docs": len(pairs)}
+                rows_out.append(row)
+                shown = f"{len(kept)}@{anchors_right / max(1, len(anchors)):.0%}" if kept else "0"
+                prec = "—" if only else f"{right / max(1, prof.n_entries):.1%}"
+                tok = "—" if only else f"{right_tok / max(1, subs):.1%}"
+                print(f"{name + suffix + label:54s} {used.n_entries:7d} {shown:>8s} {prec:>9s} "
+                      f"{tok:>8s} {alone.wer_reduction:7.1%} {withp.wer_reduction:8.1%} "
+                      f"{100 * (withp.wer_reduction - alone.wer_reduction):+6.2f} {alone.false_change:8.3%} "
+                      f"{withp.false_change:8.3%} {row['learn_s']:7.0f}", flush=True)
     return rows_out
 
 

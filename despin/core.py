@@ -96,16 +96,19 @@ def check(
         profiles = tuple(profile)
     else:
         profiles = (profile,)  # type: ignore[assignment]
-    if not config.explain and not profiles:
+    # A profile of corpus anchors alone holds no table for the detector to read; its anchors
+    # are followed once the report is made (`merge_profile_spans`).
+    tables = tuple(p for p in profiles if not getattr(p, "anchors_only", False))
+    if not config.explain and not tables:
         # The corpus fast path: unigram channel evidence only (despin/screen.py).
         from .screen import screen_score
 
         score = screen_score(text, tuple(config.resources))
         return Report(score=score, verdict="spun" if score >= 0.5 else "clean", spans=(), restored=text)
     if len(text) <= config.segment_chars:
-        report = build_report(text, analyse(text, config, profiles), config, same_way=not profiles)
+        report = build_report(text, analyse(text, config, tables), config, same_way=not tables)
     else:
-        report = _check_long(text, config, profiles)
+        report = _check_long(text, config, tables)
     if profiles and config.explain:
         report = merge_profile_spans(text, report, profiles)
     return report

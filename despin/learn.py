@@ -24,18 +24,29 @@ from __future__ import annotations
 
 import itertools
 import math
+import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Callable, Container, Iterable, Iterator, Sequence
 
-from .profile import CAPITALS_KEPT, CAPITALS_SUBSTITUTE, HYPHENED_KEPT, HYPHENED_SUBSTITUTE, Original, Profile, is_capitals
+from .profile import (CAPITALS_KEPT, CAPITALS_SUBSTITUTE, HYPHENED_KEPT, HYPHENED_SUBSTITUTE, Anchor, Original, Profile,
+                      is_capitals)
 from .tokenize import hyphen_compounds, tokenize
 
 if TYPE_CHECKING:
     import numpy as np
 
+    from .report import Report
+
 DEFAULT_MAX_NGRAM = 4
+# `corpus_anchors`: a spun word is restored the corpus's way where `check` anchored it as one
+# word in at least ANCHOR_DOCS copies, and in at least ANCHOR_AGREE of the copies that anchor
+# it at all. Measured on the no-pairs sets (docs/learn.md, thirty-sixth session): 2 / 0.5
+# against 3 / 0.5 and 2 / 0.7, within 0.4 points of WER cut of each other, 2 / 0.5 the best
+# on three of the four spinners.
+ANCHOR_DOCS = 2
+ANCHOR_AGREE = 0.5
 
 
 def _is_cap(word: str) -> bool:
@@ -1095,6 +1106,61 @@ def learn_from_spans(
             counts[" ".join(text.lower().split())][" ".join(suggestion.lower().split())] += 1
     kept = {k: v for k, v in counts.items() if sum(v.values()) >= min_count}
     return Profile.from_counts(name, {k: dict(v) for k, v in kept.items()})
+
+
+def corpus_anchors(
+    reports: Iterable[Report],
+    *,
+    min_docs: int = ANCHOR_DOCS,
+    min_agree: float = ANCHOR_AGREE,
+) -> dict[str, Anchor]:
+    """How a corpus of one spinner's copies restores its spun words: `check`'s reports of the
+    copies in, `Profile.anchors` out.
+
+    A one-word span is an anchor where `check` applies its best suggestion ``w`` with a sure
+    share of its substituted mass (``b / p`` ≥ `SAME_WAY_ANCHOR`) in a text it is sure is
+    spun (score ≥ `SAME_WAY_SCORE`), as `despin.detector.decide.same_way_throughout` picks
+    anchors inside one text. A spun word whose anchors in at least ``min_docs`` documents
+    name one ``w`` in at least ``min_agree`` of the documents that anchor it becomes
+    ``Anchor(w, docs, median P(substituted), median share)``; `check --profile` then restores
+    the word's unsure occurrences as ``w`` wherever its suggestions hold it
+    (`despin.detector.decide.follow_corpus`).
+
+    >>> from despin.report import Report, Span, Suggestion
+    >>> def rep(word, sugg):
+    ...     return Report(0.95, "spun", (Span(0, len(word), word, 0.9, (Suggestion(sugg, 0.6),)),), sugg)
+    >>> a = corpus_anchors([rep("informed", "told"), rep("informed", "told"), rep("informed", "said")])
+    >>> a["informed"]
+    Anchor(word='told', docs=2, score=0.9, share=0.6666666666666666)
+    >>> corpus_anchors([rep("novel", "new")])
+    {}
+    """
+    from .detector.decide import SAME_WAY_ANCHOR, SAME_WAY_SCORE
+    from .report import replaces
+
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    evidence: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for rep in reports:
+        if rep.score < SAME_WAY_SCORE:
+            continue
+        done: set[tuple[str, str]] = set()
+        for s in rep.spans:
+            if " " in s.text or not replaces(s) or s.score <= 0:
+                continue
+            share = s.suggestions[0].score / s.score
+            key = (s.text.lower(), s.suggestions[0].text.lower())
+            if share < SAME_WAY_ANCHOR or key in done:
+                continue
+            done.add(key)
+            seen[key[0]][key[1]] += 1
+            evidence[key].append((s.score, share))
+    out: dict[str, Anchor] = {}
+    for word, names in seen.items():
+        (w, docs), = names.most_common(1)
+        if docs >= min_docs and docs >= min_agree * sum(names.values()):
+            ev = evidence[(word, w)]
+            out[word] = Anchor(w, docs, statistics.median(p for p, _ in ev), statistics.median(x for _, x in ev))
+    return out
 
 
 def spans_from_scan(output: str) -> Iterable[tuple[str, str | None, float]]:

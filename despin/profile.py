@@ -67,6 +67,20 @@ HYPHENED_SUBSTITUTE = "hyphened_substitute:"
 CAPITALS_ALONE = 0.25
 
 
+@dataclass(frozen=True)
+class Anchor:
+    """How a corpus of one spinner's copies restores a spun word (`despin.learn.corpus_anchors`):
+    as ``word`` in ``docs`` documents, with sure anchors there (the medians of their
+    P(substituted), ``score``, and of the share of it their best suggestion held, ``share``).
+    `check --profile` restores the word's unsure occurrences the same way
+    (`despin.detector.decide.follow_corpus`)."""
+
+    word: str
+    docs: int
+    score: float
+    share: float
+
+
 def is_capitals(word: str) -> bool:
     """A word written in capitals ("MARKET", "OK"): two letters or more, all upper case."""
     return len(word) >= 2 and word.isalpha() and word.isupper()
@@ -120,6 +134,8 @@ class Profile:
     summary: dict[str, Any] = field(default_factory=dict)
     # Habits as stored in the file (`despin.habits.estimate`); empty: estimated on first use.
     stored_habits: dict[str, Any] = field(default_factory=dict)
+    # A corpus's own restorations, one-word spun types -> `Anchor` (learned without pairs).
+    anchors: dict[str, Anchor] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- construction
     @classmethod
@@ -317,6 +333,12 @@ class Profile:
     def n_entries(self) -> int:
         return len(self.entries)
 
+    @property
+    def anchors_only(self) -> bool:
+        """A corpus's anchors and no table (`despin learn --spun COPIES` without ``--clean``):
+        `check` reads the text as it would without a profile, then follows the anchors."""
+        return not self.entries and bool(self.anchors)
+
     def capitals_counts(self) -> tuple[int, dict[str, int]]:
         """Spun words in capitals seen in training: left as the original wrote them, and
         written as substitutes, per surface (``casing``'s capitals counts)."""
@@ -463,6 +485,9 @@ class Profile:
             yield json.dumps(
                 {"recase": word, "forms": forms, "kept": self.recase_kept.get(word, 0)}, ensure_ascii=False
             )
+        for word, a in sorted(self.anchors.items()):
+            yield json.dumps({"anchor": word, "restored": a.word, "docs": a.docs, "score": a.score,
+                              "share": a.share}, ensure_ascii=False)
 
     @classmethod
     def from_lines(cls, lines: Iterable[str], source: str = "<profile>") -> "Profile":
@@ -520,8 +545,13 @@ class Profile:
                     word = str(rec["recase"])
                     p.recase[word] = {str(k): int(v) for k, v in dict(rec["forms"]).items()}
                     p.recase_kept[word] = int(rec.get("kept", 0))
+                elif "anchor" in rec:
+                    a = Anchor(_norm(str(rec["restored"])), int(rec["docs"]), float(rec["score"]), float(rec["share"]))
+                    if not a.word or " " in _norm(str(rec["anchor"])) or not 0 <= a.score <= 1 or not 0 <= a.share <= 1:
+                        raise ValueError("an anchor needs one word, a word to restore, score and share in [0, 1]")
+                    p.anchors[_norm(str(rec["anchor"]))] = a
                 else:
-                    raise ValueError("unknown record (expected 'spun', 'kept' or 'recase')")
+                    raise ValueError("unknown record (expected 'spun', 'kept', 'recase' or 'anchor')")
             except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as e:
                 what = e.msg if isinstance(e, json.JSONDecodeError) else (f"missing {e}" if isinstance(e, KeyError) else str(e))
                 raise ProfileError(f"{source}: line {lineno}: corrupt profile record ({what})") from None
@@ -617,6 +647,9 @@ def merge(profiles: Sequence[Profile], name: str | None = None) -> Profile:
         for w, forms in p.recase.items():
             _add(out.recase.setdefault(w, {}), forms)
         _add(out.recase_kept, p.recase_kept)
+        for w, a in p.anchors.items():
+            if w not in out.anchors or a.docs > out.anchors[w].docs:
+                out.anchors[w] = a
         for k in summable:
             if k in p.summary:
                 out.summary[k] = out.summary.get(k, 0) + p.summary[k]
@@ -653,6 +686,9 @@ def with_fallback(primary: Profile, fallback: Profile, name: str | None = None) 
         recase={k: dict(v) for k, v in primary.recase.items()},
         recase_kept=dict(primary.recase_kept),
         summary=dict(primary.summary),
+        # Only the primary's anchors: behind a table learned from pairs, a corpus's anchors
+        # cost ProThemes 1.5 points (100 pairs; WP +0.4; docs/learn.md, thirty-sixth session).
+        anchors=dict(primary.anchors),
     )
     for spun, origs in fallback.entries.items():
         if spun in out.entries or primary.kept.get(spun, 0) > 0:

@@ -735,3 +735,22 @@ def test_same_way_throughout_changes_only_what_it_restores() -> None:
     assert replaces(unsure)
     low = Span(10, 13, "day", 0.3, (Suggestion("week", 0.2), Suggestion("year", 0.1)))
     assert same_way_throughout([unsure, low]) == [unsure, low]
+
+
+def test_a_corpus_anchor_restores_an_unsure_occurrence() -> None:
+    """A profile's anchors (a corpus's own restorations, `despin.learn.corpus_anchors`) restore
+    an occurrence whose window left it unsure, say so, and leave a clean text alone."""
+    from despin.profile import Anchor, Profile
+
+    text = ("The chairman informed shareholders on Tuesday that the firm expects its earnings to get well "
+            "swiftly after a weak quarter on the inventory marketplace.")
+    alone = check(text)
+    assert "informed shareholders" in alone.restored
+    corpus = Profile(name="corpus", max_ngram=1, entries={}, anchors={"informed": Anchor("told", 3, 0.9, 0.6)})
+    r = check(text, profile=corpus)
+    assert "told shareholders" in r.restored
+    assert r.restored.replace("told shareholders", "informed shareholders") == alone.restored
+    (span,) = [s for s in r.spans if s.text == "informed"]
+    assert span.reason.startswith("same way throughout: 'informed' is restored as 'told' across this corpus")
+    clean = "Officials informed residents of the plan on Monday, and the council will meet again next week to vote on it."
+    assert check(clean, profile=corpus).restored == clean

@@ -753,3 +753,88 @@ def test_unpaired_scores_contexts_again_with_the_learned_words_restored() -> Non
 
     assert learn(0).originals("tempest") == [] and learn(0).originals("sizable") == [("big", 1.0)]
     assert learn(1).originals("tempest") == [("storm", 1.0)]
+
+
+ANCHOR_COPIES = [
+    "The Top Priest informed journalists on Tuesday that the inventory marketplace would get well swiftly, after "
+    "the central bank informed lawmakers that rates would stay low for a long time.",
+    "Bank officials informed journalists on Monday that the inventory marketplace had fallen sharply, and the Top "
+    "Priest informed parliament that the government would act swiftly.",
+    "The finance minister informed journalists that the inventory marketplace would get well swiftly once the Top "
+    "Priest informed the nation of the new plan.",
+]
+
+
+def test_corpus_anchors_are_what_check_restores_the_same_way_in_several_copies() -> None:
+    from despin.learn import corpus_anchors
+
+    reports = [despin.check(t) for t in ANCHOR_COPIES]
+    assert reports[1].score < 0.9 <= min(reports[0].score, reports[2].score)  # only sure texts anchor
+    anchors = corpus_anchors(reports)
+    assert anchors["informed"].word == "told" and anchors["informed"].docs == 2
+    assert anchors["inventory"].word == "stock" and anchors["marketplace"].word == "market"
+    assert all(0.3 <= a.share <= 1 and 0 < a.score <= 1 for a in anchors.values())
+    assert corpus_anchors(reports[:1]) == {}  # one copy is no corpus
+    assert corpus_anchors(reports, min_docs=3) == {}
+
+
+def test_profile_anchors_survive_the_file_merge_and_fallback(tmp_path: Path) -> None:
+    from despin.profile import Anchor, with_fallback
+
+    a = Profile.from_counts("a", {"sizable": {"big": 2}})
+    a.anchors = {"informed": Anchor("told", 4, 0.9, 0.7)}
+    b = Profile.from_counts("b", {"tempest": {"storm": 3}})
+    b.anchors = {"informed": Anchor("said", 2, 0.8, 0.5), "swiftly": Anchor("soon", 3, 0.95, 0.8)}
+    save(a, tmp_path / "a.profile")
+    assert load(tmp_path / "a.profile").anchors == a.anchors
+    assert merge([b, a]).anchors == {"informed": a.anchors["informed"], "swiftly": b.anchors["swiftly"]}
+    assert with_fallback(b, a).anchors == b.anchors and with_fallback(a, b).anchors == a.anchors
+    bad = (tmp_path / "a.profile").read_text(encoding="utf-8").replace('"share": 0.7', '"share": 7')
+    (tmp_path / "bad.profile").write_text(bad, encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"bad.profile: line \d+: corrupt profile record"):
+        load(tmp_path / "bad.profile")
+
+
+def test_cli_unpaired_learning_keeps_the_corpus_anchors(tmp_path: Path) -> None:
+    spun = tmp_path / "spun.jsonl"
+    clean = tmp_path / "clean.jsonl"
+    spun.write_text("".join(json.dumps({"text": t}) + "\n" for t in [table_spin(p) for p in PARAGRAPHS] + ANCHOR_COPIES),
+                    encoding="utf-8")
+    clean.write_text("".join(json.dumps({"text": p}) + "\n" for p in PARAGRAPHS * 3), encoding="utf-8")
+    out = tmp_path / "u.profile"
+    r = CliRunner().invoke(main, ["learn", "--spun", str(spun), "--clean", str(clean), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    p = load(out)
+    assert p.anchors["informed"].word == "told" and p.summary["anchors"] == len(p.anchors)
+    assert "anchors" in r.output
+    shown = CliRunner().invoke(main, ["profile", "show", str(out)])
+    assert "informed -> told in 2 copies" in shown.output
+    r = CliRunner().invoke(main, ["learn", "--spun", str(spun), "--clean", str(clean), "-o", str(out), "--no-anchors"])
+    assert r.exit_code == 0, r.output
+    assert load(out).anchors == {}
+
+
+def test_cli_spun_copies_alone_learn_the_anchors_alone(tmp_path: Path) -> None:
+    """`despin learn --spun COPIES` without clean text: a profile of anchors and no table,
+    which `check --profile` reads as `check` alone plus the anchors."""
+    spun = tmp_path / "spun.jsonl"
+    spun.write_text("".join(json.dumps({"text": t}) + "\n" for t in ANCHOR_COPIES) + "{broken\n", encoding="utf-8")
+    out = tmp_path / "a.profile"
+    r = CliRunner().invoke(main, ["learn", "--spun", str(spun), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "anchors from 3 copies" in r.output and f"{spun}:4:" in r.output
+    p = load(out)
+    assert p.anchors_only and p.anchors["informed"].word == "told" and p.summary["method"] == "anchors"
+    assert "corpus anchors alone" in CliRunner().invoke(main, ["profile", "show", str(out)]).output
+    text = ("The chairman informed shareholders on Tuesday that the firm expects its earnings to get well "
+            "swiftly after a weak quarter on the inventory marketplace.")
+    alone, anchored = despin.check(text), despin.check(text, profile=p)
+    assert "informed shareholders" in alone.restored and "told shareholders" in anchored.restored
+    assert [s.text for s in anchored.spans] == [s.text for s in alone.spans]
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps({"text": ANCHOR_COPIES[0]}) + "\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["learn", "--spun", str(one), "-o", str(tmp_path / "b.profile")])
+    assert r.exit_code == 1 and "no word was restored the same way in 2+ of 1 copies" in r.output
+    assert not (tmp_path / "b.profile").exists()
+    r = CliRunner().invoke(main, ["learn", "--spun", str(spun), "-o", str(out), "--no-anchors"])
+    assert r.exit_code == 2

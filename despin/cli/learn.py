@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import click
 
 from ..errors import InputError
+from ..report import Report
 from ..io.text import iter_jsonl, read_text_file
 from ..lexicon import SOURCES
 from ._common import encoding_option, refuse_output_over_input, user_errors
@@ -42,7 +43,7 @@ def _pairs(path: str, report: _LineReporter) -> Iterator[tuple[str, str]]:
         yield o, s
 
 
-def _texts(path: str, fields: tuple[str, ...], report: _LineReporter) -> Iterator[str]:
+def _texts(path: str, fields: tuple[str, ...], report: Callable[[str, int, str], None]) -> Iterator[str]:
     for rec in iter_jsonl(path):
         if rec.value is None:
             report(rec.path, rec.lineno, rec.error or "unreadable")
@@ -70,6 +71,12 @@ def _texts(path: str, fields: tuple[str, ...], report: _LineReporter) -> Iterato
               help="Unpaired learning: lexicon resources for candidate originals (repeat for several) "
                    "[default: all of them; the corpus statistics keep only the originals the spinner "
                    "made disappear].")
+@click.option("--anchors/--no-anchors", default=True, show_default=True,
+              help="Unpaired learning: check the first --anchor-copies copies and keep, as the profile's "
+                   "anchors, the words `check` restores the same way in several of them "
+                   "(`despin.learn.corpus_anchors`).")
+@click.option("--anchor-copies", default=2000, show_default=True, type=click.IntRange(min=1),
+              help="With --anchors: how many copies the first `check` pass reads (~30 ms a copy).")
 @click.option("--from-scan", "from_scan", default=None, type=click.Path(file_okay=False),
               help="Corpus self-learning: a `despin scan` output folder; learn its confident spans.")
 @click.option("--min-score", default=0.8, show_default=True, type=click.FloatRange(0, 1),
@@ -84,6 +91,8 @@ def learn(
     spun_path: str | None,
     clean_path: str | None,
     resources: tuple[str, ...],
+    anchors: bool,
+    anchor_copies: int,
     from_scan: str | None,
     min_score: float,
 ) -> None:
@@ -96,6 +105,11 @@ def learn(
     are most like theirs) the spinner made disappear and which fit their contexts (trigram
     model and the clean text's word pairs), become entries.
 
+    With --spun (and --clean or not), `check` also reads the first --anchor-copies copies,
+    and the words it restores the same way in several of them become the profile's
+    anchors: `check --profile` restores their unsure occurrences the same way. --spun
+    alone learns the anchors alone (no clean text needed).
+
     \b
     Or from a first `despin scan` pass over a corpus (--from-scan): substitutions the
     detector was sure of in at least --min-count documents become a corpus profile for a
@@ -104,6 +118,7 @@ def learn(
     \b
     despin learn pairs.jsonl -o spinner.profile
     despin learn --spun spun.jsonl --clean news.jsonl -o guessed.profile
+    despin learn --spun spun.jsonl -o anchors.profile
     despin learn --from-scan pass1/ -o corpus.profile --min-count 2
     """
     if from_scan:
@@ -127,9 +142,22 @@ def learn(
             L.lexicon_candidates(resources or SOURCES),
             name=name,
         )
+        if anchors and profile.entries:
+            import itertools
+
+            from ..core import check
+
+            copies = itertools.islice(_texts(spun_path, ("text", "spun"), lambda *_: None), anchor_copies)
+            profile.anchors = L.corpus_anchors(check(t) for t in copies)
+            profile.summary["anchors"] = len(profile.anchors)
         source = spun_path
+    elif spun_path and not clean_path:
+        if not anchors:
+            raise click.UsageError("--spun without --clean learns the corpus anchors alone; drop --no-anchors")
+        _learn_anchors(spun_path, output, name, anchor_copies, report)
+        return
     else:
-        raise click.UsageError("give PAIRS.jsonl, or both --spun and --clean")
+        raise click.UsageError("give PAIRS.jsonl, or --spun (with --clean for a table too)")
     report.finish()
     s = profile.summary
     if report.count:
@@ -141,9 +169,37 @@ def learn(
         f"{output}: {s['entries']} entries from {s.get('pairs', s.get('tokens_spun', 0))} "
         f"{'pairs' if 'pairs' in s else 'spun tokens'}; coverage {s.get('coverage', 0):.1%}, "
         f"applied share {s.get('applied_share', 0):.1%}"
+        + (f"; {len(profile.anchors)} anchors" if profile.anchors else "")
         + (f"; {report.count} malformed lines skipped" if report.count else ""),
         err=True,
     )
+
+
+def _learn_anchors(spun_path: str, output: str, name: str, copies: int, report: _LineReporter) -> None:
+    """`despin learn --spun COPIES` without clean text: the corpus anchors alone."""
+    import itertools
+
+    from .. import learn as L
+    from ..core import check
+    from ..profile import Profile, save
+
+    n = 0
+
+    def reports() -> Iterator[Report]:
+        nonlocal n
+        for text in itertools.islice(_texts(spun_path, ("text", "spun"), report), copies):
+            n += 1
+            yield check(text)
+
+    profile = Profile(name=name, max_ngram=1, entries={}, anchors=L.corpus_anchors(reports()))
+    report.finish()
+    if not profile.anchors:
+        raise InputError(f"{spun_path}: no word was restored the same way in {L.ANCHOR_DOCS}+ of {n} copies; "
+                         "profile not written")
+    profile.summary = {"method": "anchors", "copies": n, "anchors": len(profile.anchors)}
+    save(profile, output)
+    click.echo(f"{output}: {len(profile.anchors)} anchors from {n} copies"
+               + (f"; {report.count} malformed lines skipped" if report.count else ""), err=True)
 
 
 def _learn_from_scan(folder: str, output: str, name: str | None, min_score: float, min_count: int) -> None:
@@ -181,6 +237,8 @@ def show(path: str, top: int, as_json: bool) -> None:
             "summary": p.summary,
             "casing": p.casing,
             "habits": p.habits,
+            "anchors": {w: {"restored": a.word, "docs": a.docs, "score": a.score, "share": a.share}
+                        for w, a in sorted(p.anchors.items(), key=lambda kv: (-kv[1].docs, kv[0]))[:top]},
             "top": [{"spun": s, "original": o, "count": c, "p": round(pr, 4)} for s, o, c, pr in rows],
         }, ensure_ascii=False, indent=2))
         return
@@ -192,6 +250,8 @@ def show(path: str, top: int, as_json: bool) -> None:
     elif s.get("method") == "unpaired":
         click.echo(f"  learned without pairs from {s.get('tokens_spun', 0)} spun tokens "
                    f"and {s.get('clean_tokens', 0)} clean tokens")
+    elif s.get("method") == "anchors":
+        click.echo(f"  corpus anchors alone, from a check of {s.get('copies', 0)} copies (no table)")
     click.echo(f"  coverage {p.coverage:.1%} of training substitutions; applied share {p.applied_share:.1%}")
     click.echo(f"  ambiguous entries {s.get('ambiguous_entries', 0)}; multiword entries {s.get('multiword_entries', 0)}")
     if p.casing.get("capital_kept") or p.casing.get("capital_lowered"):
@@ -211,6 +271,10 @@ def show(path: str, top: int, as_json: bool) -> None:
                        f"substitutes{' (' + top + ')' if top else ''}; "
                        + ("other compounds stay as written" if alone else "their entries' rates stand"))
     _show_habits(p.habits)
+    if p.anchors:
+        most = sorted(p.anchors.items(), key=lambda kv: (-kv[1].docs, kv[0]))[:8]
+        click.echo(f"  anchors: {len(p.anchors)} words restored the same way across the corpus ("
+                   + ", ".join(f"{w} -> {a.word} in {a.docs} copies" for w, a in most) + ")")
     if rows:
         width = max(len(r[0]) for r in rows)
         click.echo(f"  {'spun'.ljust(width)}  ->  original  (count, P)")
