@@ -1117,14 +1117,14 @@ def corpus_anchors(
     """How a corpus of one spinner's copies restores its spun words: `check`'s reports of the
     copies in, `Profile.anchors` out.
 
-    A one-word span is an anchor where `check` applies its best suggestion ``w`` with a sure
-    share of its substituted mass (``b / p`` ≥ `SAME_WAY_ANCHOR`) in a text it is sure is
-    spun (score ≥ `SAME_WAY_SCORE`), as `despin.detector.decide.same_way_throughout` picks
-    anchors inside one text. A spun word whose anchors in at least ``min_docs`` documents
-    name one ``w`` in at least ``min_agree`` of the documents that anchor it becomes
-    ``Anchor(w, docs, median P(substituted), median share)``; `check --profile` then restores
-    the word's unsure occurrences as ``w`` wherever its suggestions hold it
-    (`despin.detector.decide.follow_corpus`).
+    A span (a word, or a phrase `check` reads as one unit: "get well") is an anchor where
+    `check` applies its best suggestion ``w`` with a sure share of its substituted mass
+    (``b / p`` ≥ `SAME_WAY_ANCHOR`) in a text it is sure is spun (score ≥ `SAME_WAY_SCORE`),
+    as `despin.detector.decide.same_way_throughout` picks anchors inside one text. A spun
+    word or phrase whose anchors in at least ``min_docs`` documents name one ``w`` in at
+    least ``min_agree`` of the documents that anchor it becomes ``Anchor(w, docs, median
+    P(substituted), median share)``; `check --profile` then restores its unsure occurrences
+    as ``w`` wherever their suggestions hold it (`despin.detector.decide.follow_corpus`).
 
     >>> from despin.report import Report, Span, Suggestion
     >>> def rep(word, sugg):
@@ -1145,10 +1145,10 @@ def corpus_anchors(
             continue
         done: set[tuple[str, str]] = set()
         for s in rep.spans:
-            if " " in s.text or not replaces(s) or s.score <= 0:
+            if not replaces(s) or s.score <= 0:
                 continue
             share = s.suggestions[0].score / s.score
-            key = (s.text.lower(), s.suggestions[0].text.lower())
+            key = (" ".join(s.text.lower().split()), " ".join(s.suggestions[0].text.lower().split()))
             if share < SAME_WAY_ANCHOR or key in done:
                 continue
             done.add(key)

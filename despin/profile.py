@@ -134,7 +134,7 @@ class Profile:
     summary: dict[str, Any] = field(default_factory=dict)
     # Habits as stored in the file (`despin.habits.estimate`); empty: estimated on first use.
     stored_habits: dict[str, Any] = field(default_factory=dict)
-    # A corpus's own restorations, one-word spun types -> `Anchor` (learned without pairs).
+    # A corpus's own restorations, spun words and phrases -> `Anchor` (learned without pairs).
     anchors: dict[str, Anchor] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- construction
@@ -547,8 +547,8 @@ class Profile:
                     p.recase_kept[word] = int(rec.get("kept", 0))
                 elif "anchor" in rec:
                     a = Anchor(_norm(str(rec["restored"])), int(rec["docs"]), float(rec["score"]), float(rec["share"]))
-                    if not a.word or " " in _norm(str(rec["anchor"])) or not 0 <= a.score <= 1 or not 0 <= a.share <= 1:
-                        raise ValueError("an anchor needs one word, a word to restore, score and share in [0, 1]")
+                    if not a.word or not _norm(str(rec["anchor"])) or not 0 <= a.score <= 1 or not 0 <= a.share <= 1:
+                        raise ValueError("an anchor needs a spun text, a text to restore, score and share in [0, 1]")
                     p.anchors[_norm(str(rec["anchor"]))] = a
                 else:
                     raise ValueError("unknown record (expected 'spun', 'kept', 'recase' or 'anchor')")

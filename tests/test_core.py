@@ -754,3 +754,17 @@ def test_a_corpus_anchor_restores_an_unsure_occurrence() -> None:
     assert span.reason.startswith("same way throughout: 'informed' is restored as 'told' across this corpus")
     clean = "Officials informed residents of the plan on Monday, and the council will meet again next week to vote on it."
     assert check(clean, profile=corpus).restored == clean
+
+
+def test_corpus_anchors_move_phrases_too_but_the_text_rule_does_not() -> None:
+    """A phrase the corpus anchored as a unit ("get well" -> *recover*) is followed like a
+    word; inside one text, `same_way_throughout` still reads words only."""
+    from despin.detector.decide import follow_corpus, same_way_throughout
+
+    unsure = Span(0, 9, "Get  well", 0.5, (Suggestion("Come back", 0.2), Suggestion("Recover", 0.1)))
+    (moved,) = follow_corpus([unsure], {"get well": ("recover", 0.9, 0.6)})
+    assert moved.suggestions[0] == Suggestion("Recover", 0.54) and replaces(moved)
+    assert "across this corpus" in moved.reason
+    assert follow_corpus([unsure], {"well": ("recover", 0.9, 0.6)}) == [unsure]
+    sure = Span(20, 28, "get well", 0.9, (Suggestion("recover", 0.6),))
+    assert same_way_throughout([sure, unsure]) == [sure, unsure]

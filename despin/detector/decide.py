@@ -117,8 +117,8 @@ SAME_WAY_SCORE = 0.9
 # +0.66, nlpaug −0.54 / −0.27 / −0.30 / −0.22 points of WER cut.
 SAME_WAY_ANCHOR = 0.3
 
-# A corpus anchor (`despin.learn.corpus_anchors`, a profile's ``anchors``): a spun word
-# type -> (the word the corpus restores it as, the anchors' P(substituted), the share of it
+# A corpus anchor (`despin.learn.corpus_anchors`, a profile's ``anchors``): a spun word or
+# phrase (lower case, single spaces) -> (the text the corpus restores it as, the anchors' P(substituted), the share of it
 # their best suggestion holds), both the medians over the documents that restored it so.
 CorpusAnchors = Mapping[str, "tuple[str, float, float]"]
 
@@ -512,8 +512,8 @@ def same_way_throughout(spans: list[Span]) -> list[Span]:
 
 
 def follow_corpus(spans: list[Span], anchors: CorpusAnchors) -> list[Span]:
-    """`same_way_throughout` with a corpus's anchors: a one-word span whose suggestions hold
-    the word the corpus restores its type as (``anchors``: type -> (word, P(substituted),
+    """`same_way_throughout` with a corpus's anchors: a span (a word, or a phrase the corpus
+    anchored as a unit) whose suggestions hold the word the corpus restores its type as (``anchors``: type -> (word, P(substituted),
     share), `despin.learn.corpus_anchors`) takes P(substituted) = max(its own, the anchors')
     and that word at share × it, and is changed only where that makes `replaces` apply it.
 
@@ -528,17 +528,20 @@ def follow_corpus(spans: list[Span], anchors: CorpusAnchors) -> list[Span]:
     Suggestion(text='year', score=0.45)
     """
     return _follow(spans, {k: (w, p, share, k) for k, (w, p, share) in anchors.items()},
-                   "same way throughout: '{}' is restored as '{}' across this corpus")
+                   "same way throughout: '{}' is restored as '{}' across this corpus", phrases=True)
 
 
-def _follow(spans: list[Span], anchors: Mapping[str, tuple[str, float, float, str]], why: str) -> list[Span]:
-    """Move each one-word span whose suggestions hold its type's anchor word first (see
-    `same_way_throughout`); ``why`` is the reason's pattern (anchor's text, the word)."""
+def _follow(spans: list[Span], anchors: Mapping[str, tuple[str, float, float, str]], why: str,
+            phrases: bool = False) -> list[Span]:
+    """Move each span whose suggestions hold its type's anchor word first (see
+    `same_way_throughout`); ``why`` is the reason's pattern (anchor's text, the word).
+    One-word spans only unless ``phrases`` (keys then lower case, single spaces)."""
     out: list[Span] = []
     for s in spans:
-        found = anchors.get(s.text.lower())
+        multi = " " in s.text or "\n" in s.text
+        found = anchors.get(" ".join(s.text.lower().split()) if multi else s.text.lower())
         texts = [x.text.lower() for x in s.suggestions]
-        if found is None or " " in s.text:
+        if found is None or (multi and not phrases):
             out.append(s)
             continue
         w, anchor_p, share, anchor_text = found
