@@ -1136,7 +1136,7 @@ def corpus_anchors(
     {}
     """
     from .detector.decide import SAME_WAY_ANCHOR, SAME_WAY_SCORE
-    from .report import replaces
+    from .report import anchor_key, replaces
 
     seen: dict[str, Counter[str]] = defaultdict(Counter)
     evidence: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
@@ -1148,7 +1148,7 @@ def corpus_anchors(
             if not replaces(s) or s.score <= 0:
                 continue
             share = s.suggestions[0].score / s.score
-            key = (" ".join(s.text.lower().split()), " ".join(s.suggestions[0].text.lower().split()))
+            key = (anchor_key(s.text), anchor_key(s.suggestions[0].text))
             if share < SAME_WAY_ANCHOR or key in done:
                 continue
             done.add(key)

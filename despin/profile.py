@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .errors import ProfileError
-from .report import Report, Span, Suggestion, empty_report
+from .report import Report, Span, Suggestion, anchor_key, empty_report
 from .tokenize import Token, hyphen_compounds, tokenize
 
 FORMAT = "despin-profile"
@@ -546,10 +546,14 @@ class Profile:
                     p.recase[word] = {str(k): int(v) for k, v in dict(rec["forms"]).items()}
                     p.recase_kept[word] = int(rec.get("kept", 0))
                 elif "anchor" in rec:
-                    a = Anchor(_norm(str(rec["restored"])), int(rec["docs"]), float(rec["score"]), float(rec["share"]))
-                    if not a.word or not _norm(str(rec["anchor"])) or not 0 <= a.score <= 1 or not 0 <= a.share <= 1:
+                    # Keyed as `follow_corpus` looks them up, not as table entries (`_norm`
+                    # splits "ready-made", which `check` reads as one unit).
+                    key = anchor_key(str(rec["anchor"]))
+                    a = Anchor(anchor_key(str(rec["restored"])), int(rec["docs"]), float(rec["score"]),
+                               float(rec["share"]))
+                    if not a.word or not key or not 0 <= a.score <= 1 or not 0 <= a.share <= 1:
                         raise ValueError("an anchor needs a spun text, a text to restore, score and share in [0, 1]")
-                    p.anchors[_norm(str(rec["anchor"]))] = a
+                    p.anchors[key] = a
                 else:
                     raise ValueError("unknown record (expected 'spun', 'kept', 'recase' or 'anchor')")
             except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as e:

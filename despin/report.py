@@ -128,6 +128,17 @@ SHORTER_SAVES = 0.95
 _OWN_EVIDENCE = ("source", "profile:", "case:", "format:")
 
 
+def anchor_key(text: str) -> str:
+    """A span's or suggestion's text as corpus anchors (`despin.profile.Anchor`) are keyed
+    and stored: lower case, single spaces ("Get  well" -> "get well"; "ready-made" stays
+    whole, as `check`'s unit does).
+
+    >>> anchor_key(" Get  Well"), anchor_key("Ready-made")
+    ('get well', 'ready-made')
+    """
+    return " ".join(text.lower().split())
+
+
 def in_capitals(text: str) -> bool:
     """Is ``text`` written in capitals (two letters or more, none lower-case)?
 

@@ -782,12 +782,13 @@ def test_profile_anchors_survive_the_file_merge_and_fallback(tmp_path: Path) -> 
     from despin.profile import Anchor, with_fallback
 
     a = Profile.from_counts("a", {"sizable": {"big": 2}})
-    a.anchors = {"informed": Anchor("told", 4, 0.9, 0.7)}
+    a.anchors = {"informed": Anchor("told", 4, 0.9, 0.7), "ready-made": Anchor("well-made", 2, 0.95, 0.6),
+                 "get well": Anchor("recover", 3, 0.9, 0.5)}
     b = Profile.from_counts("b", {"tempest": {"storm": 3}})
     b.anchors = {"informed": Anchor("said", 2, 0.8, 0.5), "swiftly": Anchor("soon", 3, 0.95, 0.8)}
     save(a, tmp_path / "a.profile")
     assert load(tmp_path / "a.profile").anchors == a.anchors
-    assert merge([b, a]).anchors == {"informed": a.anchors["informed"], "swiftly": b.anchors["swiftly"]}
+    assert merge([b, a]).anchors == {**a.anchors, "swiftly": b.anchors["swiftly"]}
     assert with_fallback(b, a).anchors == b.anchors and with_fallback(a, b).anchors == a.anchors
     bad = (tmp_path / "a.profile").read_text(encoding="utf-8").replace('"share": 0.7', '"share": 7')
     (tmp_path / "bad.profile").write_text(bad, encoding="utf-8")

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import click
 
 from ..errors import InputError
-from ..report import Report
 from ..io.text import iter_jsonl, read_text_file
 from ..lexicon import SOURCES
 from ._common import encoding_option, refuse_output_over_input, user_errors
+
+if TYPE_CHECKING:
+    from ..profile import Anchor
+    from ..report import Report
 
 # Report the first few malformed lines one by one, then only count them.
 MAX_LINE_MESSAGES = 20
@@ -143,12 +146,8 @@ def learn(
             name=name,
         )
         if anchors and profile.entries:
-            import itertools
-
-            from ..core import check
-
-            copies = itertools.islice(_texts(spun_path, ("text", "spun"), lambda *_: None), anchor_copies)
-            profile.anchors = L.corpus_anchors(check(t) for t in copies)
+            # The copies were read once for the table; malformed lines are reported already.
+            profile.anchors, _ = _copies_anchors(spun_path, anchor_copies, lambda *_: None)
             profile.summary["anchors"] = len(profile.anchors)
         source = spun_path
     elif spun_path and not clean_path:
@@ -175,13 +174,14 @@ def learn(
     )
 
 
-def _learn_anchors(spun_path: str, output: str, name: str, copies: int, report: _LineReporter) -> None:
-    """`despin learn --spun COPIES` without clean text: the corpus anchors alone."""
+def _copies_anchors(spun_path: str, copies: int,
+                    report: Callable[[str, int, str], None]) -> tuple[dict[str, Anchor], int]:
+    """The corpus anchors of the first ``copies`` copies (`despin.learn.corpus_anchors` over
+    `check`'s reports of them), and how many copies were read."""
     import itertools
 
     from .. import learn as L
     from ..core import check
-    from ..profile import Profile, save
 
     n = 0
 
@@ -191,7 +191,17 @@ def _learn_anchors(spun_path: str, output: str, name: str, copies: int, report: 
             n += 1
             yield check(text)
 
-    profile = Profile(name=name, max_ngram=1, entries={}, anchors=L.corpus_anchors(reports()))
+    found = L.corpus_anchors(reports())
+    return found, n
+
+
+def _learn_anchors(spun_path: str, output: str, name: str, copies: int, report: _LineReporter) -> None:
+    """`despin learn --spun COPIES` without clean text: the corpus anchors alone."""
+    from .. import learn as L
+    from ..profile import Profile, save
+
+    found, n = _copies_anchors(spun_path, copies, report)
+    profile = Profile(name=name, max_ngram=1, entries={}, anchors=found)
     report.finish()
     if not profile.anchors:
         raise InputError(f"{spun_path}: no word was restored the same way in {L.ANCHOR_DOCS}+ of {n} copies; "

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Mapping, Sequence
 
 from ..config import Config, SubstitutionSource
-from ..report import Report, Span, Suggestion, apply, replaces
+from ..report import Report, Span, Suggestion, anchor_key, apply, replaces
 from ..tokenize import Token
 from .posterior import final_score
 from .ranking import calibrated_shares, suggestion_context
@@ -121,6 +121,7 @@ SAME_WAY_ANCHOR = 0.3
 # phrase (lower case, single spaces) -> (the text the corpus restores it as, the anchors' P(substituted), the share of it
 # their best suggestion holds), both the medians over the documents that restored it so.
 CorpusAnchors = Mapping[str, "tuple[str, float, float]"]
+
 
 
 def build_report(text: str, a: Analysis, config: Config, same_way: bool = True) -> Report:
@@ -539,10 +540,10 @@ def _follow(spans: list[Span], anchors: Mapping[str, tuple[str, float, float, st
     One-word spans only unless ``phrases`` (keys then lower case, single spaces)."""
     out: list[Span] = []
     for s in spans:
-        multi = " " in s.text or "\n" in s.text
-        found = anchors.get(" ".join(s.text.lower().split()) if multi else s.text.lower())
+        key = anchor_key(s.text)
+        found = anchors.get(key)
         texts = [x.text.lower() for x in s.suggestions]
-        if found is None or (multi and not phrases):
+        if found is None or (" " in key and not phrases):
             out.append(s)
             continue
         w, anchor_p, share, anchor_text = found
